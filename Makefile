@@ -1,0 +1,50 @@
+# The two commands a newcomer needs: `make run` and `make test`. Each bootstraps .venv and
+# the embedded PostgreSQL it needs; nothing else has to be installed beforehand.
+
+# pyenv honours .python-version; elsewhere a python3.13 on PATH is used.
+PYTHON ?= $(shell command -v python3.13 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test bench lint format install browser migrate clean-db
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check "uv>=0.9"
+	# --inexact keeps uv itself, which the lock does not list.
+	$(UV) sync --locked --inexact --python $(PY)
+	touch $@
+
+install: $(VENV)/.synced
+
+migrate: install
+	$(PY) manage.py migrate --no-input
+
+run: migrate
+	$(PY) manage.py load_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Debian's chromium: Playwright's own browser download is not reachable from here.
+browser:
+	@command -v chromium >/dev/null || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
+
+test: install browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/run_all.py
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .

@@ -1,0 +1,66 @@
+from django import forms
+
+from apps.annotations.models import Annotation, Link
+from apps.sources.models import Source
+
+
+class AnnotationCreateForm(forms.Form):
+    kind = forms.ChoiceField(choices=Annotation.Kind.choices)
+    start = forms.IntegerField(min_value=0)
+    end = forms.IntegerField(min_value=1)
+    exact = forms.CharField(strip=False, max_length=100_000)
+
+    def clean(self):
+        data = super().clean()
+        if "start" in data and "end" in data and data["start"] >= data["end"]:
+            raise forms.ValidationError("A highlight must cover at least one character.")
+        return data
+
+
+class TagsField(forms.CharField):
+    def to_python(self, value):
+        value = super().to_python(value) or ""
+        return sorted({" ".join(tag.split()) for tag in value.split(",") if tag.strip()})
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+
+class AnnotationEditForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    kind = forms.ChoiceField(choices=Annotation.Kind.choices)
+    status = forms.ChoiceField(choices=Annotation.Status.choices)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=20_000)
+    tags = TagsField(required=False, max_length=1000, help_text="Separated by commas.")
+    start = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+    end = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    def changes(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("version")
+        if data.get("start") is None or data.get("end") is None:
+            data.pop("start", None)
+            data.pop("end", None)
+        return data
+
+
+class LinkForm(forms.Form):
+    """Attach an existing source, or name a new one to create, with a role."""
+
+    role = forms.ChoiceField(choices=Link.Role.choices)
+    source = forms.ModelChoiceField(queryset=Source.objects.none(), required=False)
+    new_source_name = forms.CharField(required=False, max_length=300)
+    new_source_kind = forms.ChoiceField(choices=Source.Kind.choices, required=False)
+    note = forms.CharField(required=False, max_length=5000)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = Source.objects.in_project(project)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("source") and not (data.get("new_source_name") or "").strip():
+            raise forms.ValidationError("Pick a source, or type the name of a new one.")
+        if not data.get("source") and not data.get("new_source_kind"):
+            raise forms.ValidationError("Say what kind of source the new one is.")
+        return data

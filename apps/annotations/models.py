@@ -1,0 +1,211 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+# How much context the TextQuoteSelector keeps on each side; enough to re-anchor a span.
+CONTEXT_CHARS = 32
+
+
+def quote_selector(text: str, start: int, end: int) -> dict[str, str]:
+    """Return the W3C TextQuoteSelector fields for text[start:end]."""
+    return {
+        "exact": text[start:end],
+        "prefix": text[max(0, start - CONTEXT_CHARS) : start],
+        "suffix": text[end : end + CONTEXT_CHARS],
+    }
+
+
+class AnnotationQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def visible_to(self, user):
+        from apps.articles.models import Article
+
+        return self.filter(article__in=Article.objects.visible_to(user).values("pk"))
+
+    def awaiting_review(self):
+        return self.filter(status=Annotation.Status.SUBMITTED)
+
+    def of_kind(self, kind):
+        return self.filter(kind=kind) if kind else self
+
+    def with_status(self, status):
+        return self.filter(status=status) if status else self
+
+    def by_author(self, user_id):
+        return self.filter(created_by_id=user_id) if user_id else self
+
+    def for_display(self):
+        return self.select_related("created_by").prefetch_related(
+            models.Prefetch("links", queryset=Link.objects.select_related("source"))
+        )
+
+
+class AnnotationKind(models.TextChoices):
+    CLAIM = "claim"
+    QUOTE = "quote"
+    FACT = "fact"
+
+
+class AnnotationStatus(models.TextChoices):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Annotation(models.Model):
+    """A span of an article's text marked as a claim, a quote or a fact."""
+
+    Kind = AnnotationKind
+
+    Status = AnnotationStatus
+
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="annotations")
+    kind = models.CharField(max_length=10, choices=Kind)
+    # Unicode code points into Article.text (what Python's str indexes), not UTF-16 units.
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    # W3C TextQuoteSelector: lets the span be re-anchored in another version of the text.
+    exact = models.TextField()
+    prefix = models.TextField(blank=True)
+    suffix = models.TextField(blank=True)
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    tags = ArrayField(models.CharField(max_length=50), blank=True, default=list)
+    sources = models.ManyToManyField("sources.Source", through="Link", related_name="annotations")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic locking: a save must name the version it was based on.
+    version = models.PositiveIntegerField(default=1)
+    # Soft delete, so that "undo" restores the very same row with its links and history.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AnnotationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article", "start", "end", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(start__gte=0), name="annotation_start_not_negative"),
+            models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="annotation_span_not_empty"),
+            models.CheckConstraint(condition=models.Q(kind__in=AnnotationKind.values), name="annotation_kind_valid"),
+            models.CheckConstraint(condition=models.Q(status__in=AnnotationStatus.values), name="annotation_status_valid"),
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="annotation_version_positive"),
+        ]
+        indexes = [models.Index(fields=["article", "start"], name="annotation_article_start")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: “{self.exact[:60]}”"
+
+    def clean(self):
+        super().clean()
+        text = self.article.text
+        if self.start is None or self.end is None:
+            return
+        if not 0 <= self.start < self.end <= len(text):
+            raise ValidationError(
+                f"The span {self.start}–{self.end} is outside the article's text (0–{len(text)} characters)."
+            )
+        if self.exact != text[self.start : self.end]:
+            raise ValidationError(
+                {"exact": "The selected text does not match the article at these offsets; nothing was saved."}
+            )
+
+    def anchor(self, start: int, end: int) -> None:
+        """Point the annotation at text[start:end], refreshing its quote selector."""
+        self.start, self.end = start, end
+        for field, value in quote_selector(self.article.text, start, end).items():
+            setattr(self, field, value)
+
+    @property
+    def speaker_role(self) -> str | None:
+        """The link role that names who a quote or claim is attributed to."""
+        return {self.Kind.QUOTE: Link.Role.SAID_BY, self.Kind.CLAIM: Link.Role.CLAIMANT}.get(self.kind)
+
+    def snapshot(self) -> dict:
+        """The fields a history entry keeps, to show what changed."""
+        return {
+            "kind": self.kind,
+            "start": self.start,
+            "end": self.end,
+            "exact": self.exact,
+            "note": self.note,
+            "status": self.status,
+            "tags": list(self.tags),
+        }
+
+
+class LinkRole(models.TextChoices):
+    SAID_BY = "said_by", "said by"
+    CLAIMANT = "claimant"
+    CITED = "cited"
+    EVIDENCE = "evidence"
+    SUPPORTS = "supports"
+    CONTRADICTS = "contradicts"
+
+
+class Link(models.Model):
+    """An annotation's tie to a source, with the part the source plays."""
+
+    Role = LinkRole
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="links")
+    source = models.ForeignKey("sources.Source", on_delete=models.PROTECT, related_name="links")
+    role = models.CharField(max_length=12, choices=Role)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["annotation", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["annotation", "source", "role"], name="link_once_per_role"),
+            models.CheckConstraint(condition=models.Q(role__in=LinkRole.values), name="link_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} {self.source}"
+
+
+class EventAction(models.TextChoices):
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    RESTORED = "restored"
+    LINKED = "linked"
+    UNLINKED = "unlinked"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    COMMENTED = "commented"
+
+
+class AnnotationEvent(models.Model):
+    """One change to an annotation: who, when, what it became. The history is never edited."""
+
+    Action = EventAction
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(max_length=10, choices=Action)
+    state = models.JSONField(default=dict, help_text="The annotation as it was after this change.")
+    comment = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(action__in=EventAction.values), name="event_action_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"

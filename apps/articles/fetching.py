@@ -1,0 +1,85 @@
+"""Fetch an article from the web without letting a URL reach into the server's own network."""
+
+import ipaddress
+import socket
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from urllib.parse import urljoin, urlsplit
+
+from django.conf import settings
+
+from apps.articles.importing import ReadItem, read_upload
+
+MAX_REDIRECTS = 3
+TIMEOUT_SECONDS = 10
+USER_AGENT = "Sourcetrace/0.1 (+article import)"
+
+
+class FetchRefused(ValueError):
+    pass
+
+
+def check_address(url: str) -> None:
+    """Refuse schemes other than http(s) and hosts that resolve to internal addresses."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"}:
+        raise FetchRefused("Only http:// and https:// addresses can be imported.")
+    if not parts.hostname:
+        raise FetchRefused("The address has no host name.")
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+                                   type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise FetchRefused(f"The host “{parts.hostname}” could not be found.") from None
+    if settings.IMPORT_ALLOW_PRIVATE_URLS:
+        return
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global or address.is_multicast:
+            raise FetchRefused(f"“{parts.hostname}” points into a private or local network; it cannot be imported.")
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # each hop is checked by fetch() before it is followed
+
+
+def fetch(url: str) -> tuple[str, bytes, str]:
+    """Return (final url, body, content type), checking the address of every redirect hop."""
+    opener = urllib.request.build_opener(_NoRedirects)
+    limit = settings.IMPORT_MAX_BYTES
+    for _ in range(MAX_REDIRECTS + 1):
+        check_address(url)
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+        try:
+            response = opener.open(request, timeout=TIMEOUT_SECONDS)
+        except urllib.error.HTTPError as error:
+            if error.code in {301, 302, 303, 307, 308} and error.headers.get("Location"):
+                url = urljoin(url, error.headers["Location"])
+                continue
+            raise FetchRefused(f"The server answered {error.code} {error.reason}.") from None
+        except (urllib.error.URLError, TimeoutError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            raise FetchRefused(f"The page could not be fetched: {reason}.") from None
+        with response:
+            body = response.read(limit + 1)
+            if len(body) > limit:
+                raise FetchRefused(f"The page is larger than {limit / 1e6:.1f} MB.")
+            return url, body, response.headers.get_content_type()
+    raise FetchRefused(f"The address redirected more than {MAX_REDIRECTS} times.")
+
+
+def read_url(url: str) -> Iterator[ReadItem]:
+    try:
+        final_url, body, content_type = fetch(url)
+    except FetchRefused as refusal:
+        yield ReadItem(url, error=str(refusal))
+        return
+    name = "page.html" if content_type in {"text/html", "application/xhtml+xml"} else "page.txt"
+    for item in read_upload(name, body):
+        item.label = url
+        if item.draft:
+            item.draft.url = item.draft.url or final_url
+            item.draft.original_name = url
+        yield item

@@ -1,0 +1,42 @@
+from django import forms
+
+from apps.projects.models import Project
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class ImportForm(forms.Form):
+    project = forms.ModelChoiceField(queryset=Project.objects.none(), empty_label=None)
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), required=False, strip=False,
+                           label="Paste text")
+    title = forms.CharField(required=False, max_length=500, help_text="For pasted text; else the first line.")
+    files = MultipleFileField(required=False, help_text=".txt, .md, .html, .jsonl or .json; several at once.")
+    url = forms.URLField(required=False, assume_scheme="https", max_length=2000, label="Or a web address")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.visible_to(user)
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        if url and not url.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError("Only http:// and https:// addresses can be imported.")
+        return url
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("text") or "").strip() and not data.get("files") and not data.get("url"):
+            raise forms.ValidationError("Paste some text, choose files or give a web address.")
+        return data

@@ -1,0 +1,207 @@
+"""Read files, JSON lines and pages into article drafts, refusing what cannot be an article.
+
+Nothing here touches the database: `services.import_draft` stores what this module reads.
+"""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from django.conf import settings
+
+from apps.articles.text import (
+    ImportRefused,
+    ParsedText,
+    decode_bytes,
+    detect_language,
+    make_title,
+    parse_date,
+    parse_html,
+    parse_markdown,
+    parse_plain,
+)
+
+TEXT_SUFFIXES = {".txt", ".text", ""}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+JSON_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+ACCEPTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | MARKDOWN_SUFFIXES | JSON_SUFFIXES
+
+
+@dataclass
+class SpanDraft:
+    """A span brought in from another tool: offsets into the input's own text, and its words."""
+
+    start: int
+    end: int
+    label: str
+    exact: str
+
+
+@dataclass
+class ArticleDraft:
+    parsed: ParsedText
+    original: bytes
+    original_name: str
+    original_format: str
+    title: str = ""
+    url: str = ""
+    language: str = ""
+    spans: list[SpanDraft] = field(default_factory=list)
+    # The text the spans' offsets point into, before normalisation.
+    span_text: str = ""
+
+    def __post_init__(self):
+        parsed = self.parsed
+        if not parsed.text.strip():
+            raise ImportRefused("There is no text in it once markup and blank space are removed.")
+        self.title = " ".join((self.title or parsed.title).split())[:500] or make_title(parsed.text,
+                                                                                         parsed.headings)
+        self.language = normalise_language(self.language or parsed.language) or detect_language(parsed.text)
+
+
+@dataclass
+class ReadItem:
+    """One thing read from the input: a draft, or the reason it was refused."""
+
+    label: str
+    draft: ArticleDraft | None = None
+    error: str = ""
+
+
+def normalise_language(code: str) -> str:
+    """"de-AT" and "DE" both become "de"; anything that is not ISO 639-1 becomes ""."""
+    code = (code or "").strip().lower().replace("_", "-").split("-")[0]
+    return code if len(code) == 2 and code.isalpha() else ""
+
+
+def read_upload(name: str, data: bytes) -> Iterator[ReadItem]:
+    """Read one uploaded or local file into one or more drafts (JSON lines give many)."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in ACCEPTED_SUFFIXES:
+        yield ReadItem(name, error=f"“{suffix}” files are not supported; use .txt, .md, .html, .jsonl or .json.")
+        return
+    limit = settings.IMPORT_MAX_BYTES
+    if len(data) > limit:
+        yield ReadItem(name, error=f"The file is {len(data) / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB.")
+        return
+    try:
+        text = decode_bytes(data)
+    except ImportRefused as refusal:
+        yield ReadItem(name, error=str(refusal))
+        return
+    if suffix in JSON_SUFFIXES:
+        yield from read_json_records(name, text)
+        return
+    try:
+        if suffix in HTML_SUFFIXES:
+            parsed, fmt = parse_html(text), "html"
+        elif suffix in MARKDOWN_SUFFIXES:
+            parsed, fmt = parse_markdown(text), "markdown"
+        else:
+            parsed, fmt = parse_plain(text), "text"
+        yield ReadItem(name, ArticleDraft(parsed, original=data, original_name=name, original_format=fmt))
+    except ImportRefused as refusal:
+        yield ReadItem(name, error=str(refusal))
+
+
+def read_json_records(name: str, text: str) -> Iterator[ReadItem]:
+    """JSON Lines (one object a line), or one JSON document holding an object or a list."""
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        try:
+            records = json.loads(stripped)
+        except json.JSONDecodeError as error:
+            yield ReadItem(name, error=f"Not valid JSON: {error.msg} (line {error.lineno}).")
+            return
+        for number, record in enumerate(records, start=1):
+            yield read_record(f"{name} item {number}", record)
+        return
+    yield from read_json_lines(name, text.splitlines())
+
+
+def read_json_lines(name: str, lines) -> Iterator[ReadItem]:
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        label = f"{name} line {number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield ReadItem(label, error=f"Not valid JSON: {error.msg} at column {error.colno}.")
+            continue
+        yield read_record(label, record)
+
+
+def read_record(label: str, record) -> ReadItem:
+    """Read one JSON object: our own format, doccano's JSONL, or a Label Studio task."""
+    if not isinstance(record, dict):
+        return ReadItem(label, error="Each line must be a JSON object with a “text” or “html” field.")
+    spans: list[SpanDraft] = []
+    if isinstance(record.get("data"), dict):  # Label Studio task
+        spans = label_studio_spans(record)
+        record = {**record, **record["data"]}
+    body_text, body_html = record.get("text"), record.get("html")
+    if not isinstance(body_text, str) and not isinstance(body_html, str):
+        return ReadItem(label, error="The object has no “text” or “html” string.")
+    if "label" in record or "labels" in record:  # doccano
+        spans = doccano_spans(record.get("label", record.get("labels")), body_text or "")
+    try:
+        parsed = parse_html(body_html) if isinstance(body_html, str) and not body_text else parse_plain(body_text)
+        metadata = {key: record.get(key) for key in ("title", "url", "language", "author", "publisher", "published")}
+        for key, value in metadata.items():
+            if value is not None and not isinstance(value, str):
+                raise ImportRefused(f"“{key}” must be a string.")
+        parsed.author = metadata["author"] or parsed.author
+        parsed.publisher = metadata["publisher"] or parsed.publisher
+        if metadata["published"]:
+            parsed.published_on = parse_date(metadata["published"])
+            if parsed.published_on is None:
+                raise ImportRefused(f"“published” is not a date like 2025-01-31: {metadata['published']!r}.")
+        draft = ArticleDraft(
+            parsed,
+            original=json.dumps(record, ensure_ascii=False).encode(),
+            original_name=label,
+            original_format="json",
+            title=metadata["title"] or "",
+            url=(metadata["url"] or "").strip(),
+            language=metadata["language"] or "",
+            spans=spans,
+            span_text=body_text or "",
+        )
+    except ImportRefused as refusal:
+        return ReadItem(label, error=str(refusal))
+    return ReadItem(label, draft)
+
+
+def doccano_spans(labels, text: str) -> list[SpanDraft]:
+    """doccano exports [start, end, label] triples in code points, like Python."""
+    spans = []
+    for item in labels or []:
+        if isinstance(item, list | tuple) and len(item) == 3 and all(isinstance(n, int) for n in item[:2]):
+            start, end, label = item
+            if 0 <= start < end <= len(text):
+                spans.append(SpanDraft(start, end, str(label), text[start:end]))
+    return spans
+
+
+def label_studio_spans(task: dict) -> list[SpanDraft]:
+    """Label Studio keeps the span's words beside its offsets; the words are what count."""
+    spans = []
+    for annotation in task.get("annotations") or []:
+        for result in (annotation or {}).get("result") or []:
+            value = (result or {}).get("value") or {}
+            labels = value.get("labels") or value.get("hypertextlabels") or []
+            if labels and isinstance(value.get("text"), str) and isinstance(value.get("start"), int):
+                spans.append(SpanDraft(value["start"], value.get("end") or 0, str(labels[0]), value["text"]))
+    return spans
+
+
+def read_pasted(text: str, title: str = "") -> ReadItem:
+    label = "pasted text"
+    try:
+        return ReadItem(label, ArticleDraft(parse_plain(text), original=text.encode(), original_name=label,
+                                            original_format="text", title=title))
+    except ImportRefused as refusal:
+        return ReadItem(label, error=str(refusal))

@@ -1,0 +1,48 @@
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from apps.articles.importing import read_upload
+from apps.articles.services import import_items
+from apps.projects.models import Membership, Project
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+DEMO_PROJECT = "Demo: Belarus–Pakistan military cooperation"
+# Local demo only: these accounts exist in whatever database `make run` uses.
+DEMO_USERS = [
+    ("analyst", "analyst-demo-pass", Membership.Role.ANALYST, False),
+    ("reviewer", "reviewer-demo-pass", Membership.Role.REVIEWER, True),
+    ("manager", "manager-demo-pass", Membership.Role.MANAGER, True),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo project, one user per role, and import the sample articles (idempotent)."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            project, _ = Project.objects.get_or_create(
+                name=DEMO_PROJECT, defaults={"description": "The two sample articles: one report, English and German."}
+            )
+            users = []
+            for username, password, role, staff in DEMO_USERS:
+                user, created = get_user_model().objects.get_or_create(username=username)
+                if created:
+                    user.set_password(password)
+                    user.is_staff = staff
+                    user.is_superuser = role == Membership.Role.MANAGER
+                    user.save()
+                Membership.objects.get_or_create(project=project, user=user, defaults={"role": role})
+                users.append((username, password, role))
+        items = []
+        for path in sorted(DEMO_DIR.glob("*.txt")):
+            items.extend(read_upload(path.name, path.read_bytes()))
+        outcomes = import_items(project=project, items=items, user=None)
+        imported = sum(outcome.status == "imported" for outcome in outcomes)
+        self.stdout.write(f"Demo project “{project}”: {imported} article(s) imported, "
+                          f"{len(outcomes) - imported} already there.")
+        self.stdout.write("Demo logins (user name / password):")
+        for username, password, role in users:
+            self.stdout.write(f"  {username:<9} / {password:<20} ({role})")

@@ -1,0 +1,157 @@
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.urls import reverse
+
+RTL_LANGUAGES = {"ar", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"}
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class TextBlock:
+    """One line of an article's text, with where it starts in code points."""
+
+    start: int
+    text: str
+    is_heading: bool
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+class ArticleQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from apps.projects.models import Project
+
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(project__in=Project.objects.visible_to(user).values("pk"))
+
+    def for_list(self):
+        return self.select_related("project", "publisher").defer("text", "original").annotate(
+            annotation_count=models.Count("annotations", filter=models.Q(annotations__deleted_at__isnull=True))
+        )
+
+
+class Story(models.Model):
+    """The same report across languages and re-publications: articles an analyst joined."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="stories")
+    title = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "stories"
+
+    def __str__(self):
+        return self.title
+
+
+class Article(models.Model):
+    """An imported text. `text` is immutable (a database trigger refuses changes).
+
+    Annotations point at an Article by code-point offsets into `text`. An edited article is
+    imported as a new Article that names the one it `replaces`, and annotations are re-anchored
+    onto it with their TextQuoteSelector, so no table ever has offsets into a text that changed.
+    """
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="articles")
+    story = models.ForeignKey(Story, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles")
+    replaces = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="replaced_by", help_text="The earlier version of this text.")
+    title = models.CharField(max_length=500)
+    text = models.TextField(help_text="Normalised plain text; every annotation offset points into it.")
+    headings = ArrayField(models.PositiveIntegerField(), blank=True, default=list,
+                          help_text="Code-point starts of the lines that are headings.")
+    language = models.CharField(max_length=3, default="und", help_text="ISO 639-1, or “und” when unknown.")
+    url = models.URLField(max_length=2000, blank=True)
+    publisher = models.ForeignKey("sources.Source", on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="published_articles")
+    author = models.CharField(max_length=300, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    original = models.BinaryField(editable=False, help_text="The input exactly as received.")
+    original_name = models.CharField(max_length=500, blank=True, help_text="File name or URL it came from.")
+    original_format = models.CharField(max_length=20, blank=True)
+    content_hash = models.CharField(max_length=64, editable=False)
+    text_length = models.PositiveIntegerField(default=0, editable=False, help_text="In code points.")
+    # Names and numbers of the text (see similarity.fingerprint), to find the same story elsewhere.
+    fingerprint = ArrayField(models.CharField(max_length=100), blank=True, default=list, editable=False)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "content_hash"], name="article_text_once_per_project"),
+            models.CheckConstraint(condition=~models.Q(text=""), name="article_text_not_empty"),
+            models.CheckConstraint(condition=models.Q(language__regex=r"^([a-z]{2}|und)$"),
+                                   name="article_language_iso639_1"),
+        ]
+        indexes = [
+            models.Index(fields=["project", "-imported_at"], name="article_project_recent"),
+            GinIndex(fields=["fingerprint"], name="article_fingerprint"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", args=[self.pk])
+
+    @property
+    def direction(self) -> str:
+        if self.language in RTL_LANGUAGES:
+            return "rtl"
+        if self.language == "und":
+            for char in self.text[:2000]:
+                bidi = unicodedata.bidirectional(char)
+                if bidi in {"R", "AL"}:
+                    return "rtl"
+                if bidi == "L":
+                    return "ltr"
+        return "ltr"
+
+    def blocks(self) -> list[TextBlock]:
+        """Split the text into its lines, blank ones included, so that consecutive blocks are
+        always exactly one line feed apart: the browser rebuilds any stretch of text from them."""
+        headings = set(self.headings)
+        blocks, start = [], 0
+        for line in self.text.split("\n"):
+            blocks.append(TextBlock(start=start, text=line, is_heading=start in headings))
+            start += len(line) + 1
+        return blocks
+
+    def related_suggestions(self, limit: int = 5) -> list[tuple["Article", "Resemblance"]]:
+        """Articles of the project that probably tell the same story and are not yet in its story."""
+        from apps.articles.similarity import resemblance
+
+        candidates = (
+            Article.objects.filter(project_id=self.project_id, fingerprint__overlap=self.fingerprint)
+            .exclude(pk=self.pk)
+            .only("pk", "title", "language", "fingerprint", "story_id", "text_length")
+            .order_by("-imported_at")[:200]
+        )
+        found = []
+        for other in candidates:
+            if self.story_id and other.story_id == self.story_id:
+                continue
+            match = resemblance(self.fingerprint, self.language, self.text_length,
+                                other.fingerprint, other.language, other.text_length)
+            if match:
+                found.append((other, match))
+        found.sort(key=lambda pair: -pair[1].score)
+        return found[:limit]

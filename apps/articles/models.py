@@ -41,7 +41,7 @@ class ArticleQuerySet(models.QuerySet):
     def for_list(self):
         return self.select_related("project", "publisher").defer("text", "original").annotate(
             annotation_count=models.Count("annotations", filter=models.Q(annotations__deleted_at__isnull=True))
-        )
+        ).order_by("-imported_at", "-id")
 
 
 class Story(models.Model):

@@ -1,0 +1,57 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import psycopg
+import yaml
+
+from config.embedded_db import ensure_database, start_embedded_postgres
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_SCHEMA = ROOT.parent / "shared" / "conformance" / "compose-spec" / "compose-spec.json"
+
+
+def test_docker_compose_file_follows_the_compose_specification():
+    schema = json.loads(COMPOSE_SCHEMA.read_text())
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    jsonschema.Draft7Validator(schema).validate(compose)
+    assert compose["services"]["db"]["healthcheck"]
+    assert "gunicorn" in " ".join(compose["services"]["web"]["command"])
+    assert compose["services"]["web"]["depends_on"]["db"]["condition"] == "service_healthy"
+
+
+def test_embedded_server_is_reused_and_survives_a_stale_pid_file(tmp_path):
+    data_dir = tmp_path / "pg"
+    server = start_embedded_postgres(data_dir)
+    info = server.get_postmaster_info()
+    ensure_database(str(info.socket_dir), info.port, "probe")
+    ensure_database(str(info.socket_dir), info.port, "probe")  # a second ask finds it
+    # A second process asking for the same folder joins the running server.
+    joined = subprocess.run(
+        [sys.executable, "-c", (
+            "import sys; from pathlib import Path; from config.embedded_db import start_embedded_postgres;"
+            f"s = start_embedded_postgres(Path({str(data_dir)!r})); print(s.get_pid())"
+        )],
+        cwd=ROOT, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert int(joined.stdout.split()[-1]) == server.get_pid()
+    with psycopg.connect(host=str(info.socket_dir), port=info.port, user="postgres", dbname="probe") as conn:
+        assert conn.execute("select 1").fetchone() == (1,)
+    server.cleanup()  # stop it, as a crash would leave it: then fake a stale pid file
+    stale = data_dir / "postmaster.pid"
+    stale.write_text("999999\n" + str(data_dir) + "\n0\n5432\n\n\n0 0\nready\n")
+    restarted = start_embedded_postgres(data_dir)
+    assert restarted.get_pid() != 999999
+    restarted.cleanup()
+
+
+def test_deploy_check_passes_with_production_settings(tmp_path):
+    env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}, "DEBUG": "0", "SECRET_KEY": "x" * 20 + "production-secret-key-with-enough-entropy-42",
+           "ALLOWED_HOSTS": "sourcetrace.example"}
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -17,7 +17,6 @@
   let pending = null; // the selection the toolbar acts on: {start, end, exact}
   let current = -1; // index of the annotation j/k is on
 
-  const csrfToken = () => JSON.parse(document.body.getAttribute("hx-headers"))["x-csrftoken"];
   const blocks = () => Array.from(textRoot.querySelectorAll(".block"));
   const chars = (block) => Array.from(block.textContent);
 
@@ -96,8 +95,7 @@
       target: "#messages",
       swap: "innerHTML",
       values: { kind, start: span.start, end: span.end, exact: span.exact },
-      headers: { "X-CSRFToken": csrfToken() },
-    });
+    }); // the CSRF header comes from hx-headers on <body>
     window.getSelection().removeAllRanges();
   }
 
@@ -134,10 +132,17 @@
     const text = articleChars();
     let start = Number(panel.dataset.start);
     let end = Number(panel.dataset.end);
+    // To the far side of the next word in `direction`, past any blank space before it.
     const move = (position) => {
-      let p = position + direction;
-      while (p > 0 && p < text.length && WORD.test(text[p - 1]) && WORD.test(text[p])) p += direction;
-      return Math.min(text.length, Math.max(0, p));
+      let p = position;
+      if (direction > 0) {
+        while (p < text.length && !WORD.test(text[p])) p++;
+        while (p < text.length && WORD.test(text[p])) p++;
+      } else {
+        while (p > 0 && !WORD.test(text[p - 1])) p--;
+        while (p > 0 && WORD.test(text[p - 1])) p--;
+      }
+      return p;
     };
     if (whichEnd === "end") end = move(end);
     else start = move(start);

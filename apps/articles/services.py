@@ -127,6 +127,10 @@ def import_items(*, project, items, user=None) -> list[ImportOutcome]:
     for item in items:
         if item.draft is None:
             outcomes.append(ImportOutcome(item.label, "refused", item.error))
-        else:
+            continue
+        try:
             outcomes.append(import_draft(project=project, draft=item.draft, user=user))
+        except Exception:  # one broken article must not cost the batch the others
+            logger.exception("Import of %s failed", item.label)
+            outcomes.append(ImportOutcome(item.label, "refused", "It could not be stored; the error was logged."))
     return outcomes

@@ -1,0 +1,197 @@
+import codecs
+import io
+import json
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from apps.annotations.models import Annotation
+from apps.articles.importing import read_pasted, read_upload
+from apps.articles.models import Article
+from apps.articles.services import import_items
+from apps.articles.text import clean_text, decode_bytes, detect_language
+from tests.conftest import ENGLISH_SEED, GERMAN_SEED
+
+GERMAN = "Die Regierung hat am Montag in Berlin ein neues Gesetz über die Förderung erneuerbarer Energien beschlossen."
+
+
+def items(name, data):
+    return list(read_upload(name, data))
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        GERMAN.encode("utf-8"),
+        codecs.BOM_UTF8 + GERMAN.encode("utf-8"),
+        codecs.BOM_UTF16_LE + GERMAN.encode("utf-16-le"),
+        codecs.BOM_UTF16_BE + GERMAN.encode("utf-16-be"),
+        GERMAN.encode("cp1252"),
+    ],
+    ids=["utf-8", "utf-8-bom", "utf-16-le", "utf-16-be", "cp1252"],
+)
+def test_each_encoding_decodes_to_the_same_text(encoded):
+    assert clean_text(decode_bytes(encoded)) == GERMAN
+
+
+def test_normalisation_keeps_joiners_marks_rtl_and_emoji():
+    raw = "Cafe\u0301 👨\u200d👩\u200d👧 مرحبا \u200fok\x00\x07  \r\nnext\rline\t tab  "
+    assert clean_text(raw) == "Café 👨\u200d👩\u200d👧 مرحبا \u200fok\nnext\nline\t tab"
+
+
+def test_pipeline_is_deterministic():
+    data = ENGLISH_SEED.read_bytes()
+    texts = {items("a.txt", data)[0].draft.parsed.text for _ in range(3)}
+    assert len(texts) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("empty.txt", b"   \n", "empty"),
+        ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        ("bad.txt", b"caf\x81 \x8d", "could not be decoded"),
+        ("doc.pdf", b"%PDF-1.4", "not supported"),
+        ("bad16.txt", codecs.BOM_UTF16_LE + b"\x00\xd8a", "not valid"),
+    ],
+)
+def test_refusals_have_a_clear_reason(name, data, message):
+    [item] = items(name, data)
+    assert item.draft is None
+    assert message in item.error
+
+
+def test_size_limit_is_configurable(settings):
+    settings.IMPORT_MAX_BYTES = 100
+    [item] = items("big.txt", b"word " * 50)
+    assert "limit is 0.0 MB" in item.error or "limit" in item.error
+
+
+def test_jsonl_reports_bad_lines_and_imports_good_ones(project):
+    lines = [
+        json.dumps({"text": "First good article about the harbour strike in Hamburg.", "title": "One"}),
+        "not json",
+        json.dumps(["a", "list"]),
+        json.dumps({"title": "no text"}),
+        json.dumps({"text": "Second good article about the budget vote in Vienna.", "language": "de-AT"}),
+    ]
+    outcomes = import_items(project=project, items=read_upload("batch.jsonl", "\n".join(lines).encode()))
+    assert [o.status for o in outcomes] == ["imported", "refused", "refused", "refused", "imported"]
+    assert [o.label for o in outcomes if o.status == "refused"] == [
+        "batch.jsonl line 2", "batch.jsonl line 3", "batch.jsonl line 4"]
+    assert Article.objects.get(title="One").language in {"en", "und"}
+    assert Article.objects.exclude(title="One").get().language == "de"
+
+
+def test_html_keeps_text_and_metadata_but_never_markup(project):
+    html = """<html lang="de"><head><title>T</title><meta name="author" content="Hans Müller">
+    <meta property="og:site_name" content="Tagesblatt"><meta property="article:published_time" content="2025-03-04">
+    </head><body><nav>Home | About</nav><article><h1>Großer Titel</h1>
+    <p>Erster Absatz mit <b>fett</b> und <a href="x">Link</a>, lang genug um als Artikeltext zu gelten, ganz sicher.</p>
+    <script>alert('x')</script><p>Zweiter Absatz 🌍 mit &lt;script&gt; als Text, ebenfalls lang genug für den Extraktor.</p>
+    </article><footer>Impressum</footer></body></html>"""
+    [outcome] = import_items(project=project, items=read_upload("page.html", html.encode()))
+    article = outcome.article
+    assert article.title == "Großer Titel"
+    assert article.text.startswith("Großer Titel\nErster Absatz mit fett und Link")
+    assert "alert" not in article.text and "Impressum" not in article.text
+    assert "<script> als Text" in article.text
+    assert article.headings == [0]
+    assert (article.language, article.author, str(article.publisher), str(article.published_on)) == (
+        "de", "Hans Müller", "Tagesblatt", "2025-03-04")
+
+
+def test_language_detection_is_cautious():
+    assert detect_language(ENGLISH_SEED.read_text()) == "en"
+    assert detect_language(GERMAN_SEED.read_text()) == "de"
+    assert detect_language("Short note.") == "und"
+    mixed = ENGLISH_SEED.read_text()[:900] + "\n" + GERMAN_SEED.read_text()[:900]
+    assert detect_language(mixed) == "und"
+
+
+def test_title_falls_back_to_first_line_cut_on_a_word():
+    item = read_pasted("A" * 5 + " " + "word " * 60 + "\nsecond line")
+    assert item.draft.title.endswith("…") and len(item.draft.title) <= 121
+    assert " wor…" not in item.draft.title
+
+
+def test_doccano_and_label_studio_spans_become_annotations(project, analyst):
+    text = "Officials said “the bridge is safe” on Monday.\r\nThe bridge closed on Tuesday."
+    doccano = {"text": text, "label": [[15, 35, "Quote"], [0, 9, "Person"]]}
+    clean = clean_text(text)
+    studio = {"data": {"text": "Rain 🌧 fell. Prices rose 5%."},
+              "annotations": [{"result": [{"type": "labels", "value": {"start": 13, "end": 27, "text": "Prices rose 5%",
+                                                                       "labels": ["Fact"]}}]}]}
+    data = (json.dumps(doccano) + "\n" + json.dumps(studio)).encode()
+    outcomes = import_items(project=project, items=read_upload("export.jsonl", data), user=analyst)
+    assert [o.status for o in outcomes] == ["imported", "imported"]
+    assert "1 span(s) could not be placed" in outcomes[0].message  # the "Person" label
+    quote = Annotation.objects.get(kind="quote")
+    assert quote.exact == "“the bridge is safe”" == clean[quote.start : quote.end]
+    fact = Annotation.objects.get(kind="fact")
+    assert fact.exact == "Prices rose 5%"
+
+
+def test_same_text_is_imported_once(project):
+    data = GERMAN_SEED.read_bytes()
+    first = import_items(project=project, items=items("de.txt", data))
+    second = import_items(project=project, items=items("copy.txt", data.replace(b"\n", b"\r\n")))
+    assert [o.status for o in first + second] == ["imported", "duplicate"]
+    assert Article.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_imports_of_one_file_store_it_once(project):
+    data = ENGLISH_SEED.read_bytes()
+    barrier = threading.Barrier(2)
+    results = []
+
+    def run():
+        barrier.wait()
+        results.extend(o.status for o in import_items(project=project, items=items("en.txt", data)))
+        connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["duplicate", "imported"]
+    assert Article.objects.count() == 1
+
+
+def test_failure_in_one_article_leaves_the_others(project, monkeypatch):
+    from apps.articles import services
+
+    real_fingerprint = services.fingerprint
+
+    def failing_on_seven(text):
+        if "number 7 " in text:
+            raise RuntimeError("disk on fire")
+        return real_fingerprint(text)
+
+    monkeypatch.setattr(services, "fingerprint", failing_on_seven)
+    lines = [json.dumps({"text": f"Article number {n} reports on the council meeting in town {n}.",
+                         "publisher": f"Outlet {n}"}) for n in range(1, 11)]
+    outcomes = import_items(project=project, items=read_upload("ten.jsonl", "\n".join(lines).encode()))
+    assert [o.status for o in outcomes] == ["imported"] * 6 + ["refused"] + ["imported"] * 3
+    assert Article.objects.count() == 9
+    # Nothing of article 7 was kept: not even the publisher created before the failure.
+    assert not project.sources.filter(name="Outlet 7").exists()
+
+
+def test_command_imports_folders_and_stdin_and_is_idempotent(project, tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "scraped" / "nested"
+    folder.mkdir(parents=True)
+    (folder / "en.txt").write_bytes(ENGLISH_SEED.read_bytes())
+    (tmp_path / "scraped" / "empty.txt").write_bytes(b"")
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"text": GERMAN_SEED.read_text()}) + "\n"))
+    call_command("import_articles", project.name, str(tmp_path / "scraped"), "-")
+    out = capsys.readouterr().out
+    assert "2 imported, 0 duplicate(s) skipped, 1 refused." in out
+    assert "empty.txt: The file is empty." in out
+    call_command("import_articles", str(project.pk), str(tmp_path / "scraped"))
+    assert "0 imported, 1 duplicate(s) skipped, 1 refused." in capsys.readouterr().out
+    assert Article.objects.count() == 2

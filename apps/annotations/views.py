@@ -65,7 +65,7 @@ def changed_response(request, article, span, event: str, **context):
 @login_required
 @require_POST
 def annotation_create(request, article_pk):
-    article = get_object_or_404(Article.objects.visible_to(request.user).only("pk", "project_id", "text"),
+    article = get_object_or_404(Article.objects.visible_to(request.user).only("pk", "project_id", "text", "headings"),
                                 pk=article_pk)
     form = AnnotationCreateForm(request.POST)
     if not form.is_valid():

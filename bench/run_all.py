@@ -1,0 +1,153 @@
+"""Benchmarks named by the issues; prints each figure. Run with `make bench`.
+
+Uses its own database (sourcetrace_bench) on the embedded server, or DATABASE_URL if set.
+"""
+
+import io
+import json
+import os
+import random
+import statistics
+import sys
+import time
+import resource
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("EMBEDDED_DB_NAME", "sourcetrace_bench")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from apps.annotations.models import Annotation, quote_selector  # noqa: E402
+from apps.articles.models import Article, content_hash  # noqa: E402
+from apps.projects.models import Membership, Project  # noqa: E402
+
+WORDS_EN = "the minister said that agreement defence cooperation report analysts warned Belarus Pakistan".split()
+WORDS_DE = "der Minister sagte dass das Abkommen Verteidigung Zusammenarbeit Bericht Analysten warnten".split()
+
+
+def paragraph(rng, words, n):
+    return " ".join(rng.choice(words) for _ in range(n)).capitalize() + "."
+
+
+def make_text(rng, chars, emoji=False):
+    words = WORDS_EN if rng.random() < 0.5 else WORDS_DE
+    lines = []
+    while sum(len(line) + 1 for line in lines) < chars:
+        line = paragraph(rng, words, rng.randint(20, 60))
+        if emoji and rng.random() < 0.3:
+            line += " 🌍🔥"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def fresh_project(name):
+    Project.objects.filter(name=name).delete()
+    project = Project.objects.create(name=name)
+    user, _ = get_user_model().objects.get_or_create(username="bench-analyst")
+    Membership.objects.create(project=project, user=user, role=Membership.Role.ANALYST)
+    return project, user
+
+
+def add_article(project, text):
+    return Article.objects.create(project=project, title="Bench", text=text, content_hash=content_hash(text),
+                                  text_length=len(text), language="en")
+
+
+def add_annotations(article, user, count, rng):
+    text, annotations = article.text, []
+    for _ in range(count):
+        start = rng.randrange(0, len(text) - 200)
+        end = start + rng.randint(5, 150)
+        annotation = Annotation(article=article, kind=rng.choice(["claim", "quote", "fact"]), start=start, end=end,
+                                created_by=user)
+        annotation.anchor(start, end)
+        annotations.append(annotation)
+    Annotation.objects.bulk_create(annotations, batch_size=1000)
+
+
+def timed_get(client, url, runs):
+    timings, queries = [], 0
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+        queries = len(captured)
+    return statistics.median(timings), queries
+
+
+def bench_render():
+    rng = random.Random(1)
+    project, user = fresh_project("bench-render")
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    for label, chars, count, target in (("500 annotations", 20_000, 500, 25),
+                                        ("100,000 chars, 2,000 annotations", 100_000, 2000, 100)):
+        article = add_article(project, make_text(rng, chars, emoji=True))
+        add_annotations(article, user, count, rng)
+        median, queries = timed_get(client, article.get_absolute_url(), 15)
+        print(f"render article page, {label}: {median:.1f} ms median server time, {queries} queries "
+              f"(target < {target} ms)")
+
+
+def bench_create():
+    rng = random.Random(2)
+    project, user = fresh_project("bench-create")
+    for _ in range(10):
+        add_annotations(add_article(project, make_text(rng, 20_000)), user, 1000, rng)
+    article = add_article(project, make_text(rng, 20_000, emoji=True))
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    url = f"/annotations/article/{article.pk}/new/"
+    timings, statements = [], []
+    for _ in range(200):
+        start = rng.randrange(0, len(article.text) - 100)
+        end = start + rng.randint(5, 80)
+        payload = {"kind": "claim", "start": start, "end": end, **{"exact": quote_selector(article.text, start, end)["exact"]}}
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.post(url, payload, headers={"HX-Request": "true"})
+            timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200 and "saved" in response.content.decode()
+        statements.append(len(captured))
+    timings.sort()
+    print(f"create annotation with {Annotation.objects.filter(article__project=project).count() - 200} already in "
+          f"the project: p50 {timings[len(timings) // 2]:.1f} ms, p95 {timings[int(len(timings) * 0.95)]:.1f} ms, "
+          f"{max(statements)} SQL statements (targets: 8 ms, 15 ms, 5)")
+
+
+def bench_import(count):
+    rng = random.Random(3)
+    project, _ = fresh_project("bench-import")
+    lines = []
+    for n in range(count):
+        text = make_text(rng, rng.randint(3000, 8000), emoji=n % 7 == 0) + f"\nReference {n}."
+        lines.append(json.dumps({"text": text, "url": f"https://news.example/{n}"}, ensure_ascii=False))
+    stdin = io.StringIO("\n".join(lines) + "\n")
+    sys.stdin = stdin
+    started = time.perf_counter()
+    call_command("import_articles", project.name, "-", stdout=io.StringIO())
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    imported = Article.objects.filter(project=project).count()
+    print(f"import {imported} generated articles (JSONL on stdin): {imported / elapsed:.0f} articles/s, "
+          f"peak memory (max RSS) {peak / 1e6:.0f} MB (target >= 2,000/s)")
+
+
+if __name__ == "__main__":
+    call_command("migrate", verbosity=0)
+    bench_render()
+    bench_create()
+    bench_import(int(os.environ.get("BENCH_IMPORT_COUNT", 10_000)))

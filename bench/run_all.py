@@ -7,10 +7,10 @@ import io
 import json
 import os
 import random
+import resource
 import statistics
 import sys
 import time
-import resource
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

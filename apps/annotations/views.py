@@ -1,9 +1,8 @@
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django_htmx.http import trigger_client_event
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
 
 from apps.annotations.forms import AnnotationCreateForm, AnnotationEditForm, LinkForm
 from apps.annotations.models import Annotation, Link

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.annotations.models import Annotation
 from apps.annotations.rendering import render_blocks
-from apps.articles.forms import ImportForm
 from apps.articles.fetching import read_url
+from apps.articles.forms import ImportForm
 from apps.articles.importing import read_pasted, read_upload
 from apps.articles.models import Article
 from apps.articles.services import import_items, join_story

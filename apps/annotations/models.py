@@ -26,18 +26,6 @@ class AnnotationQuerySet(models.QuerySet):
 
         return self.filter(article__in=Article.objects.visible_to(user).values("pk"))
 
-    def awaiting_review(self):
-        return self.filter(status=Annotation.Status.SUBMITTED)
-
-    def of_kind(self, kind):
-        return self.filter(kind=kind) if kind else self
-
-    def with_status(self, status):
-        return self.filter(status=status) if status else self
-
-    def by_author(self, user_id):
-        return self.filter(created_by_id=user_id) if user_id else self
-
     def for_display(self):
         return self.select_related("created_by").prefetch_related(
             models.Prefetch("links", queryset=Link.objects.select_related("source"))

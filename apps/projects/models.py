@@ -28,10 +28,6 @@ class Project(models.Model):
     def __str__(self):
         return self.name
 
-    def role_of(self, user) -> str | None:
-        membership = self.memberships.filter(user=user).only("role").first()
-        return membership.role if membership else None
-
 
 class Role(models.TextChoices):
     ANALYST = "analyst"
@@ -54,8 +50,3 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.get_role_display()} in {self.project}"
-
-    @property
-    def may_edit_all(self) -> bool:
-        """Reviewers and managers may change anybody's annotations in the project."""
-        return self.role in {self.Role.REVIEWER, self.Role.MANAGER}

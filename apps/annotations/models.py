@@ -1,7 +1,9 @@
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import JSONObject, Left
 from django.utils import timezone
 
 # How much context the TextQuoteSelector keeps on each side; enough to re-anchor a span.
@@ -26,9 +28,12 @@ class AnnotationQuerySet(models.QuerySet):
 
         return self.filter(article__in=Article.objects.visible_to(user).values("pk"))
 
-    def for_display(self):
-        return self.select_related("created_by").prefetch_related(
-            models.Prefetch("links", queryset=Link.objects.select_related("source"))
+    def for_listing(self, excerpt_chars: int):
+        """Rows for the article page in one query: no model instances, links folded into an array."""
+        links = Link.objects.filter(annotation=models.OuterRef("pk")).order_by("pk")
+        return self.order_by("start", "end", "pk").values_list(
+            "pk", "kind", "start", "end", Left("exact", excerpt_chars + 1), "status", "created_by_id",
+            "created_by__username", ArraySubquery(links.values(json=JSONObject(role="role", source="source__name"))),
         )
 
 

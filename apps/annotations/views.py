@@ -6,7 +6,7 @@ from django_htmx.http import trigger_client_event
 
 from apps.annotations.forms import AnnotationCreateForm, AnnotationEditForm, LinkForm
 from apps.annotations.models import Annotation, Link
-from apps.annotations.rendering import render_blocks
+from apps.annotations.rendering import blocks_html, render_blocks
 from apps.annotations.services import (
     EditConflict,
     create_annotation,
@@ -50,13 +50,14 @@ def changed_blocks(article, span: tuple[int, int]):
     start, end = span
     blocks = [b for b in article.blocks() if b.start < end and b.end > start]
     if not blocks:
-        return []
+        return ""
     overlapping = article.annotations.live().filter(start__lt=blocks[-1].end, end__gt=blocks[0].start)
-    return render_blocks(article, overlapping.only("pk", "start", "end", "kind"), blocks)
+    rendered = render_blocks(article, overlapping.only("pk", "start", "end", "kind"), blocks)
+    return blocks_html(rendered, out_of_band=True)
 
 
 def changed_response(request, article, span, event: str, **context):
-    context["blocks"] = changed_blocks(article, span)
+    context["changed_blocks"] = changed_blocks(article, span)
     response = render(request, "annotations/annotation_changed.html", {"article": article, **context})
     return trigger_client_event(response, event)
 
@@ -125,7 +126,8 @@ def annotation_update(request, pk):
         annotation.refresh_from_db()
         return render(request, PANEL, panel_context(annotation, role, request.user, error=error_message(error)))
     span = (min(old_span[0], annotation.start), max(old_span[1], annotation.end))
-    context = panel_context(annotation, role, request.user, saved=True, blocks=changed_blocks(annotation.article, span))
+    context = panel_context(annotation, role, request.user, saved=True,
+                            changed_blocks=changed_blocks(annotation.article, span))
     return trigger_client_event(render(request, PANEL, context), "annotation-changed")
 
 

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.annotations.models import Annotation
-from apps.annotations.rendering import render_blocks
+from apps.annotations.rendering import annotation_list_html, blocks_html, listed, render_blocks
 from apps.articles.fetching import read_url
 from apps.articles.forms import ImportForm
 from apps.articles.importing import read_pasted, read_upload
@@ -34,27 +34,29 @@ def annotation_filters(request) -> dict[str, str]:
 @login_required
 @require_GET
 def article_detail(request, pk):
-    article = get_object_or_404(Article.objects.visible_to(request.user).select_related("publisher", "story"), pk=pk)
+    articles = Article.objects.visible_to(request.user).select_related("publisher", "story").defer("original")
+    article = get_object_or_404(articles, pk=pk)
     filters = annotation_filters(request)
-    annotations = list(article.annotations.live().for_display())
-    listed = [
+    annotations = listed(article.annotations.live())
+    shown = [
         a for a in annotations
         if (not filters["kind"] or a.kind == filters["kind"])
         and (not filters["status"] or a.status == filters["status"])
-        and (not filters["author"] or str(a.created_by_id) == filters["author"])
+        and (not filters["author"] or str(a.author_id) == filters["author"])
     ]
     context = {
         "article": article,
-        "annotations": listed,
+        "annotation_count": len(shown),
+        "annotation_items": annotation_list_html(shown),
         "filters": filters,
-        "authors": sorted({a.created_by for a in annotations}, key=lambda u: u.get_username()),
+        "authors": sorted({(a.author_id, a.author) for a in annotations}, key=lambda author: author[1]),
         "kinds": Annotation.Kind.choices,
         "statuses": Annotation.Status.choices,
     }
     template_name = "articles/article_detail.html"
     if request.htmx and request.htmx.target == "annotation-list":
         return render(request, template_name + "#annotation-list", context)
-    context["blocks"] = render_blocks(article, annotations)
+    context["text_html"] = blocks_html(render_blocks(article, annotations))
     context["suggestions"] = article.related_suggestions()
     return render(request, template_name, context)
 

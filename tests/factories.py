@@ -3,7 +3,8 @@ from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
 
 from apps.annotations.models import Annotation, Link
-from apps.articles.models import Article, content_hash
+from apps.articles.models import Article
+from apps.articles.text import content_hash
 from apps.articles.similarity import fingerprint
 from apps.projects.models import Membership, Project
 from apps.sources.models import Source

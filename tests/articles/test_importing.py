@@ -1,6 +1,7 @@
 import codecs
 import io
 import json
+import unicodedata
 import threading
 
 import pytest
@@ -39,6 +40,13 @@ def test_each_encoding_decodes_to_the_same_text(encoded):
 def test_normalisation_keeps_joiners_marks_rtl_and_emoji():
     raw = "Cafe\u0301 👨\u200d👩\u200d👧 مرحبا \u200fok\x00\x07  \r\nnext\rline\t tab  "
     assert clean_text(raw) == "Café 👨\u200d👩\u200d👧 مرحبا \u200fok\nnext\nline\t tab"
+
+
+def test_every_control_character_but_line_feed_and_tab_is_dropped():
+    # CR is not dropped but turned into a line feed, as tested above.
+    controls = "".join(chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cc" and c not in b"\t\n\r")
+    assert len(controls) == 62
+    assert clean_text(f"x\t{controls}y\nz") == "x\ty\nz"
 
 
 def test_pipeline_is_deterministic():
@@ -109,6 +117,18 @@ def test_language_detection_is_cautious():
     assert detect_language("Short note.") == "und"
     mixed = ENGLISH_SEED.read_text()[:900] + "\n" + GERMAN_SEED.read_text()[:900]
     assert detect_language(mixed) == "und"
+    assert detect_language("🌍🔥🎉 👍👍 🙂 " * 20) == "und"
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("ar", "قال وزير الخارجية إن الاتفاق الجديد سيعزز التعاون الدفاعي بين البلدين خلال السنوات المقبلة."),
+    ("ur", "وزیر خارجہ نے کہا کہ نیا معاہدہ آنے والے برسوں میں دونوں ممالک کے درمیان دفاعی تعاون کو مضبوط کرے گا۔"),
+    ("fa", "وزیر امور خارجه گفت که توافق جدید همکاری دفاعی بین دو کشور را در سال‌های آینده تقویت خواهد کرد."),
+    ("he", "שר החוץ אמר כי ההסכם החדש יחזק את שיתוף הפעולה הביטחוני בין שתי המדינות בשנים הבאות."),
+    ("ru", "Министр иностранных дел заявил, что новое соглашение укрепит оборонное сотрудничество между странами."),
+])
+def test_language_detection_reads_other_scripts(language, text):
+    assert detect_language(text) == language
 
 
 def test_title_falls_back_to_first_line_cut_on_a_word():
@@ -162,24 +182,38 @@ def test_concurrent_imports_of_one_file_store_it_once(project):
     assert Article.objects.count() == 1
 
 
-def test_failure_in_one_article_leaves_the_others(project, monkeypatch):
-    from apps.articles import services
+@pytest.fixture
+def article_seven_breaks_the_database():
+    """A trigger that makes the database itself refuse one article, as a full disk or a bug would."""
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            CREATE FUNCTION refuse_seven() RETURNS trigger AS $$
+            BEGIN
+              IF NEW.text LIKE '%number 7 %' THEN RAISE EXCEPTION 'disk on fire'; END IF;
+              RETURN NEW;
+            END $$ LANGUAGE plpgsql;
+            CREATE TRIGGER refuse_seven BEFORE INSERT ON articles_article FOR EACH ROW EXECUTE FUNCTION refuse_seven();
+        """)
 
-    real_fingerprint = services.fingerprint
 
-    def failing_on_seven(text):
-        if "number 7 " in text:
-            raise RuntimeError("disk on fire")
-        return real_fingerprint(text)
-
-    monkeypatch.setattr(services, "fingerprint", failing_on_seven)
+def test_failure_in_one_article_leaves_the_others(project, article_seven_breaks_the_database):
     lines = [json.dumps({"text": f"Article number {n} reports on the council meeting in town {n}.",
                          "publisher": f"Outlet {n}"}) for n in range(1, 11)]
     outcomes = import_items(project=project, items=read_upload("ten.jsonl", "\n".join(lines).encode()))
     assert [o.status for o in outcomes] == ["imported"] * 6 + ["refused"] + ["imported"] * 3
+    assert outcomes[6].label == "ten.jsonl line 7" and "could not be stored" in outcomes[6].message
     assert Article.objects.count() == 9
     # Nothing of article 7 was kept: not even the publisher created before the failure.
     assert not project.sources.filter(name="Outlet 7").exists()
+    assert project.sources.filter(name="Outlet 8").exists()
+
+
+def test_repeated_text_within_one_batch_is_stored_once(project):
+    line = json.dumps({"text": ENGLISH_SEED.read_text()})
+    outcomes = import_items(project=project, items=read_upload("twice.jsonl", f"{line}\n{line}\n".encode()))
+    assert [o.status for o in outcomes] == ["imported", "duplicate"]
+    assert outcomes[1].article == outcomes[0].article
+    assert Article.objects.count() == 1
 
 
 def test_command_imports_folders_and_stdin_and_is_idempotent(project, tmp_path, monkeypatch, capsys):
@@ -188,10 +222,28 @@ def test_command_imports_folders_and_stdin_and_is_idempotent(project, tmp_path, 
     (folder / "en.txt").write_bytes(ENGLISH_SEED.read_bytes())
     (tmp_path / "scraped" / "empty.txt").write_bytes(b"")
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"text": GERMAN_SEED.read_text()}) + "\n"))
-    call_command("import_articles", project.name, str(tmp_path / "scraped"), "-")
+    call_command("import_articles", project.name, str(tmp_path / "scraped"), "-", processes=1)
     out = capsys.readouterr().out
     assert "2 imported, 0 duplicate(s) skipped, 1 refused." in out
     assert "empty.txt: The file is empty." in out
-    call_command("import_articles", str(project.pk), str(tmp_path / "scraped"))
+    call_command("import_articles", str(project.pk), str(tmp_path / "scraped"), processes=1)
     assert "0 imported, 1 duplicate(s) skipped, 1 refused." in capsys.readouterr().out
     assert Article.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_command_in_several_processes_keeps_order_and_imports_once(project, tmp_path, monkeypatch, capsys):
+    """Worker processes see only committed rows, hence a transactional test."""
+    lines = [json.dumps({"text": f"Report {n}: the council of town {n} met on {n} May and voted {n} to {n + 1}."})
+             for n in range(600)]
+    lines[10] = "not json"
+    lines[400] = lines[5]  # the same text again, in another chunk
+    (tmp_path / "dump.jsonl").write_text("\n".join(lines[:300]))
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines[300:]) + "\n"))
+    call_command("import_articles", project.name, str(tmp_path / "dump.jsonl"), "-", processes=2)
+    out = capsys.readouterr().out
+    assert "598 imported, 1 duplicate(s) skipped, 1 refused." in out
+    assert "dump.jsonl line 11: Not valid JSON" in out
+    assert Article.objects.filter(project=project).count() == 598
+    call_command("import_articles", project.name, str(tmp_path / "dump.jsonl"), processes=2)
+    assert "0 imported, 299 duplicate(s) skipped, 1 refused." in capsys.readouterr().out

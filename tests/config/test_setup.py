@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import pytest
 import psycopg
 import yaml
 
@@ -55,3 +56,16 @@ def test_deploy_check_passes_with_production_settings(tmp_path):
                             cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("content", ["", "[12, 3", "null", '{"a": 1}'])
+def test_a_broken_client_list_of_the_embedded_server_is_reset(tmp_path, content):
+    from config.embedded_db import repair_handle_list
+
+    handles = tmp_path / ".handle_pids.json"
+    handles.write_text(content)
+    repair_handle_list(handles)
+    assert handles.read_text() == "[]"
+    handles.write_text("[101, 202]")
+    repair_handle_list(handles)
+    assert handles.read_text() == "[101, 202]"

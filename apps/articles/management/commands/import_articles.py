@@ -1,3 +1,4 @@
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -6,38 +7,37 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from apps.articles.importing import ACCEPTED_SUFFIXES, read_json_lines, read_upload
-from apps.articles.services import import_items
+from apps.articles.importing import ACCEPTED_SUFFIXES, JsonLine, LocalFile
+from apps.articles.parallel import import_in_parallel
 from apps.projects.models import Project
 
 
 class Command(BaseCommand):
     help = "Import articles into PROJECT from files, folders (recursively) and '-' (JSON lines on stdin)."
+    # The checks inspect the whole project (URLs, admin, templates) and add to every run;
+    # `manage.py check` and the server run them.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("project", help="Project name or id.")
         parser.add_argument("paths", nargs="+", help="Files, folders, or - for JSON lines on standard input.")
         parser.add_argument("--user", help="User name recorded as importer (and author of imported spans).")
+        parser.add_argument("--processes", type=int, default=os.process_cpu_count() or 1,
+                            help="Processes that read and store the input (default: one per CPU).")
 
-    def handle(self, project, paths, user=None, **options):
+    def handle(self, project, paths, user=None, processes=1, **options):
         project = self.find_project(project)
         importer = None
         if user:
             importer = get_user_model().objects.filter(username=user).first()
             if importer is None:
                 raise CommandError(f"There is no user called “{user}”.")
-        files = list(self.expand(paths))
+        outcomes = import_in_parallel(project=project, jobs=self.jobs(paths), user=importer, processes=processes)
         summary, refusals = Counter(), []
-        progress = tqdm(files, unit="file", disable=not sys.stderr.isatty(), file=sys.stderr)
-        for path in progress:
-            if path == "-":
-                items = read_json_lines("stdin", sys.stdin)
-            else:
-                items = read_upload(str(path), path.read_bytes())
-            for outcome in import_items(project=project, items=items, user=importer):
-                summary[outcome.status] += 1
-                if outcome.status == "refused":
-                    refusals.append(f"  {outcome.label}: {outcome.message}")
+        for outcome in tqdm(outcomes, unit=" articles", disable=not sys.stderr.isatty(), file=sys.stderr):
+            summary[outcome.status] += 1
+            if outcome.status == "refused":
+                refusals.append(f"  {outcome.label}: {outcome.message}")
         self.stdout.write(f"{summary['imported']} imported, {summary['duplicate']} duplicate(s) skipped, "
                           f"{summary['refused']} refused.")
         if refusals:
@@ -52,15 +52,20 @@ class Command(BaseCommand):
             raise CommandError(f"There is no project “{name_or_id}”. Create it in the admin first.")
         return project
 
-    def expand(self, paths):
+    def jobs(self, paths):
+        """Check every path first, so a typo fails before anything is imported; then stream the jobs."""
+        files = {raw: list(self.expand(raw)) for raw in paths if raw != "-"}
         for raw in paths:
             if raw == "-":
-                yield "-"
-                continue
-            path = Path(raw)
-            if path.is_dir():
-                yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ACCEPTED_SUFFIXES)
-            elif path.is_file():
-                yield path
+                yield from (JsonLine(f"stdin line {n}", line) for n, line in enumerate(sys.stdin, start=1)
+                            if line.strip())
             else:
-                raise CommandError(f"“{raw}” is neither a file nor a folder.")
+                yield from (LocalFile(str(path)) for path in files[raw])
+
+    def expand(self, raw: str):
+        path = Path(raw)
+        if path.is_dir():
+            return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ACCEPTED_SUFFIXES)
+        if path.is_file():
+            return [path]
+        raise CommandError(f"“{raw}” is neither a file nor a folder.")

@@ -120,7 +120,8 @@ def bench_create():
     for _ in range(200):
         start = rng.randrange(0, len(article.text) - 100)
         end = start + rng.randint(5, 80)
-        payload = {"kind": "claim", "start": start, "end": end, **{"exact": quote_selector(article.text, start, end)["exact"]}}
+        exact = quote_selector(article.text, start, end)["exact"]
+        payload = {"kind": "claim", "start": start, "end": end, "exact": exact}
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = client.post(url, payload, headers={"HX-Request": "true"})

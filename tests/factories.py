@@ -4,8 +4,8 @@ from factory.django import DjangoModelFactory
 
 from apps.annotations.models import Annotation, Link
 from apps.articles.models import Article
-from apps.articles.text import content_hash
 from apps.articles.similarity import fingerprint
+from apps.articles.text import content_hash
 from apps.projects.models import Membership, Project
 from apps.sources.models import Source
 

@@ -91,7 +91,8 @@ class Annotation(models.Model):
             models.CheckConstraint(condition=models.Q(start__gte=0), name="annotation_start_not_negative"),
             models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="annotation_span_not_empty"),
             models.CheckConstraint(condition=models.Q(kind__in=AnnotationKind.values), name="annotation_kind_valid"),
-            models.CheckConstraint(condition=models.Q(status__in=AnnotationStatus.values), name="annotation_status_valid"),
+            models.CheckConstraint(condition=models.Q(status__in=AnnotationStatus.values),
+                                   name="annotation_status_valid"),
             models.CheckConstraint(condition=models.Q(version__gte=1), name="annotation_version_positive"),
         ]
         indexes = [models.Index(fields=["article", "start"], name="annotation_article_start")]

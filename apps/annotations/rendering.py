@@ -78,7 +78,9 @@ def blocks_html(rendered: list[RenderedBlock], *, out_of_band: bool = False) -> 
         tag = "h2" if item.block.is_heading else "p"
         css = "block heading" if item.block.is_heading else "block"
         start = item.block.start
-        parts.append(f'<{tag} class="{css}" id="block-{start}" data-start="{start}" dir="auto"{oob}>{item.html}</{tag}>')
+        parts.append(
+            f'<{tag} class="{css}" id="block-{start}" data-start="{start}" dir="auto"{oob}>{item.html}</{tag}>'
+        )
     return mark_safe("".join(parts))  # noqa: S308 - block html is escaped in _highlight
 
 

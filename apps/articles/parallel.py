@@ -45,7 +45,7 @@ def import_in_parallel(*, project, jobs: Iterable[Job], user=None, processes: in
         in_flight = deque()
         # A couple of chunks per process in flight keep every core busy while memory stays
         # flat, however long the input is.
-        for chunk in batched(jobs, CHUNK_SIZE):
+        for chunk in batched(jobs, CHUNK_SIZE, strict=False):
             in_flight.append(pool.apply_async(_import_chunk, (project.pk, user_pk, chunk)))
             if len(in_flight) >= 2 * processes:
                 yield from in_flight.popleft().get()

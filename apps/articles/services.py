@@ -37,7 +37,7 @@ def import_items(*, project, items: Iterable[ReadItem], user=None) -> list[Impor
 def import_stream(*, project, items: Iterable[ReadItem], user=None,
                   batch_size: int = IMPORT_BATCH_SIZE) -> Iterator[ImportOutcome]:
     """Import every readable item, a batch at a time; a refused or failing one stops none of the others."""
-    for batch in batched(items, batch_size):
+    for batch in batched(items, batch_size, strict=False):
         yield from import_batch(project=project, items=batch, user=user)
 
 

@@ -1,8 +1,8 @@
 import codecs
 import io
 import json
-import unicodedata
 import threading
+import unicodedata
 
 import pytest
 from django.core.management import call_command

@@ -5,8 +5,8 @@ import sys
 from pathlib import Path
 
 import jsonschema
-import pytest
 import psycopg
+import pytest
 import yaml
 
 from config.embedded_db import ensure_database, start_embedded_postgres

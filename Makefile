@@ -28,9 +28,12 @@ install: $(VENV)/.synced
 migrate: install
 	$(PY) manage.py migrate --no-input
 
+# The background worker (large browser imports) runs beside the server and stops with it.
 run: migrate
 	$(PY) manage.py load_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Debian's chromium: Playwright's own browser download is not reachable from here.
 browser:

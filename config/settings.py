@@ -144,6 +144,10 @@ SECURE_CSP = {
 
 # Imports larger than this are refused whole.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 10 * 1024 * 1024))
+# Uploads beyond either of these are imported by the background worker while the page shows
+# its progress; smaller ones are imported while the browser waits.
+IMPORT_BACKGROUND_FILES = int(os.environ.get("IMPORT_BACKGROUND_FILES", 10))
+IMPORT_BACKGROUND_BYTES = int(os.environ.get("IMPORT_BACKGROUND_BYTES", 2 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = 500

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 
 from apps.projects.models import Project
 
@@ -22,7 +23,9 @@ class ImportForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), required=False, strip=False,
                            label="Paste text")
     title = forms.CharField(required=False, max_length=500, help_text="For pasted text; else the first line.")
-    files = MultipleFileField(required=False, help_text=".txt, .md, .html, .jsonl or .json; several at once.")
+    # Empty files pass here and are refused one by one when read, so they cost no other file.
+    files = MultipleFileField(required=False, allow_empty_file=True,
+                              help_text=".txt, .md, .html, .jsonl or .json; several at once.")
     url = forms.URLField(required=False, assume_scheme="https", max_length=2000, label="Or a web address")
 
     def __init__(self, *args, user, **kwargs):
@@ -34,6 +37,12 @@ class ImportForm(forms.Form):
         if url and not url.lower().startswith(("http://", "https://")):
             raise forms.ValidationError("Only http:// and https:// addresses can be imported.")
         return url
+
+    def is_large_batch(self) -> bool:
+        """Whether the files are too many or too big to import while the browser waits."""
+        files = self.cleaned_data["files"]
+        return (len(files) > settings.IMPORT_BACKGROUND_FILES
+                or sum(upload.size for upload in files) > settings.IMPORT_BACKGROUND_BYTES)
 
     def clean(self):
         data = super().clean()

@@ -1,13 +1,16 @@
 import logging
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import batched
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 
 from apps.articles.bulk import copy_insert
-from apps.articles.importing import ArticleDraft, ReadItem, SpanDraft
-from apps.articles.models import Article, Story
+from apps.articles.importing import ArticleDraft, ReadItem, SpanDraft, read_upload
+from apps.articles.models import Article, ImportJob, ImportUpload, Story
 from apps.sources.models import Source
 from apps.sources.services import find_or_create_source
 
@@ -24,6 +27,16 @@ class ImportOutcome:
     status: str  # "imported", "duplicate" or "refused"
     message: str = ""
     article: Article | None = None
+
+    def as_dict(self) -> dict:
+        """What the import pages show of it; also how an import job keeps it."""
+        return {
+            "label": self.label,
+            "status": self.status,
+            "message": self.message,
+            "article_url": self.article.get_absolute_url() if self.article else "",
+            "article_title": self.article.title if self.article else "",
+        }
 
 
 def duplicate_of(label: str, article: Article) -> ImportOutcome:
@@ -200,3 +213,52 @@ def join_story(*, article: Article, other: Article) -> Story:
         Article.objects.filter(pk__in=[article.pk, other.pk]).update(story=story)
     article.refresh_from_db(fields=["story"])
     return story
+
+
+def start_import_job(*, project, user, uploads: list[tuple[str, bytes]]) -> ImportJob:
+    """Keep the uploads and queue their import as a background task; return the job to follow."""
+    from apps.articles.tasks import import_uploads
+
+    with transaction.atomic():
+        job = ImportJob.objects.create(project=project, created_by=user)
+        ImportUpload.objects.bulk_create(ImportUpload(job=job, name=name, data=data) for name, data in uploads)
+        transaction.on_commit(lambda: import_uploads.enqueue(job.pk))
+    return job
+
+
+# Articles stored between two progress updates of a background import.
+PROGRESS_STEP = 25
+
+
+def run_import_job(job: ImportJob) -> None:
+    """Import the job's uploads, recording progress as it goes and every outcome at the end.
+
+    If the import stops half-way, what was stored stays stored and the job says so: running
+    the same files again imports the rest and skips the rest as duplicates.
+    """
+    jobs = ImportJob.objects.filter(pk=job.pk)
+    jobs.update(state=ImportJob.State.RUNNING)
+    try:
+        items = [item for upload in job.uploads.all() for item in read_upload(upload.name, bytes(upload.data))]
+        jobs.update(total=len(items))
+        outcomes, step = [], Counter()
+        for outcome in import_stream(project=job.project, items=items, user=job.created_by, batch_size=PROGRESS_STEP):
+            outcomes.append(outcome.as_dict())
+            step[outcome.status] += 1
+            if step.total() == PROGRESS_STEP:
+                record_progress(jobs, step)
+                step = Counter()
+        record_progress(jobs, step)
+        job.uploads.all().delete()
+        jobs.update(state=ImportJob.State.DONE, outcomes=outcomes, finished_at=timezone.now())
+    except Exception:
+        logger.exception("Import job %s failed", job.pk)
+        jobs.update(state=ImportJob.State.FAILED, finished_at=timezone.now(),
+                    error="The import stopped because of an error, which was logged. The articles counted as "
+                          "imported are stored; import the same files again to add the rest.")
+        raise
+
+
+def record_progress(jobs, counts: Counter) -> None:
+    jobs.update(imported=F("imported") + counts["imported"], duplicates=F("duplicates") + counts["duplicate"],
+                refused=F("refused") + counts["refused"])

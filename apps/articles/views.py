@@ -5,15 +5,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from apps.annotations.models import Annotation
 from apps.annotations.rendering import annotation_list_html, blocks_html, listed, render_blocks
 from apps.articles.fetching import read_url
 from apps.articles.forms import ImportForm
 from apps.articles.importing import read_pasted, read_upload
-from apps.articles.models import Article
-from apps.articles.services import import_items, join_story
-from apps.projects.models import Membership
+from apps.articles.models import Article, ImportJob
+from apps.articles.services import import_items, join_story, start_import_job
+from apps.projects.models import Membership, Project
 
 
 @login_required
@@ -88,13 +89,35 @@ def article_import(request):
         items = []
         if data["text"].strip():
             items.append(read_pasted(data["text"], data["title"]))
-        for upload in data["files"]:
-            items.extend(read_upload(upload.name, upload.read()))
         if data["url"]:
             items.extend(read_url(data["url"]))
-        outcomes = import_items(project=data["project"], items=items, user=request.user)
+        if form.is_large_batch():
+            outcomes = import_items(project=data["project"], items=items, user=request.user)
+            for outcome in outcomes:
+                messages.info(request, f"{outcome.label}: {outcome.status}. {outcome.message}".strip())
+            uploads = [(upload.name, upload.read()) for upload in data["files"]]
+            job = start_import_job(project=data["project"], user=request.user, uploads=uploads)
+            if request.htmx:
+                return HttpResponseClientRedirect(job.get_absolute_url())
+            return redirect(job)
+        for upload in data["files"]:
+            items.extend(read_upload(upload.name, upload.read()))
+        outcomes = [outcome.as_dict() for outcome in import_items(project=data["project"], items=items,
+                                                                 user=request.user)]
     template_name = "articles/article_import.html"
     if request.htmx:
         template_name += "#import-panel"
-    summary = Counter(outcome.status for outcome in outcomes or ())
+    summary = Counter(outcome["status"] for outcome in outcomes or ())
     return render(request, template_name, {"form": form, "outcomes": outcomes, "summary": summary})
+
+
+@login_required
+@require_GET
+def import_job(request, pk):
+    jobs = ImportJob.objects.filter(project__in=Project.objects.visible_to(request.user).values("pk"))
+    job = get_object_or_404(jobs.select_related("project"), pk=pk)
+    template_name = "articles/import_job.html"
+    if request.htmx:
+        template_name += "#job-progress"
+    summary = {"imported": job.imported, "duplicate": job.duplicates, "refused": job.refused}
+    return render(request, template_name, {"job": job, "outcomes": job.outcomes, "summary": summary})

@@ -1,0 +1,61 @@
+"""Importing from the browser: several files at once, and a large batch run by the background worker."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from apps.articles.models import Article, ImportJob
+from tests.conftest import ENGLISH_SEED, GERMAN_SEED, log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_several_files_at_once_report_each_file(page, analyst, tmp_path):
+    english, german = ENGLISH_SEED, GERMAN_SEED
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    picture = tmp_path / "photo.txt"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
+    log_in(page, analyst.username)
+    page.goto("/articles/import/")
+    page.set_input_files("input[name=files]", [english, german, empty, picture, english])
+    page.click("button:text('Import')")
+    results = page.locator(".import-results")
+    expect(results.locator(".summary")).to_have_text("2 imported, 1 duplicate skipped, 2 refused.")
+    expect(results.locator("tr.outcome-refused", has_text="empty.txt")).to_contain_text("The file is empty.")
+    expect(results.locator("tr.outcome-refused", has_text="photo.txt")).to_contain_text("binary file")
+    expect(results.locator("tr.outcome-duplicate")).to_contain_text("Same text as")
+    languages = sorted(Article.objects.values_list("language", flat=True))
+    assert languages == ["de", "en"]
+    results.locator("tr.outcome-imported a").first.click()
+    expect(page.locator("#article-text")).to_be_visible()
+
+
+def test_a_large_batch_runs_in_the_background_and_shows_its_progress(page, analyst, tmp_path, settings):
+    settings.IMPORT_BACKGROUND_FILES = 2
+    files = []
+    for n in range(3):
+        path = tmp_path / f"feed-{n}.jsonl"
+        lines = [json.dumps({"text": f"Feed {n}, item {i}: the council of district {n}-{i} met on {i} May "
+                                    "and approved the budget after a long debate."}) for i in range(40)]
+        path.write_text("\n".join(lines + ["[1, 2]"]))
+        files.append(path)
+    log_in(page, analyst.username)
+    page.goto("/articles/import/")
+    page.set_input_files("input[name=files]", files)
+    page.click("button:text('Import')")
+    page.wait_for_url("**/articles/import/*/")
+    assert page.url.endswith(ImportJob.objects.get().get_absolute_url())
+    expect(page.locator("#job-progress .state")).to_contain_text("Waiting for the background worker")
+    assert Article.objects.count() == 0
+
+    # The real database-backed worker, as `manage.py db_worker` runs it beside the server.
+    call_command("db_worker", batch=True, startup_delay=False, reload=False)
+
+    expect(page.locator("#job-progress .state")).to_have_text("Done.")
+    expect(page.locator("#job-progress .summary")).to_have_text("120 imported, 0 duplicates skipped, 3 refused.")
+    expect(page.locator("tr.outcome-refused").first).to_contain_text("line 41")
+    assert Article.objects.count() == 120
+    assert not ImportJob.objects.get().uploads.exists()

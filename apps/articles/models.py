@@ -214,3 +214,6 @@ class ImportUpload(models.Model):
 
     class Meta:
         ordering = ["pk"]
+
+    def __str__(self):
+        return self.name

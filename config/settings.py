@@ -151,8 +151,10 @@ IMPORT_BACKGROUND_BYTES = int(os.environ.get("IMPORT_BACKGROUND_BYTES", 2 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = 500
-# Tests serve pages to themselves on loopback; production never fetches private addresses.
-IMPORT_ALLOW_PRIVATE_URLS = env_bool("IMPORT_ALLOW_PRIVATE_URLS", False)
+# URL imports never reach private, loopback, link-local or metadata addresses, except in the
+# networks listed here (tests serve pages to themselves on 127.0.0.0/8).
+IMPORT_ALLOWED_PRIVATE_NETWORKS = env_list("IMPORT_ALLOWED_PRIVATE_NETWORKS", "")
+IMPORT_URL_TIMEOUT = float(os.environ.get("IMPORT_URL_TIMEOUT", 10))
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

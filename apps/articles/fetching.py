@@ -2,6 +2,7 @@
 
 import ipaddress
 import socket
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -12,7 +13,6 @@ from django.conf import settings
 from apps.articles.importing import ReadItem, read_upload
 
 MAX_REDIRECTS = 3
-TIMEOUT_SECONDS = 10
 USER_AGENT = "Sourcetrace/0.1 (+article import)"
 
 
@@ -32,10 +32,11 @@ def check_address(url: str) -> None:
                                    type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise FetchRefused(f"The host “{parts.hostname}” could not be found.") from None
-    if settings.IMPORT_ALLOW_PRIVATE_URLS:
-        return
+    allowed = [ipaddress.ip_network(network) for network in settings.IMPORT_ALLOWED_PRIVATE_NETWORKS]
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if any(address in network for network in allowed):
+            continue
         if not address.is_global or address.is_multicast:
             raise FetchRefused(f"“{parts.hostname}” points into a private or local network; it cannot be imported.")
 
@@ -53,7 +54,7 @@ def fetch(url: str) -> tuple[str, bytes, str]:
         check_address(url)
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
         try:
-            response = opener.open(request, timeout=TIMEOUT_SECONDS)
+            response = opener.open(request, timeout=settings.IMPORT_URL_TIMEOUT)
         except urllib.error.HTTPError as error:
             if error.code in {301, 302, 303, 307, 308} and error.headers.get("Location"):
                 url = urljoin(url, error.headers["Location"])
@@ -63,11 +64,22 @@ def fetch(url: str) -> tuple[str, bytes, str]:
             reason = getattr(error, "reason", error)
             raise FetchRefused(f"The page could not be fetched: {reason}.") from None
         with response:
-            body = response.read(limit + 1)
-            if len(body) > limit:
-                raise FetchRefused(f"The page is larger than {limit / 1e6:.1f} MB.")
+            body = read_limited(response, limit, deadline=time.monotonic() + settings.IMPORT_URL_TIMEOUT)
             return url, body, response.headers.get_content_type()
     raise FetchRefused(f"The address redirected more than {MAX_REDIRECTS} times.")
+
+
+def read_limited(response, limit: int, deadline: float) -> bytes:
+    """Read the body in chunks: a server trickling bytes must not hold the import for ever."""
+    chunks, size = [], 0
+    while chunk := response.read(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise FetchRefused(f"The page is larger than {limit / 1e6:.1f} MB.")
+        if time.monotonic() > deadline:
+            raise FetchRefused("The page took too long to arrive.")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def read_url(url: str) -> Iterator[ReadItem]:

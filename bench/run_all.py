@@ -33,6 +33,7 @@ from apps.annotations.models import Annotation, quote_selector  # noqa: E402
 from apps.articles.models import Article  # noqa: E402
 from apps.articles.text import content_hash  # noqa: E402
 from apps.projects.models import Membership, Project  # noqa: E402
+from bench import story_matching  # noqa: E402
 
 WORDS_EN = "the minister said that agreement defence cooperation report analysts warned Belarus Pakistan".split()
 WORDS_DE = "der Minister sagte dass das Abkommen Verteidigung Zusammenarbeit Bericht Analysten warnten".split()
@@ -170,3 +171,4 @@ if __name__ == "__main__":
     bench_render()
     bench_create()
     bench_import(int(os.environ.get("BENCH_IMPORT_COUNT", 10_000)))
+    story_matching.main()

@@ -1,4 +1,4 @@
-"""Cheap signals that two articles tell the same story: shared names, numbers and quotes.
+"""Cheap signals that two articles tell the same story: shared names and numbers.
 
 Names and numbers survive translation ("Mil-Man", "INSS", "2025-27"), so the overlap of these
 signals finds translations as well as re-published copies, without any language model.
@@ -41,7 +41,7 @@ class Resemblance:
     shared: list[str]
 
 
-# Tuned on the sample pair and the pairs built in tests/articles/test_similarity.py.
+# Tuned on the sample pair and the pairs in bench/story_pairs (see bench/story_matching.py).
 NEAR_DUPLICATE_SCORE = 0.8
 TRANSLATION_SCORE = 0.35
 MIN_SHARED = 5

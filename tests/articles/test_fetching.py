@@ -21,7 +21,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         routes = {
             "/article": lambda: self.reply(200, PAGE.encode(), "text/html; charset=utf-8"),
-            "/plain": lambda: self.reply(200, "A plain text note about the harbour, long enough.".encode(), "text/plain"),
+            "/plain": lambda: self.reply(200, b"A plain text note about the harbour, long enough.", "text/plain"),
             "/moved": lambda: self.redirect("/article"),
             "/loop": lambda: self.redirect("/loop"),
             "/to-metadata": lambda: self.redirect("http://169.254.169.254/latest/meta-data/"),

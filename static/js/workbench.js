@@ -107,7 +107,7 @@
 
   function markCurrent(id) {
     textRoot.querySelectorAll("mark.current").forEach((m) => m.classList.remove("current"));
-    const marks = Array.from(textRoot.querySelectorAll("mark[data-ids]")).filter((m) => m.dataset.ids.split(" ").includes(String(id)));
+    const marks = marksOf(id);
     marks.forEach((m) => m.classList.add("current"));
     if (marks.length) marks[0].scrollIntoView({ block: "center", behavior: "smooth" });
   }
@@ -127,8 +127,7 @@
   // Move one end of the open annotation by a word and save it through the panel's form.
   function adjust(whichEnd, direction) {
     const panel = document.getElementById("annotation-panel");
-    const form = panel && panel.querySelector("form.edit-form");
-    if (!form) return;
+    if (!panel || !panel.querySelector("form.edit-form")) return;
     const text = articleChars();
     let start = Number(panel.dataset.start);
     let end = Number(panel.dataset.end);
@@ -146,12 +145,93 @@
     };
     if (whichEnd === "end") end = move(end);
     else start = move(start);
-    const snapped = snap(start, end);
-    if (!snapped) return;
+    saveExtent(start, end);
+  }
+
+  // Save a new extent for the open annotation through the panel's form (it carries the version).
+  function saveExtent(start, end) {
+    const form = document.querySelector("#annotation-panel form.edit-form");
+    const snapped = form && start < end && snap(start, end);
+    if (!snapped) {
+      placeHandles();
+      return;
+    }
     form.querySelector("[name=start]").value = snapped.start;
     form.querySelector("[name=end]").value = snapped.end;
     form.requestSubmit();
   }
+
+  // Drag handles on both ends of the open annotation's highlight, when the user may edit it.
+  // They live outside the article text, so they change no offset.
+  const handles = { start: document.getElementById("handle-start"), end: document.getElementById("handle-end") };
+
+  function marksOf(id) {
+    return Array.from(textRoot.querySelectorAll("mark[data-ids]")).filter((m) => m.dataset.ids.split(" ").includes(String(id)));
+  }
+
+  function placeHandles() {
+    const panel = document.getElementById("annotation-panel");
+    const editable = panel && panel.dataset.annotation && panel.querySelector("form.edit-form");
+    const marks = editable ? marksOf(panel.dataset.annotation) : [];
+    if (!marks.length) {
+      handles.start.hidden = handles.end.hidden = true;
+      return;
+    }
+    const first = marks[0].getClientRects()[0];
+    const lastRects = marks[marks.length - 1].getClientRects();
+    const last = lastRects[lastRects.length - 1];
+    const rtl = getComputedStyle(marks[0]).direction === "rtl";
+    put(handles.start, rtl ? first.right : first.left, first.top, first.height);
+    put(handles.end, rtl ? last.left : last.right, last.top, last.height);
+  }
+
+  function put(handle, x, y, height) {
+    handle.hidden = false;
+    handle.style.left = `${window.scrollX + x - handle.offsetWidth / 2}px`;
+    handle.style.top = `${window.scrollY + y}px`;
+    handle.style.height = `${height}px`;
+  }
+
+  // The code-point offset in Article.text under a point of the screen, or null outside the text.
+  function offsetAt(x, y) {
+    let node, offset;
+    if (document.caretPositionFromPoint) {
+      const caret = document.caretPositionFromPoint(x, y);
+      if (caret) [node, offset] = [caret.offsetNode, caret.offset];
+    } else if (document.caretRangeFromPoint) {
+      const range = document.caretRangeFromPoint(x, y);
+      if (range) [node, offset] = [range.startContainer, range.startOffset];
+    }
+    const block = node && blockOf(node);
+    return block && textRoot.contains(block) ? offsetOf(block, node, offset) : null;
+  }
+
+  Object.entries(handles).forEach(([which, handle]) => {
+    handle.addEventListener("pointerdown", (event) => {
+      event.preventDefault();
+      handle.setPointerCapture(event.pointerId);
+      handle.classList.add("dragging");
+    });
+    handle.addEventListener("pointermove", (event) => {
+      if (!handle.classList.contains("dragging")) return;
+      handle.style.left = `${event.pageX - handle.offsetWidth / 2}px`;
+      handle.style.top = `${event.pageY - handle.offsetHeight / 2}px`;
+    });
+    handle.addEventListener("pointerup", (event) => {
+      if (!handle.classList.contains("dragging")) return;
+      handle.classList.remove("dragging");
+      handle.hidden = true; // so that the point below is the text, not the handle
+      const offset = offsetAt(event.clientX, event.clientY);
+      const panel = document.getElementById("annotation-panel");
+      if (offset === null || !panel) {
+        placeHandles();
+        return;
+      }
+      const start = which === "start" ? offset : Number(panel.dataset.start);
+      const end = which === "end" ? offset : Number(panel.dataset.end);
+      saveExtent(start, end);
+    });
+  });
 
   const typing = (target) => target.closest("input, textarea, select, [contenteditable]");
 
@@ -184,6 +264,7 @@
     }
     if (event.target.closest("[data-close-panel]")) {
       document.getElementById("annotation-panel").innerHTML = "";
+      placeHandles();
     }
     if (event.target.closest("[data-close-help]")) help.hidden = true;
   });
@@ -213,6 +294,10 @@
       toolbar.hidden = true;
     }
   });
+
+  // Panels open and blocks re-render through htmx; the handles follow the open highlight.
+  document.body.addEventListener("htmx:afterSettle", placeHandles);
+  window.addEventListener("resize", placeHandles);
 
   // A deleted annotation can be restored from its message for ten seconds.
   document.body.addEventListener("htmx:afterSwap", () => {

@@ -1,5 +1,5 @@
-from bench.story_matching import evaluate
 from apps.articles.similarity import fingerprint, resemblance
+from bench.story_matching import evaluate
 
 
 def test_matcher_finds_every_built_pair_and_nothing_else():

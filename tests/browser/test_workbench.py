@@ -199,6 +199,55 @@ def test_shift_arrow_moves_the_end_of_a_highlight(page, analyst_in_project):
     assert annotation.exact == "Alpha beta"
 
 
+def word_centre(page, needle: str) -> dict:
+    return page.evaluate(
+        """(needle) => {
+          const walker = document.createTreeWalker(document.getElementById('article-text'), NodeFilter.SHOW_TEXT);
+          let node;
+          while ((node = walker.nextNode())) {
+            const index = node.data.indexOf(needle);
+            if (index === -1) continue;
+            const range = document.createRange();
+            range.setStart(node, index);
+            range.setEnd(node, index + needle.length);
+            const rect = range.getBoundingClientRect();
+            return {x: rect.left + rect.width / 2, y: rect.top + rect.height / 2};
+          }
+          return null;
+        }""",
+        needle,
+    )
+
+
+def drag(page, selector: str, to: dict):
+    handle = page.locator(selector)
+    expect(handle).to_be_visible()
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(to["x"], to["y"], steps=8)
+    page.mouse.up()
+
+
+def test_dragging_the_handles_moves_both_ends_of_a_highlight(page, analyst_in_project):
+    user, project = analyst_in_project
+    article = ArticleFactory(project=project, text="Alpha beta gamma delta.\nNext line 🌍 with epsilon.")
+    annotation = AnnotationFactory(article=article, start=0, end=5, created_by=user)
+    log_in(page, "ana")
+    page.goto(article.get_absolute_url())
+    page.click(f"mark[data-ids='{annotation.pk}']")
+    page.wait_for_selector("#annotation-panel form.edit-form")
+    drag(page, "#handle-end", word_centre(page, "epsilon"))  # into the next line, past an emoji
+    expect(page.locator("#annotation-panel")).to_have_attribute("data-end", str(article.text.index("epsilon") + 7))
+    drag(page, "#handle-start", word_centre(page, "gamma"))
+    expect(page.locator("#annotation-panel")).to_have_attribute("data-start", "11")
+    annotation.refresh_from_db()
+    assert annotation.exact == "gamma delta.\nNext line 🌍 with epsilon"
+    assert annotation.version == 3
+    page.reload()
+    assert "".join(page.locator(f"mark[data-ids='{annotation.pk}']").all_inner_texts()).startswith("gamma delta.")
+
+
 def test_concurrent_edit_is_refused_with_both_versions(page, analyst_in_project):
     user, project = analyst_in_project
     article = ArticleFactory(project=project, text=EMOJI_ARTICLE)

@@ -43,6 +43,19 @@ class ListedAnnotation(NamedTuple):
         return KIND_LABELS[self.kind]
 
 
+class Span(NamedTuple):
+    """The least a highlight needs."""
+
+    pk: int
+    kind: str
+    start: int
+    end: int
+
+
+def spans(annotations) -> list[Span]:
+    return list(map(Span._make, annotations.values_list("pk", "kind", "start", "end")))
+
+
 def listed(annotations) -> list[ListedAnnotation]:
     """The annotations of a queryset as the article page lists them, in text order."""
     return list(map(ListedAnnotation._make, annotations.for_listing(EXCERPT_CHARS)))

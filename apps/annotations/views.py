@@ -6,7 +6,7 @@ from django_htmx.http import trigger_client_event
 
 from apps.annotations.forms import AnnotationCreateForm, AnnotationEditForm, LinkForm
 from apps.annotations.models import Annotation, Link
-from apps.annotations.rendering import blocks_html, render_blocks
+from apps.annotations.rendering import blocks_html, render_blocks, spans
 from apps.annotations.services import (
     EditConflict,
     create_annotation,
@@ -52,7 +52,7 @@ def changed_blocks(article, span: tuple[int, int]):
     if not blocks:
         return ""
     overlapping = article.annotations.live().filter(start__lt=blocks[-1].end, end__gt=blocks[0].start)
-    rendered = render_blocks(article, overlapping.only("pk", "start", "end", "kind"), blocks)
+    rendered = render_blocks(article, spans(overlapping), blocks)
     return blocks_html(rendered, out_of_band=True)
 
 

@@ -64,8 +64,9 @@ def fresh_project(name):
 
 
 def add_article(project, text):
-    return Article.objects.create(project=project, title="Bench", text=text, content_hash=content_hash(text),
-                                  text_length=len(text), language="en")
+    return Article.objects.create(
+        project=project, title="Bench", text=text, content_hash=content_hash(text), text_length=len(text), language="en"
+    )
 
 
 def add_annotations(article, user, count, rng):
@@ -73,8 +74,9 @@ def add_annotations(article, user, count, rng):
     for _ in range(count):
         start = rng.randrange(0, len(text) - 200)
         end = start + rng.randint(5, 150)
-        annotation = Annotation(article=article, kind=rng.choice(["claim", "quote", "fact"]), start=start, end=end,
-                                created_by=user)
+        annotation = Annotation(
+            article=article, kind=rng.choice(["claim", "quote", "fact"]), start=start, end=end, created_by=user
+        )
         annotation.anchor(start, end)
         annotations.append(annotation)
     Annotation.objects.bulk_create(annotations, batch_size=1000)
@@ -100,13 +102,17 @@ def bench_render():
     project, user = fresh_project("bench-render")
     client = Client(HTTP_HOST="localhost")
     client.force_login(user)
-    for label, chars, count, target in (("500 annotations", 20_000, 500, 25),
-                                        ("100,000 chars, 2,000 annotations", 100_000, 2000, 100)):
+    for label, chars, count, target in (
+        ("500 annotations", 20_000, 500, 25),
+        ("100,000 chars, 2,000 annotations", 100_000, 2000, 100),
+    ):
         article = add_article(project, make_text(rng, chars, emoji=True))
         add_annotations(article, user, count, rng)
         median, queries = timed_get(client, article.get_absolute_url(), 15)
-        print(f"render article page, {label}: {median:.1f} ms median server time, {queries} queries "
-              f"(target < {target} ms)")
+        print(
+            f"render article page, {label}: {median:.1f} ms median server time, {queries} queries "
+            f"(target < {target} ms)"
+        )
 
 
 def bench_create():
@@ -131,9 +137,11 @@ def bench_create():
         assert response.status_code == 200 and "saved" in response.content.decode()
         statements.append(len(captured))
     timings.sort()
-    print(f"create annotation with {Annotation.objects.filter(article__project=project).count() - 200} already in "
-          f"the project: p50 {timings[len(timings) // 2]:.1f} ms, p95 {timings[int(len(timings) * 0.95)]:.1f} ms, "
-          f"{max(statements)} SQL statements (targets: 8 ms, 15 ms, 5)")
+    print(
+        f"create annotation with {Annotation.objects.filter(article__project=project).count() - 200} already in "
+        f"the project: p50 {timings[len(timings) // 2]:.1f} ms, p95 {timings[int(len(timings) * 0.95)]:.1f} ms, "
+        f"{max(statements)} SQL statements (targets: 8 ms, 15 ms, 5)"
+    )
 
 
 def write_jsonl(path, count, rng):
@@ -162,14 +170,21 @@ def bench_import(count):
             write_jsonl(data.name, size, rng)
             with open(data.name, "rb") as stdin:
                 started = time.perf_counter()
-                subprocess.run([sys.executable, str(ROOT / "manage.py"), "import_articles", project.name, "-"],
-                               stdin=stdin, stdout=subprocess.DEVNULL, check=True, env=production_env())
+                subprocess.run(
+                    [sys.executable, str(ROOT / "manage.py"), "import_articles", project.name, "-"],
+                    stdin=stdin,
+                    stdout=subprocess.DEVNULL,
+                    check=True,
+                    env=production_env(),
+                )
                 elapsed = time.perf_counter() - started
         # The largest resident size of any process the command ran (itself or a reading process).
         peaks.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)
         imported = Article.objects.filter(project=project).count()
-        print(f"import {imported} generated articles (JSONL on stdin, whole command): {imported / elapsed:.0f} "
-              f"articles/s, peak memory {peaks[-1] / 1e6:.0f} MB, DEBUG off (target >= 2,000/s)")
+        print(
+            f"import {imported} generated articles (JSONL on stdin, whole command): {imported / elapsed:.0f} "
+            f"articles/s, peak memory {peaks[-1] / 1e6:.0f} MB, DEBUG off (target >= 2,000/s)"
+        )
 
 
 if __name__ == "__main__":

@@ -68,9 +68,11 @@ def evaluate() -> dict:
 
 def main():
     result = evaluate()
-    print(f"story matching over {result['pairs']} article pairs: precision {result['precision']:.2f}, "
-          f"recall {result['recall']:.2f} ({len(result['found'])} found, {len(result['wrong'])} wrong, "
-          f"{len(result['missed'])} missed)")
+    print(
+        f"story matching over {result['pairs']} article pairs: precision {result['precision']:.2f}, "
+        f"recall {result['recall']:.2f} ({len(result['found'])} found, {len(result['wrong'])} wrong, "
+        f"{len(result['missed'])} missed)"
+    )
     for a, b, kind in result["wrong"]:
         print(f"  wrongly suggested: {a} / {b} as {kind}")
     for a, b in result["missed"]:

@@ -13,8 +13,14 @@ from tests.factories import ArticleFactory, MembershipFactory, ProjectFactory, U
 SEEDS = Path(__file__).resolve().parent.parent / "apps" / "articles" / "demo"
 ENGLISH_SEED = SEEDS / "000_8985a2fd63b26b78.txt"
 GERMAN_SEED = SEEDS / "002_fa804ed8ee772100.txt"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture

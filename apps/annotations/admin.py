@@ -27,8 +27,22 @@ class AnnotationAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", "article__project", "created_by"]
     search_fields = ["exact", "note", "article__title"]
     list_select_related = ["article", "created_by"]
-    readonly_fields = ["article", "start", "end", "exact", "prefix", "suffix", "created_by", "created_at",
-                       "updated_at", "updated_by", "reviewed_by", "reviewed_at", "version", "deleted_at"]
+    readonly_fields = [
+        "article",
+        "start",
+        "end",
+        "exact",
+        "prefix",
+        "suffix",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "updated_by",
+        "reviewed_by",
+        "reviewed_at",
+        "version",
+        "deleted_at",
+    ]
     inlines = [LinkInline, EventInline]
     actions = ["approve", "reject"]
 

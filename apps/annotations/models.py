@@ -32,8 +32,15 @@ class AnnotationQuerySet(models.QuerySet):
         """Rows for the article page in one query: no model instances, links folded into an array."""
         links = Link.objects.filter(annotation=models.OuterRef("pk")).order_by("pk")
         return self.order_by("start", "end", "pk").values_list(
-            "pk", "kind", "start", "end", Left("exact", excerpt_chars + 1), "status", "created_by_id",
-            "created_by__username", ArraySubquery(links.values(json=JSONObject(role="role", source="source__name"))),
+            "pk",
+            "kind",
+            "start",
+            "end",
+            Left("exact", excerpt_chars + 1),
+            "status",
+            "created_by_id",
+            "created_by__username",
+            ArraySubquery(links.values(json=JSONObject(role="role", source="source__name"))),
         )
 
 
@@ -73,10 +80,12 @@ class Annotation(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     # Optimistic locking: a save must name the version it was based on.
     version = models.PositiveIntegerField(default=1)
@@ -91,8 +100,9 @@ class Annotation(models.Model):
             models.CheckConstraint(condition=models.Q(start__gte=0), name="annotation_start_not_negative"),
             models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="annotation_span_not_empty"),
             models.CheckConstraint(condition=models.Q(kind__in=AnnotationKind.values), name="annotation_kind_valid"),
-            models.CheckConstraint(condition=models.Q(status__in=AnnotationStatus.values),
-                                   name="annotation_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=AnnotationStatus.values), name="annotation_status_valid"
+            ),
             models.CheckConstraint(condition=models.Q(version__gte=1), name="annotation_version_positive"),
         ]
         indexes = [models.Index(fields=["article", "start"], name="annotation_article_start")]
@@ -156,8 +166,9 @@ class Link(models.Model):
     source = models.ForeignKey("sources.Source", on_delete=models.PROTECT, related_name="links")
     role = models.CharField(max_length=12, choices=Role)
     note = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

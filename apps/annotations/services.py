@@ -38,8 +38,9 @@ def create_annotation(*, article, user, kind: str, start: int, end: int, exact: 
 
 
 def _record(annotation: Annotation, user, action: str, comment: str = "") -> None:
-    AnnotationEvent.objects.create(annotation=annotation, actor=user, action=action,
-                                   state=annotation.snapshot(), comment=comment)
+    AnnotationEvent.objects.create(
+        annotation=annotation, actor=user, action=action, state=annotation.snapshot(), comment=comment
+    )
 
 
 def update_annotation(*, annotation: Annotation, user, base_version: int, **changes) -> Annotation:
@@ -56,8 +57,10 @@ def update_annotation(*, annotation: Annotation, user, base_version: int, **chan
         setattr(annotation, field, value)
     annotation.full_clean(exclude=["created_by", "article"], validate_constraints=False)
     now = timezone.now()
-    fields = {name: getattr(annotation, name) for name in ("kind", "start", "end", "exact", "prefix", "suffix",
-                                                           "note", "status", "tags")}
+    fields = {
+        name: getattr(annotation, name)
+        for name in ("kind", "start", "end", "exact", "prefix", "suffix", "note", "status", "tags")
+    }
     with transaction.atomic():
         updated = Annotation.objects.filter(pk=annotation.pk, version=base_version, deleted_at__isnull=True).update(
             **fields, updated_at=now, updated_by=user, version=F("version") + 1
@@ -91,8 +94,9 @@ def link_source(*, annotation: Annotation, source, role: str, user, note: str = 
     if source.project_id != annotation.article.project_id:
         raise PermissionDenied("That source belongs to another project.")
     with transaction.atomic():
-        link, created = Link.objects.get_or_create(annotation=annotation, source=source, role=role,
-                                                   defaults={"note": note, "created_by": user})
+        link, created = Link.objects.get_or_create(
+            annotation=annotation, source=source, role=role, defaults={"note": note, "created_by": user}
+        )
         if created:
             _record(annotation, user, AnnotationEvent.Action.LINKED, comment=f"{link.get_role_display()}: {source}")
     return link
@@ -101,8 +105,9 @@ def link_source(*, annotation: Annotation, source, role: str, user, note: str = 
 def unlink_source(*, link: Link, user) -> None:
     with transaction.atomic():
         link.delete()
-        _record(link.annotation, user, AnnotationEvent.Action.UNLINKED,
-                comment=f"{link.get_role_display()}: {link.source}")
+        _record(
+            link.annotation, user, AnnotationEvent.Action.UNLINKED, comment=f"{link.get_role_display()}: {link.source}"
+        )
 
 
 def review_annotation(*, annotation: Annotation, user, approve: bool, comment: str = "") -> None:

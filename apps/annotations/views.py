@@ -65,20 +65,25 @@ def changed_response(request, article, span, event: str, **context):
 @login_required
 @require_POST
 def annotation_create(request, article_pk):
-    article = get_object_or_404(Article.objects.visible_to(request.user).only("pk", "project_id", "text", "headings"),
-                                pk=article_pk)
+    article = get_object_or_404(
+        Article.objects.visible_to(request.user).only("pk", "project_id", "text", "headings"), pk=article_pk
+    )
     form = AnnotationCreateForm(request.POST)
     if not form.is_valid():
-        return render(request, "annotations/annotation_changed.html",
-                      {"error": " ".join(m for ms in form.errors.values() for m in ms)})
+        return render(
+            request,
+            "annotations/annotation_changed.html",
+            {"error": " ".join(m for ms in form.errors.values() for m in ms)},
+        )
     try:
         annotation = create_annotation(article=article, user=request.user, **form.cleaned_data)
     except ValidationError as error:
         return render(request, "annotations/annotation_changed.html", {"error": error_message(error)})
     if not request.htmx:
         return redirect(article)
-    return changed_response(request, article, (annotation.start, annotation.end), "annotation-created",
-                            created=annotation)
+    return changed_response(
+        request, article, (annotation.start, annotation.end), "annotation-created", created=annotation
+    )
 
 
 def panel_context(annotation, role, user, **extra):
@@ -88,12 +93,18 @@ def panel_context(annotation, role, user, **extra):
         "may_edit": may_edit(annotation, user, role),
         "links": annotation.links.select_related("source"),
         "events": annotation.events.select_related("actor")[:10],
-        "form": extra.pop("form", None) or AnnotationEditForm(initial={
-            "version": annotation.version, "kind": annotation.kind, "status": annotation.status,
-            "note": annotation.note, "tags": annotation.tags,
-        }),
-        "link_form": extra.pop("link_form", None) or LinkForm(project=annotation.article.project,
-                                                              initial={"role": annotation.speaker_role}),
+        "form": extra.pop("form", None)
+        or AnnotationEditForm(
+            initial={
+                "version": annotation.version,
+                "kind": annotation.kind,
+                "status": annotation.status,
+                "note": annotation.note,
+                "tags": annotation.tags,
+            }
+        ),
+        "link_form": extra.pop("link_form", None)
+        or LinkForm(project=annotation.article.project, initial={"role": annotation.speaker_role}),
         **extra,
     }
 
@@ -117,8 +128,9 @@ def annotation_update(request, pk):
         return render(request, PANEL, panel_context(annotation, role, request.user, form=form))
     old_span = (annotation.start, annotation.end)
     try:
-        update_annotation(annotation=annotation, user=request.user, base_version=form.cleaned_data["version"],
-                          **form.changes())
+        update_annotation(
+            annotation=annotation, user=request.user, base_version=form.cleaned_data["version"], **form.changes()
+        )
     except EditConflict as conflict:
         context = panel_context(conflict.current, role, request.user, conflict=conflict, mine=form.cleaned_data)
         return render(request, PANEL, context)
@@ -126,8 +138,9 @@ def annotation_update(request, pk):
         annotation.refresh_from_db()
         return render(request, PANEL, panel_context(annotation, role, request.user, error=error_message(error)))
     span = (min(old_span[0], annotation.start), max(old_span[1], annotation.end))
-    context = panel_context(annotation, role, request.user, saved=True,
-                            changed_blocks=changed_blocks(annotation.article, span))
+    context = panel_context(
+        annotation, role, request.user, saved=True, changed_blocks=changed_blocks(annotation.article, span)
+    )
     return trigger_client_event(render(request, PANEL, context), "annotation-changed")
 
 
@@ -138,8 +151,9 @@ def annotation_delete(request, pk):
     delete_annotation(annotation=annotation, user=request.user)
     if not request.htmx:
         return redirect(annotation.article)
-    return changed_response(request, annotation.article, (annotation.start, annotation.end),
-                            "annotation-changed", deleted=annotation)
+    return changed_response(
+        request, annotation.article, (annotation.start, annotation.end), "annotation-changed", deleted=annotation
+    )
 
 
 @login_required
@@ -150,8 +164,9 @@ def annotation_restore(request, pk):
         restore_annotation(annotation=annotation, user=request.user)
     if not request.htmx:
         return redirect(annotation.article)
-    return changed_response(request, annotation.article, (annotation.start, annotation.end),
-                            "annotation-changed", restored=annotation)
+    return changed_response(
+        request, annotation.article, (annotation.start, annotation.end), "annotation-changed", restored=annotation
+    )
 
 
 @login_required
@@ -162,8 +177,9 @@ def link_create(request, pk):
     form = LinkForm(request.POST, project=project)
     if form.is_valid():
         data = form.cleaned_data
-        source = data["source"] or find_or_create_source(project=project, name=data["new_source_name"],
-                                                         kind=data["new_source_kind"])
+        source = data["source"] or find_or_create_source(
+            project=project, name=data["new_source_name"], kind=data["new_source_kind"]
+        )
         link_source(annotation=annotation, source=source, role=data["role"], user=request.user, note=data["note"])
         form = None
     return trigger_client_event(
@@ -177,8 +193,9 @@ def link_delete(request, pk):
     link = get_object_or_404(Link.objects.select_related("annotation", "source"), pk=pk)
     annotation, role = editable_annotation(request, link.annotation_id)
     unlink_source(link=link, user=request.user)
-    return trigger_client_event(render(request, PANEL, panel_context(annotation, role, request.user)),
-                                "annotation-changed")
+    return trigger_client_event(
+        render(request, PANEL, panel_context(annotation, role, request.user)), "annotation-changed"
+    )
 
 
 @login_required
@@ -187,5 +204,3 @@ def source_search(request, article_pk):
     article = get_object_or_404(Article.objects.visible_to(request.user).only("pk", "project_id"), pk=article_pk)
     sources = Source.objects.in_project(article.project_id).matching(request.GET.get("q", ""))[:15]
     return render(request, "annotations/source_options.html", {"sources": sources})
-
-

@@ -30,9 +30,9 @@ def copy_insert(objects: list) -> list:
             instance.pk = pk
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for instance in objects:
-                copy.write_row([
-                    field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields
-                ])
+                copy.write_row(
+                    [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
+                )
     for instance in objects:
         instance._state.adding = False
         instance._state.db = connection.alias

@@ -28,8 +28,9 @@ def check_address(url: str) -> None:
     if not parts.hostname:
         raise FetchRefused("The address has no host name.")
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
-                                   type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(
+            parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM
+        )
     except (socket.gaierror, UnicodeError):
         raise FetchRefused(f"The host “{parts.hostname}” could not be found.") from None
     allowed = [ipaddress.ip_network(network) for network in settings.IMPORT_ALLOWED_PRIVATE_NETWORKS]

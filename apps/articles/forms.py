@@ -20,12 +20,12 @@ class MultipleFileField(forms.FileField):
 
 class ImportForm(forms.Form):
     project = forms.ModelChoiceField(queryset=Project.objects.none(), empty_label=None)
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), required=False, strip=False,
-                           label="Paste text")
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), required=False, strip=False, label="Paste text")
     title = forms.CharField(required=False, max_length=500, help_text="For pasted text; else the first line.")
     # Empty files pass here and are refused one by one when read, so they cost no other file.
-    files = MultipleFileField(required=False, allow_empty_file=True,
-                              help_text=".txt, .md, .html, .jsonl or .json; several at once.")
+    files = MultipleFileField(
+        required=False, allow_empty_file=True, help_text=".txt, .md, .html, .jsonl or .json; several at once."
+    )
     url = forms.URLField(required=False, assume_scheme="https", max_length=2000, label="Or a web address")
 
     def __init__(self, *args, user, **kwargs):
@@ -41,8 +41,10 @@ class ImportForm(forms.Form):
     def is_large_batch(self) -> bool:
         """Whether the files are too many or too big to import while the browser waits."""
         files = self.cleaned_data["files"]
-        return (len(files) > settings.IMPORT_BACKGROUND_FILES
-                or sum(upload.size for upload in files) > settings.IMPORT_BACKGROUND_BYTES)
+        return (
+            len(files) > settings.IMPORT_BACKGROUND_FILES
+            or sum(upload.size for upload in files) > settings.IMPORT_BACKGROUND_BYTES
+        )
 
     def clean(self):
         data = super().clean()

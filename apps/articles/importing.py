@@ -61,8 +61,7 @@ class ArticleDraft:
         parsed = self.parsed
         if not parsed.text.strip():
             raise ImportRefused("There is no text in it once markup and blank space are removed.")
-        self.title = " ".join((self.title or parsed.title).split())[:500] or make_title(parsed.text,
-                                                                                         parsed.headings)
+        self.title = " ".join((self.title or parsed.title).split())[:500] or make_title(parsed.text, parsed.headings)
         self.language = normalise_language(self.language or parsed.language) or detect_language(parsed.text)
         self.digest = content_hash(parsed.text)
         self.signals = fingerprint(parsed.text)
@@ -78,7 +77,7 @@ class ReadItem:
 
 
 def normalise_language(code: str) -> str:
-    """"de-AT" and "DE" both become "de"; anything that is not ISO 639-1 becomes ""."""
+    """ "de-AT" and "DE" both become "de"; anything that is not ISO 639-1 becomes ""."""
     code = (code or "").strip().lower().replace("_", "-").split("-")[0]
     return code if len(code) == 2 and code.isalpha() else ""
 
@@ -213,8 +212,12 @@ def label_studio_spans(task: dict) -> list[SpanDraft]:
 def read_pasted(text: str, title: str = "") -> ReadItem:
     label = "pasted text"
     try:
-        return ReadItem(label, ArticleDraft(parse_plain(text), original=text.encode(), original_name=label,
-                                            original_format="text", title=title))
+        return ReadItem(
+            label,
+            ArticleDraft(
+                parse_plain(text), original=text.encode(), original_name=label, original_format="text", title=title
+            ),
+        )
     except ImportRefused as refusal:
         return ReadItem(label, error=str(refusal))
 

@@ -38,9 +38,14 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(project__in=Project.objects.visible_to(user).values("pk"))
 
     def for_list(self):
-        return self.select_related("project", "publisher").defer("text", "original").annotate(
-            annotation_count=models.Count("annotations", filter=models.Q(annotations__deleted_at__isnull=True))
-        ).order_by("-imported_at", "-id")
+        return (
+            self.select_related("project", "publisher")
+            .defer("text", "original")
+            .annotate(
+                annotation_count=models.Count("annotations", filter=models.Q(annotations__deleted_at__isnull=True))
+            )
+            .order_by("-imported_at", "-id")
+        )
 
 
 class Story(models.Model):
@@ -67,16 +72,27 @@ class Article(models.Model):
 
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="articles")
     story = models.ForeignKey(Story, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles")
-    replaces = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="replaced_by", help_text="The earlier version of this text.")
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        help_text="The earlier version of this text.",
+    )
     title = models.CharField(max_length=500)
     text = models.TextField(help_text="Normalised plain text; every annotation offset points into it.")
-    headings = ArrayField(models.PositiveIntegerField(), blank=True, default=list,
-                          help_text="Code-point starts of the lines that are headings.")
+    headings = ArrayField(
+        models.PositiveIntegerField(),
+        blank=True,
+        default=list,
+        help_text="Code-point starts of the lines that are headings.",
+    )
     language = models.CharField(max_length=3, default="und", help_text="ISO 639-1, or “und” when unknown.")
     url = models.URLField(max_length=2000, blank=True)
-    publisher = models.ForeignKey("sources.Source", on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="published_articles")
+    publisher = models.ForeignKey(
+        "sources.Source", on_delete=models.SET_NULL, null=True, blank=True, related_name="published_articles"
+    )
     author = models.CharField(max_length=300, blank=True)
     published_on = models.DateField(null=True, blank=True)
     original = models.BinaryField(editable=False, help_text="The input exactly as received.")
@@ -86,8 +102,9 @@ class Article(models.Model):
     text_length = models.PositiveIntegerField(default=0, editable=False, help_text="In code points.")
     # Names and numbers of the text (see similarity.fingerprint), to find the same story elsewhere.
     fingerprint = ArrayField(models.CharField(max_length=100), blank=True, default=list, editable=False)
-    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     imported_at = models.DateTimeField(auto_now_add=True)
 
     objects = ArticleQuerySet.as_manager()
@@ -97,8 +114,9 @@ class Article(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "content_hash"], name="article_text_once_per_project"),
             models.CheckConstraint(condition=~models.Q(text=""), name="article_text_not_empty"),
-            models.CheckConstraint(condition=models.Q(language__regex=r"^([a-z]{2}|und)$"),
-                                   name="article_language_iso639_1"),
+            models.CheckConstraint(
+                condition=models.Q(language__regex=r"^([a-z]{2}|und)$"), name="article_language_iso639_1"
+            ),
         ]
         indexes = [
             models.Index(fields=["project", "-imported_at"], name="article_project_recent"),
@@ -150,8 +168,9 @@ class Article(models.Model):
         for other in candidates:
             if self.story_id and other.story_id == self.story_id:
                 continue
-            match = resemblance(self.fingerprint, self.language, self.text_length,
-                                other.fingerprint, other.language, other.text_length)
+            match = resemblance(
+                self.fingerprint, self.language, self.text_length, other.fingerprint, other.language, other.text_length
+            )
             if match:
                 found.append((other, match))
         found.sort(key=lambda pair: -pair[1].score)

@@ -58,10 +58,15 @@ def _start_worker(database: dict):
 
     # Point the settings straight at the parent's server, so that setting Django up does not
     # start (or join) the embedded server once more from every worker.
-    os.environ.setdefault("DATABASE_URL", "postgres://{user}@{host}:{port}/{name}".format(
-        user=quote(database["USER"] or ""), host=quote(database["HOST"] or "", safe=""),
-        port=database["PORT"] or "5432", name=quote(database["NAME"]),
-    ))
+    os.environ.setdefault(
+        "DATABASE_URL",
+        "postgres://{user}@{host}:{port}/{name}".format(
+            user=quote(database["USER"] or ""),
+            host=quote(database["HOST"] or "", safe=""),
+            port=database["PORT"] or "5432",
+            name=quote(database["NAME"]),
+        ),
+    )
     django.setup()
     connection.settings_dict.update(database)
 

@@ -47,8 +47,9 @@ def import_items(*, project, items: Iterable[ReadItem], user=None) -> list[Impor
     return list(import_stream(project=project, items=items, user=user))
 
 
-def import_stream(*, project, items: Iterable[ReadItem], user=None,
-                  batch_size: int = IMPORT_BATCH_SIZE) -> Iterator[ImportOutcome]:
+def import_stream(
+    *, project, items: Iterable[ReadItem], user=None, batch_size: int = IMPORT_BATCH_SIZE
+) -> Iterator[ImportOutcome]:
     """Import every readable item, a batch at a time; a refused or failing one stops none of the others."""
     for batch in batched(items, batch_size, strict=False):
         yield from import_batch(project=project, items=batch, user=user)
@@ -86,8 +87,11 @@ def import_batch(*, project, items: Sequence[ReadItem], user=None) -> list[Impor
             outcomes[index] = import_one(project=project, item=items[index], user=user)
     for index, first in repeats:
         earlier = outcomes[first]
-        outcomes[index] = (duplicate_of(items[index].label, earlier.article) if earlier.article
-                           else ImportOutcome(items[index].label, earlier.status, earlier.message))
+        outcomes[index] = (
+            duplicate_of(items[index].label, earlier.article)
+            if earlier.article
+            else ImportOutcome(items[index].label, earlier.status, earlier.message)
+        )
     return outcomes
 
 
@@ -253,12 +257,18 @@ def run_import_job(job: ImportJob) -> None:
         jobs.update(state=ImportJob.State.DONE, outcomes=outcomes, finished_at=timezone.now())
     except Exception:
         logger.exception("Import job %s failed", job.pk)
-        jobs.update(state=ImportJob.State.FAILED, finished_at=timezone.now(),
-                    error="The import stopped because of an error, which was logged. The articles counted as "
-                          "imported are stored; import the same files again to add the rest.")
+        jobs.update(
+            state=ImportJob.State.FAILED,
+            finished_at=timezone.now(),
+            error="The import stopped because of an error, which was logged. The articles counted as "
+            "imported are stored; import the same files again to add the rest.",
+        )
         raise
 
 
 def record_progress(jobs, counts: Counter) -> None:
-    jobs.update(imported=F("imported") + counts["imported"], duplicates=F("duplicates") + counts["duplicate"],
-                refused=F("refused") + counts["refused"])
+    jobs.update(
+        imported=F("imported") + counts["imported"],
+        duplicates=F("duplicates") + counts["duplicate"],
+        refused=F("refused") + counts["refused"],
+    )

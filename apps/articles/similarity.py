@@ -16,8 +16,33 @@ _NUMBER = re.compile(r"\d\d*(?:[.,:/-]\d+)*")
 _NAME_CANDIDATE = re.compile(r"[A-Z\u00c0-\U0010ffff]\w*(?:-\w+)*")
 # Nouns are capitalised in German; the most common sentence openers carry no signal either.
 _STOP = {
-    "the", "this", "that", "and", "but", "der", "die", "das", "und", "ein", "eine", "dieses", "mit", "for",
-    "with", "als", "auch", "sie", "ist", "was", "wie", "von", "besides", "however", "his", "her", "its",
+    "the",
+    "this",
+    "that",
+    "and",
+    "but",
+    "der",
+    "die",
+    "das",
+    "und",
+    "ein",
+    "eine",
+    "dieses",
+    "mit",
+    "for",
+    "with",
+    "als",
+    "auch",
+    "sie",
+    "ist",
+    "was",
+    "wie",
+    "von",
+    "besides",
+    "however",
+    "his",
+    "her",
+    "its",
 }
 MAX_SIGNALS = 200
 
@@ -26,7 +51,8 @@ def fingerprint(text: str) -> list[str]:
     """Return the article's signals: '#' numbers and '@' names, folded and sorted."""
     numbers = {"#" + n for n in set(_NUMBER.findall(text)) if len(n) >= 2}
     names = {
-        "@" + word.casefold() for word in set(_NAME_CANDIDATE.findall(text))
+        "@" + word.casefold()
+        for word in set(_NAME_CANDIDATE.findall(text))
         if len(word) >= 3 and word[0].isalpha() and not word[0].islower()
     }
     names -= {"@" + word for word in _STOP}

@@ -44,14 +44,18 @@ def decode_bytes(data: bytes) -> str:
     """Decode UTF-8 (with or without BOM), UTF-16 with BOM, or cp1252; refuse anything else."""
     if not data.strip():
         raise ImportRefused("The file is empty.")
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                          (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError as error:
-                raise ImportRefused(f"The file starts like {encoding.upper()} but byte {error.start} is not "
-                                    f"valid {encoding.upper()}.") from None
+                raise ImportRefused(
+                    f"The file starts like {encoding.upper()} but byte {error.start} is not valid {encoding.upper()}."
+                ) from None
     if looks_binary(data):
         raise ImportRefused("This looks like a binary file (an image, PDF, archive...), not text.")
     try:
@@ -132,8 +136,15 @@ def parse_html(html: str) -> ParsedText:
     """Extract the main article text and its metadata; the markup itself is never kept."""
     from trafilatura import bare_extraction
 
-    document = bare_extraction(html, with_metadata=True, include_formatting=False, include_comments=False,
-                               include_tables=True, favor_recall=True, deduplicate=False)
+    document = bare_extraction(
+        html,
+        with_metadata=True,
+        include_formatting=False,
+        include_comments=False,
+        include_tables=True,
+        favor_recall=True,
+        deduplicate=False,
+    )
     if document is None or document.body is None:
         raise ImportRefused("No article text was found in this HTML page.")
     blocks = []

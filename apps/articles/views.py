@@ -40,7 +40,8 @@ def article_detail(request, pk):
     filters = annotation_filters(request)
     annotations = listed(article.annotations.live())
     shown = [
-        a for a in annotations
+        a
+        for a in annotations
         if (not filters["kind"] or a.kind == filters["kind"])
         and (not filters["status"] or a.status == filters["status"])
         and (not filters["author"] or str(a.author_id) == filters["author"])
@@ -102,8 +103,9 @@ def article_import(request):
             return redirect(job)
         for upload in data["files"]:
             items.extend(read_upload(upload.name, upload.read()))
-        outcomes = [outcome.as_dict() for outcome in import_items(project=data["project"], items=items,
-                                                                 user=request.user)]
+        outcomes = [
+            outcome.as_dict() for outcome in import_items(project=data["project"], items=items, user=request.user)
+        ]
     template_name = "articles/article_import.html"
     if request.htmx:
         template_name += "#import-panel"

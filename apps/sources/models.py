@@ -18,8 +18,9 @@ class SourceQuerySet(models.QuerySet):
         query = query.strip()
         if not query:
             return self
-        aliases_text = models.Func(models.F("aliases"), models.Value(" | "), function="array_to_string",
-                                   output_field=models.TextField())
+        aliases_text = models.Func(
+            models.F("aliases"), models.Value(" | "), function="array_to_string", output_field=models.TextField()
+        )
         return self.alias(aliases_text=aliases_text).filter(
             models.Q(name__icontains=query) | models.Q(aliases_text__icontains=query)
         )
@@ -50,10 +51,20 @@ class Source(models.Model):
     kind = models.CharField(max_length=20, choices=Kind)
     url = models.URLField(max_length=2000, blank=True)
     description = models.TextField(blank=True)
-    aliases = ArrayField(models.CharField(max_length=300), blank=True, default=list,
-                         help_text="Other spellings, e.g. “Mil- Man” for “Mil-Man”.")
-    affiliation = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="affiliates", help_text="A person's organisation.")
+    aliases = ArrayField(
+        models.CharField(max_length=300),
+        blank=True,
+        default=list,
+        help_text="Other spellings, e.g. “Mil- Man” for “Mil-Man”.",
+    )
+    affiliation = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="affiliates",
+        help_text="A person's organisation.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SourceQuerySet.as_manager()

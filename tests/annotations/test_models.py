@@ -17,8 +17,9 @@ def emoji_article(project):
 def test_offsets_are_code_points_not_utf16_units(emoji_article, analyst):
     start = EMOJI_TEXT.index("The flood")
     end = EMOJI_TEXT.index(" came")
-    annotation = create_annotation(article=emoji_article, user=analyst, kind="quote", start=start, end=end,
-                                   exact="The flood 👨‍👩‍👧")
+    annotation = create_annotation(
+        article=emoji_article, user=analyst, kind="quote", start=start, end=end, exact="The flood 👨‍👩‍👧"
+    )
     annotation.refresh_from_db()
     assert annotation.exact == "The flood 👨‍👩‍👧"
     assert annotation.prefix.endswith("report: “")
@@ -31,16 +32,18 @@ def test_utf16_offsets_are_refused(emoji_article, analyst):
     start = EMOJI_TEXT.index("The flood")
     utf16_start = start + 2
     with pytest.raises(ValidationError, match="does not match"):
-        create_annotation(article=emoji_article, user=analyst, kind="quote", start=utf16_start,
-                          end=utf16_start + 9, exact="The flood")
+        create_annotation(
+            article=emoji_article, user=analyst, kind="quote", start=utf16_start, end=utf16_start + 9, exact="The flood"
+        )
     assert not Annotation.objects.exists()
 
 
 def test_span_beyond_the_text_is_refused(article, analyst):
     length = len(article.text)
     with pytest.raises(ValidationError, match="outside the article"):
-        create_annotation(article=article, user=analyst, kind="fact", start=length - 2, end=length + 5,
-                          exact=article.text[-2:])
+        create_annotation(
+            article=article, user=analyst, kind="fact", start=length - 2, end=length + 5, exact=article.text[-2:]
+        )
 
 
 @pytest.mark.parametrize(

@@ -48,9 +48,17 @@ def test_highlighted_text_is_the_text_itself():
 
 
 def test_list_escapes_and_shortens_user_text():
-    item = ListedAnnotation(pk=4, kind="quote", start=0, end=200, excerpt="<img src=x onerror=alert(1)>" + "x" * 90,
-                            status="submitted", author_id=1, author="<i>ana</i>",
-                            links=[{"role": "said_by", "source": "Mil<script>"}])
+    item = ListedAnnotation(
+        pk=4,
+        kind="quote",
+        start=0,
+        end=200,
+        excerpt="<img src=x onerror=alert(1)>" + "x" * 90,
+        status="submitted",
+        author_id=1,
+        author="<i>ana</i>",
+        links=[{"role": "said_by", "source": "Mil<script>"}],
+    )
     html = annotation_list_html([item])
     assert "<img" not in html and "<i>" not in html and "<script>" not in html
     assert "&lt;img src=x" in html and html.count("x" * 50) == 1 and "…</q>" in html

@@ -50,7 +50,9 @@ def test_create_uses_at_most_five_statements(analyst_client, article, django_ass
 
 def test_user_text_is_escaped_never_markup(analyst_client, article, analyst):
     start = TEXT.index("no <script>")
-    AnnotationFactory(article=article, start=start, end=start + 31, created_by=analyst, note="<img src=x onerror=alert(1)>")
+    AnnotationFactory(
+        article=article, start=start, end=start + 31, created_by=analyst, note="<img src=x onerror=alert(1)>"
+    )
     html = analyst_client.get(article.get_absolute_url()).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -58,9 +60,11 @@ def test_user_text_is_escaped_never_markup(analyst_client, article, analyst):
 
 
 def test_mismatched_exact_is_refused_with_a_message(analyst_client, article):
-    response = analyst_client.post(f"/annotations/article/{article.pk}/new/",
-                                   {"kind": "claim", "start": 0, "end": 5, "exact": "Other"},
-                                   headers={"HX-Request": "true"})
+    response = analyst_client.post(
+        f"/annotations/article/{article.pk}/new/",
+        {"kind": "claim", "start": 0, "end": 5, "exact": "Other"},
+        headers={"HX-Request": "true"},
+    )
     assert response.status_code == 200
     assert "does not match the article" in response.content.decode()
     assert not Annotation.objects.exists()

@@ -85,7 +85,11 @@ def test_page_is_imported_with_its_metadata_and_without_markup(project, site, lo
     assert outcome.status == "imported"
     assert article.url == f"{site}/article"  # where the redirect led
     assert (article.title, article.author, str(article.publisher), article.language) == (
-        "Council approves budget", "Jane Roe", "Town Gazette", "en")
+        "Council approves budget",
+        "Jane Roe",
+        "Town Gazette",
+        "en",
+    )
     assert "alert" not in article.text and "Sports" not in article.text
     assert "said the mayor, Anna Berg" in article.text
 
@@ -105,13 +109,16 @@ def test_every_redirect_hop_is_checked(site, local_allowed):
     assert "private or local network" in refusal(f"{site}/to-metadata")
 
 
-@pytest.mark.parametrize(("path", "message"), [
-    ("/loop", "redirected more than 3 times"),
-    ("/missing", "answered 404"),
-    ("/huge", "larger than 1.0 MB"),
-    ("/slow", "took too long"),
-    ("/binary", "binary file"),
-])
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/loop", "redirected more than 3 times"),
+        ("/missing", "answered 404"),
+        ("/huge", "larger than 1.0 MB"),
+        ("/slow", "took too long"),
+        ("/binary", "binary file"),
+    ],
+)
 def test_bad_pages_are_refused_with_a_reason(site, local_allowed, path, message):
     assert message in refusal(f"{site}{path}")
 

@@ -12,8 +12,14 @@ def test_large_upload_is_queued_and_the_worker_imports_it(client, analyst, proje
     settings.IMPORT_BACKGROUND_BYTES = 1000
     client_for(client, analyst)
     with ENGLISH_SEED.open("rb") as english, GERMAN_SEED.open("rb") as german:
-        response = client.post("/articles/import/", {"project": project.pk, "files": [english, german],
-                                                     "text": "A short pasted note about the council meeting today."})
+        response = client.post(
+            "/articles/import/",
+            {
+                "project": project.pk,
+                "files": [english, german],
+                "text": "A short pasted note about the council meeting today.",
+            },
+        )
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response.url == job.get_absolute_url()
     assert (job.state, job.uploads.count(), Article.objects.count()) == ("queued", 2, 1)  # the pasted note
@@ -27,8 +33,9 @@ def test_large_upload_is_queued_and_the_worker_imports_it(client, analyst, proje
 
 
 def test_progress_page_polls_until_the_job_is_finished(client, analyst, project):
-    job = ImportJob.objects.create(project=project, created_by=analyst, state="running", total=100, imported=20,
-                                   duplicates=3, refused=2)
+    job = ImportJob.objects.create(
+        project=project, created_by=analyst, state="running", total=100, imported=20, duplicates=3, refused=2
+    )
     client_for(client, analyst)
     running = client.get(job.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
     assert 'hx-trigger="every 1s"' in running and "25 of 100 articles" in running

@@ -88,7 +88,10 @@ def test_jsonl_reports_bad_lines_and_imports_good_ones(project):
     outcomes = import_items(project=project, items=read_upload("batch.jsonl", "\n".join(lines).encode()))
     assert [o.status for o in outcomes] == ["imported", "refused", "refused", "refused", "imported"]
     assert [o.label for o in outcomes if o.status == "refused"] == [
-        "batch.jsonl line 2", "batch.jsonl line 3", "batch.jsonl line 4"]
+        "batch.jsonl line 2",
+        "batch.jsonl line 3",
+        "batch.jsonl line 4",
+    ]
     assert Article.objects.get(title="One").language in {"en", "und"}
     assert Article.objects.exclude(title="One").get().language == "de"
 
@@ -108,7 +111,11 @@ def test_html_keeps_text_and_metadata_but_never_markup(project):
     assert "<script> als Text" in article.text
     assert article.headings == [0]
     assert (article.language, article.author, str(article.publisher), str(article.published_on)) == (
-        "de", "Hans Müller", "Tagesblatt", "2025-03-04")
+        "de",
+        "Hans Müller",
+        "Tagesblatt",
+        "2025-03-04",
+    )
 
 
 def test_language_detection_is_cautious():
@@ -120,13 +127,16 @@ def test_language_detection_is_cautious():
     assert detect_language("🌍🔥🎉 👍👍 🙂 " * 20) == "und"
 
 
-@pytest.mark.parametrize(("language", "text"), [
-    ("ar", "قال وزير الخارجية إن الاتفاق الجديد سيعزز التعاون الدفاعي بين البلدين خلال السنوات المقبلة."),
-    ("ur", "وزیر خارجہ نے کہا کہ نیا معاہدہ آنے والے برسوں میں دونوں ممالک کے درمیان دفاعی تعاون کو مضبوط کرے گا۔"),
-    ("fa", "وزیر امور خارجه گفت که توافق جدید همکاری دفاعی بین دو کشور را در سال‌های آینده تقویت خواهد کرد."),
-    ("he", "שר החוץ אמר כי ההסכם החדש יחזק את שיתוף הפעולה הביטחוני בין שתי המדינות בשנים הבאות."),
-    ("ru", "Министр иностранных дел заявил, что новое соглашение укрепит оборонное сотрудничество между странами."),
-])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("ar", "قال وزير الخارجية إن الاتفاق الجديد سيعزز التعاون الدفاعي بين البلدين خلال السنوات المقبلة."),
+        ("ur", "وزیر خارجہ نے کہا کہ نیا معاہدہ آنے والے برسوں میں دونوں ممالک کے درمیان دفاعی تعاون کو مضبوط کرے گا۔"),
+        ("fa", "وزیر امور خارجه گفت که توافق جدید همکاری دفاعی بین دو کشور را در سال‌های آینده تقویت خواهد کرد."),
+        ("he", "שר החוץ אמר כי ההסכם החדש יחזק את שיתוף הפעולה הביטחוני בין שתי המדינות בשנים הבאות."),
+        ("ru", "Министр иностранных дел заявил, что новое соглашение укрепит оборонное сотрудничество между странами."),
+    ],
+)
 def test_language_detection_reads_other_scripts(language, text):
     assert detect_language(text) == language
 
@@ -141,9 +151,16 @@ def test_doccano_and_label_studio_spans_become_annotations(project, analyst):
     text = "Officials said “the bridge is safe” on Monday.\r\nThe bridge closed on Tuesday."
     doccano = {"text": text, "label": [[15, 35, "Quote"], [0, 9, "Person"]]}
     clean = clean_text(text)
-    studio = {"data": {"text": "Rain 🌧 fell. Prices rose 5%."},
-              "annotations": [{"result": [{"type": "labels", "value": {"start": 13, "end": 27, "text": "Prices rose 5%",
-                                                                       "labels": ["Fact"]}}]}]}
+    studio = {
+        "data": {"text": "Rain 🌧 fell. Prices rose 5%."},
+        "annotations": [
+            {
+                "result": [
+                    {"type": "labels", "value": {"start": 13, "end": 27, "text": "Prices rose 5%", "labels": ["Fact"]}}
+                ]
+            }
+        ],
+    }
     data = (json.dumps(doccano) + "\n" + json.dumps(studio)).encode()
     outcomes = import_items(project=project, items=read_upload("export.jsonl", data), user=analyst)
     assert [o.status for o in outcomes] == ["imported", "imported"]
@@ -197,8 +214,12 @@ def article_seven_breaks_the_database():
 
 
 def test_failure_in_one_article_leaves_the_others(project, article_seven_breaks_the_database):
-    lines = [json.dumps({"text": f"Article number {n} reports on the council meeting in town {n}.",
-                         "publisher": f"Outlet {n}"}) for n in range(1, 11)]
+    lines = [
+        json.dumps(
+            {"text": f"Article number {n} reports on the council meeting in town {n}.", "publisher": f"Outlet {n}"}
+        )
+        for n in range(1, 11)
+    ]
     outcomes = import_items(project=project, items=read_upload("ten.jsonl", "\n".join(lines).encode()))
     assert [o.status for o in outcomes] == ["imported"] * 6 + ["refused"] + ["imported"] * 3
     assert outcomes[6].label == "ten.jsonl line 7" and "could not be stored" in outcomes[6].message
@@ -234,8 +255,10 @@ def test_command_imports_folders_and_stdin_and_is_idempotent(project, tmp_path, 
 @pytest.mark.django_db(transaction=True)
 def test_command_in_several_processes_keeps_order_and_imports_once(project, tmp_path, monkeypatch, capsys):
     """Worker processes see only committed rows, hence a transactional test."""
-    lines = [json.dumps({"text": f"Report {n}: the council of town {n} met on {n} May and voted {n} to {n + 1}."})
-             for n in range(600)]
+    lines = [
+        json.dumps({"text": f"Report {n}: the council of town {n} met on {n} May and voted {n} to {n + 1}."})
+        for n in range(600)
+    ]
     lines[10] = "not json"
     lines[400] = lines[5]  # the same text again, in another chunk
     (tmp_path / "dump.jsonl").write_text("\n".join(lines[:300]))

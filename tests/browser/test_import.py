@@ -38,8 +38,15 @@ def test_a_large_batch_runs_in_the_background_and_shows_its_progress(page, analy
     files = []
     for n in range(3):
         path = tmp_path / f"feed-{n}.jsonl"
-        lines = [json.dumps({"text": f"Feed {n}, item {i}: the council of district {n}-{i} met on {i} May "
-                                    "and approved the budget after a long debate."}) for i in range(40)]
+        lines = [
+            json.dumps(
+                {
+                    "text": f"Feed {n}, item {i}: the council of district {n}-{i} met on {i} May "
+                    "and approved the budget after a long debate."
+                }
+            )
+            for i in range(40)
+        ]
         path.write_text("\n".join(lines + ["[1, 2]"]))
         files.append(path)
     log_in(page, analyst.username)

@@ -144,8 +144,9 @@ def test_urdu_article_is_right_to_left_and_selectable(page, analyst_in_project):
 def test_overlapping_selection_and_offsets_independent_of_highlights(page, analyst_in_project):
     user, project = analyst_in_project
     article = ArticleFactory(project=project, text=EMOJI_ARTICLE)
-    outer = AnnotationFactory(article=article, start=EMOJI_ARTICLE.index("The mayor"),
-                              end=EMOJI_ARTICLE.index(" at noon"), created_by=user)
+    outer = AnnotationFactory(
+        article=article, start=EMOJI_ARTICLE.index("The mayor"), end=EMOJI_ARTICLE.index(" at noon"), created_by=user
+    )
     log_in(page, "ana")
     page.goto(article.get_absolute_url())
     select_text(page, "river bank")  # inside the existing claim
@@ -171,7 +172,11 @@ def test_edit_delete_and_undo(page, analyst_in_project):
     page.click("#annotation-panel button[type=submit]")
     page.wait_for_selector("#annotation-panel .message-success")
     annotation.refresh_from_db()
-    assert (annotation.note, annotation.status, annotation.version) == ("Check the <b>mayor</b>'s office", "submitted", 2)
+    assert (annotation.note, annotation.status, annotation.version) == (
+        "Check the <b>mayor</b>'s office",
+        "submitted",
+        2,
+    )
 
     page.click("#annotation-panel button.danger")
     page.wait_for_selector("[data-deleted] button.undo")

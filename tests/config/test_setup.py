@@ -32,11 +32,19 @@ def test_embedded_server_is_reused_and_survives_a_stale_pid_file(tmp_path):
     ensure_database(str(info.socket_dir), info.port, "probe")  # a second ask finds it
     # A second process asking for the same folder joins the running server.
     joined = subprocess.run(
-        [sys.executable, "-c", (
-            "import sys; from pathlib import Path; from config.embedded_db import start_embedded_postgres;"
-            f"s = start_embedded_postgres(Path({str(data_dir)!r})); print(s.get_pid())"
-        )],
-        cwd=ROOT, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys; from pathlib import Path; from config.embedded_db import start_embedded_postgres;"
+                f"s = start_embedded_postgres(Path({str(data_dir)!r})); print(s.get_pid())"
+            ),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert int(joined.stdout.split()[-1]) == server.get_pid()
     with psycopg.connect(host=str(info.socket_dir), port=info.port, user="postgres", dbname="probe") as conn:
@@ -50,10 +58,19 @@ def test_embedded_server_is_reused_and_survives_a_stale_pid_file(tmp_path):
 
 
 def test_deploy_check_passes_with_production_settings(tmp_path):
-    env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}, "DEBUG": "0", "SECRET_KEY": "x" * 20 + "production-secret-key-with-enough-entropy-42",
-           "ALLOWED_HOSTS": "sourcetrace.example"}
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=ROOT, env=env, capture_output=True, text=True)
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "DEBUG": "0",
+        "SECRET_KEY": "x" * 20 + "production-secret-key-with-enough-entropy-42",
+        "ALLOWED_HOSTS": "sourcetrace.example",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 

@@ -22,8 +22,12 @@ class Command(BaseCommand):
         parser.add_argument("project", help="Project name or id.")
         parser.add_argument("paths", nargs="+", help="Files, folders, or - for JSON lines on standard input.")
         parser.add_argument("--user", help="User name recorded as importer (and author of imported spans).")
-        parser.add_argument("--processes", type=int, default=os.process_cpu_count() or 1,
-                            help="Processes that read and store the input (default: one per CPU).")
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=os.process_cpu_count() or 1,
+            help="Processes that read and store the input (default: one per CPU).",
+        )
 
     def handle(self, project, paths, user=None, processes=1, **options):
         project = self.find_project(project)
@@ -38,8 +42,10 @@ class Command(BaseCommand):
             summary[outcome.status] += 1
             if outcome.status == "refused":
                 refusals.append(f"  {outcome.label}: {outcome.message}")
-        self.stdout.write(f"{summary['imported']} imported, {summary['duplicate']} duplicate(s) skipped, "
-                          f"{summary['refused']} refused.")
+        self.stdout.write(
+            f"{summary['imported']} imported, {summary['duplicate']} duplicate(s) skipped, "
+            f"{summary['refused']} refused."
+        )
         if refusals:
             self.stdout.write("Refused:\n" + "\n".join(refusals))
 
@@ -57,8 +63,9 @@ class Command(BaseCommand):
         files = {raw: list(self.expand(raw)) for raw in paths if raw != "-"}
         for raw in paths:
             if raw == "-":
-                yield from (JsonLine(f"stdin line {n}", line) for n, line in enumerate(sys.stdin, start=1)
-                            if line.strip())
+                yield from (
+                    JsonLine(f"stdin line {n}", line) for n, line in enumerate(sys.stdin, start=1) if line.strip()
+                )
             else:
                 yield from (LocalFile(str(path)) for path in files[raw])
 

@@ -41,8 +41,9 @@ class Command(BaseCommand):
             items.extend(read_upload(path.name, path.read_bytes()))
         outcomes = import_items(project=project, items=items, user=None)
         imported = sum(outcome.status == "imported" for outcome in outcomes)
-        self.stdout.write(f"Demo project “{project}”: {imported} article(s) imported, "
-                          f"{len(outcomes) - imported} already there.")
+        self.stdout.write(
+            f"Demo project “{project}”: {imported} article(s) imported, {len(outcomes) - imported} already there."
+        )
         self.stdout.write("Demo logins (user name / password):")
         for username, password, role in users:
             self.stdout.write(f"  {username:<9} / {password:<20} ({role})")

@@ -1,5 +1,7 @@
 """Fetch an article from the web without letting a URL reach into the server's own network."""
 
+import functools
+import http.client
 import ipaddress
 import socket
 import time
@@ -20,8 +22,12 @@ class FetchRefused(ValueError):
     pass
 
 
-def check_address(url: str) -> None:
-    """Refuse schemes other than http(s) and hosts that resolve to internal addresses."""
+def check_address(url: str) -> str:
+    """Refuse schemes other than http(s) and hosts that resolve to internal addresses.
+
+    Return the checked IP address: the request must connect to it and not resolve the name
+    again, or a DNS answer that changes in between could lead it into the internal network.
+    """
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"}:
         raise FetchRefused("Only http:// and https:// addresses can be imported.")
@@ -40,6 +46,47 @@ def check_address(url: str) -> None:
             continue
         if not address.is_global or address.is_multicast:
             raise FetchRefused(f"“{parts.hostname}” points into a private or local network; it cannot be imported.")
+    return infos[0][4][0]
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, address: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, address: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.address = address
+
+    def connect(self):
+        # The certificate is still checked against the host name.
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, address: str):
+        super().__init__()
+        self.address = address
+
+    def http_open(self, request):
+        return self.do_open(functools.partial(_PinnedHTTPConnection, address=self.address), request)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, address: str):
+        super().__init__()
+        self.address = address
+
+    def https_open(self, request):
+        return self.do_open(
+            functools.partial(_PinnedHTTPSConnection, address=self.address), request, context=self._context
+        )
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -49,10 +96,13 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 def fetch(url: str) -> tuple[str, bytes, str]:
     """Return (final url, body, content type), checking the address of every redirect hop."""
-    opener = urllib.request.build_opener(_NoRedirects)
     limit = settings.IMPORT_MAX_BYTES
     for _ in range(MAX_REDIRECTS + 1):
-        check_address(url)
+        address = check_address(url)
+        # No proxy from the environment: the checked address is the one connected to.
+        opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), _NoRedirects, _PinnedHTTPHandler(address), _PinnedHTTPSHandler(address)
+        )
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
         try:
             response = opener.open(request, timeout=settings.IMPORT_URL_TIMEOUT)

@@ -1,5 +1,6 @@
 """URL import against a real HTTP server on this machine."""
 
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -130,3 +131,21 @@ def test_other_schemes_are_refused(url):
 
 def test_unknown_host_is_refused():
     assert "could not be found" in refusal("http://no-such-host.invalid/")
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(project, site, local_allowed, monkeypatch):
+    """The name is resolved once: a second, different DNS answer can never be what is connected to."""
+    real_getaddrinfo = socket.getaddrinfo
+    lookups = []
+
+    def one_answer_then_internal(host, *args, **kwargs):
+        if host != "news.test":
+            return real_getaddrinfo(host, *args, **kwargs)
+        lookups.append(host)
+        answer = "127.0.0.1" if len(lookups) == 1 else "10.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answer, int(site.rsplit(":", 1)[1])))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", one_answer_then_internal)
+    port = site.rsplit(":", 1)[1]
+    [outcome] = import_items(project=project, items=read_url(f"http://news.test:{port}/article"))
+    assert outcome.status == "imported" and lookups == ["news.test"]

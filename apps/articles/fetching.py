@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from apps.articles.importing import ReadItem, read_upload
 
@@ -126,7 +127,7 @@ def read_limited(response, limit: int, deadline: float) -> bytes:
     while chunk := response.read(64 * 1024):
         size += len(chunk)
         if size > limit:
-            raise FetchRefused(f"The page is larger than {limit / 1e6:.1f} MB.")
+            raise FetchRefused(f"The page is larger than {filesizeformat(limit)}.")
         if time.monotonic() > deadline:
             raise FetchRefused("The page took too long to arrive.")
         chunks.append(chunk)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from apps.articles.similarity import fingerprint
 from apps.articles.text import (
@@ -90,7 +91,7 @@ def read_upload(name: str, data: bytes) -> Iterator[ReadItem]:
         return
     limit = settings.IMPORT_MAX_BYTES
     if len(data) > limit:
-        yield ReadItem(name, error=f"The file is {len(data) / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB.")
+        yield ReadItem(name, error=f"The file is {filesizeformat(len(data))}; the limit is {filesizeformat(limit)}.")
         return
     try:
         text = decode_bytes(data)
@@ -224,13 +225,27 @@ def read_pasted(text: str, title: str = "") -> ReadItem:
 
 @dataclass(frozen=True)
 class JsonLine:
-    """One line of a JSON Lines stream, to be read (possibly in another process)."""
+    """One line of a JSON Lines stream, to be read (possibly in another process).
+
+    Bytes are decoded like a file of their own, so one badly encoded line costs only itself,
+    and the size limit applies to each article rather than to a whole crawler dump.
+    """
 
     label: str
-    line: str
+    line: str | bytes
 
     def read(self) -> list[ReadItem]:
-        return [read_json_line(self.label, self.line)]
+        line = self.line
+        if isinstance(line, bytes):
+            limit = settings.IMPORT_MAX_BYTES
+            if len(line) > limit:
+                size = filesizeformat(len(line))
+                return [ReadItem(self.label, error=f"The line is {size}; the limit is {filesizeformat(limit)}.")]
+            try:
+                line = decode_bytes(line)
+            except ImportRefused as refusal:
+                return [ReadItem(self.label, error=str(refusal))]
+        return [read_json_line(self.label, line)]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from apps.articles.importing import ACCEPTED_SUFFIXES, JsonLine, LocalFile
 from apps.articles.parallel import import_in_parallel
 from apps.projects.models import Project
 
+STREAMED_SUFFIXES = {".jsonl", ".ndjson"}
+
 
 class Command(BaseCommand):
     help = "Import articles into PROJECT from files, folders (recursively) and '-' (JSON lines on stdin)."
@@ -67,7 +69,18 @@ class Command(BaseCommand):
                     JsonLine(f"stdin line {n}", line) for n, line in enumerate(sys.stdin, start=1) if line.strip()
                 )
             else:
-                yield from (LocalFile(str(path)) for path in files[raw])
+                for path in files[raw]:
+                    if path.suffix.lower() in STREAMED_SUFFIXES:
+                        yield from self.lines_of(path)
+                    else:
+                        yield LocalFile(str(path))
+
+    def lines_of(self, path: Path):
+        """A JSON Lines file line by line, however large: crawler dumps run to gigabytes."""
+        with path.open("rb") as file:
+            for number, line in enumerate(file, start=1):
+                if line.strip():
+                    yield JsonLine(f"{path} line {number}", line.rstrip(b"\r\n"))
 
     def expand(self, raw: str):
         path = Path(raw)

@@ -83,6 +83,10 @@ def normalise_language(code: str) -> str:
     return code if len(code) == 2 and code.isalpha() else ""
 
 
+def too_large(what: str, size: int, limit: int) -> str:
+    return f"The {what} is {filesizeformat(size)}; the limit is {filesizeformat(limit)}."
+
+
 def read_upload(name: str, data: bytes) -> Iterator[ReadItem]:
     """Read one uploaded or local file into one or more drafts (JSON lines give many)."""
     suffix = PurePath(name).suffix.lower()
@@ -91,7 +95,7 @@ def read_upload(name: str, data: bytes) -> Iterator[ReadItem]:
         return
     limit = settings.IMPORT_MAX_BYTES
     if len(data) > limit:
-        yield ReadItem(name, error=f"The file is {filesizeformat(len(data))}; the limit is {filesizeformat(limit)}.")
+        yield ReadItem(name, error=too_large("file", len(data), limit))
         return
     try:
         text = decode_bytes(data)
@@ -239,8 +243,7 @@ class JsonLine:
         if isinstance(line, bytes):
             limit = settings.IMPORT_MAX_BYTES
             if len(line) > limit:
-                size = filesizeformat(len(line))
-                return [ReadItem(self.label, error=f"The line is {size}; the limit is {filesizeformat(limit)}.")]
+                return [ReadItem(self.label, error=too_large("line", len(line), limit))]
             try:
                 line = decode_bytes(line)
             except ImportRefused as refusal:

@@ -240,24 +240,24 @@ def run_import_job(job: ImportJob) -> None:
     If the import stops half-way, what was stored stays stored and the job says so: running
     the same files again imports the rest and skips the rest as duplicates.
     """
-    jobs = ImportJob.objects.filter(pk=job.pk)
-    jobs.update(state=ImportJob.State.RUNNING)
+    this_job = ImportJob.objects.filter(pk=job.pk)
+    this_job.update(state=ImportJob.State.RUNNING)
     try:
         items = [item for upload in job.uploads.all() for item in read_upload(upload.name, bytes(upload.data))]
-        jobs.update(total=len(items))
+        this_job.update(total=len(items))
         outcomes, step = [], Counter()
         for outcome in import_stream(project=job.project, items=items, user=job.created_by, batch_size=PROGRESS_STEP):
             outcomes.append(outcome.as_dict())
             step[outcome.status] += 1
             if step.total() == PROGRESS_STEP:
-                record_progress(jobs, step)
+                record_progress(this_job, step)
                 step = Counter()
-        record_progress(jobs, step)
+        record_progress(this_job, step)
         job.uploads.all().delete()
-        jobs.update(state=ImportJob.State.DONE, outcomes=outcomes, finished_at=timezone.now())
+        this_job.update(state=ImportJob.State.DONE, outcomes=outcomes, finished_at=timezone.now())
     except Exception:
         logger.exception("Import job %s failed", job.pk)
-        jobs.update(
+        this_job.update(
             state=ImportJob.State.FAILED,
             finished_at=timezone.now(),
             error="The import stopped because of an error, which was logged. The articles counted as "
@@ -266,8 +266,8 @@ def run_import_job(job: ImportJob) -> None:
         raise
 
 
-def record_progress(jobs, counts: Counter) -> None:
-    jobs.update(
+def record_progress(this_job, counts: Counter) -> None:
+    this_job.update(
         imported=F("imported") + counts["imported"],
         duplicates=F("duplicates") + counts["duplicate"],
         refused=F("refused") + counts["refused"],

@@ -49,6 +49,13 @@ def select_text(page, needle: str, occurrence: int = 0):
     page.mouse.up()
 
 
+def open_annotation(page, article, annotation):
+    """Go to the article and open the annotation's panel by clicking its highlight."""
+    page.goto(article.get_absolute_url())
+    page.click(f"mark[data-ids='{annotation.pk}']")
+    page.wait_for_selector("#annotation-panel form.edit-form")
+
+
 def wait_for_count(page, count):
     # Locator waits, not wait_for_function: the page's CSP forbids the eval that one needs.
     expect(page.locator("#annotation-list li[data-id]")).to_have_count(count)
@@ -194,9 +201,7 @@ def test_shift_arrow_moves_the_end_of_a_highlight(page, analyst_in_project):
     article = ArticleFactory(project=project, text="Alpha beta gamma delta.")
     annotation = AnnotationFactory(article=article, start=0, end=5, created_by=user)
     log_in(page, "ana")
-    page.goto(article.get_absolute_url())
-    page.click(f"mark[data-ids='{annotation.pk}']")
-    page.wait_for_selector("#annotation-panel form.edit-form")
+    open_annotation(page, article, annotation)
     page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press("Shift+ArrowRight")
     expect(page.locator("#annotation-panel")).to_have_attribute("data-end", "10")
@@ -239,9 +244,7 @@ def test_dragging_the_handles_moves_both_ends_of_a_highlight(page, analyst_in_pr
     article = ArticleFactory(project=project, text="Alpha beta gamma delta.\nNext line 🌍 with epsilon.")
     annotation = AnnotationFactory(article=article, start=0, end=5, created_by=user)
     log_in(page, "ana")
-    page.goto(article.get_absolute_url())
-    page.click(f"mark[data-ids='{annotation.pk}']")
-    page.wait_for_selector("#annotation-panel form.edit-form")
+    open_annotation(page, article, annotation)
     drag(page, "#handle-end", word_centre(page, "epsilon"))  # into the next line, past an emoji
     expect(page.locator("#annotation-panel")).to_have_attribute("data-end", str(article.text.index("epsilon") + 7))
     drag(page, "#handle-start", word_centre(page, "gamma"))
@@ -260,9 +263,7 @@ def test_concurrent_edit_is_refused_with_both_versions(page, analyst_in_project)
     reviewer = UserFactory(username="rev")
     MembershipFactory(user=reviewer, project=project, role=Membership.Role.REVIEWER)
     log_in(page, "ana")
-    page.goto(article.get_absolute_url())
-    page.click(f"mark[data-ids='{annotation.pk}']")
-    page.wait_for_selector("#annotation-panel textarea[name=note]")
+    open_annotation(page, article, annotation)
     # Meanwhile the reviewer saves a change.
     Annotation.objects.filter(pk=annotation.pk).update(note="Reviewer's note", version=2, updated_by=reviewer)
     page.fill("#annotation-panel textarea[name=note]", "My note")

@@ -32,7 +32,6 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from apps.annotations.models import Annotation, quote_selector  # noqa: E402
 from apps.articles.models import Article  # noqa: E402
-from apps.articles.text import content_hash  # noqa: E402
 from apps.projects.models import Membership, Project  # noqa: E402
 from bench import story_matching  # noqa: E402
 
@@ -64,9 +63,7 @@ def fresh_project(name):
 
 
 def add_article(project, text):
-    return Article.objects.create(
-        project=project, title="Bench", text=text, content_hash=content_hash(text), text_length=len(text), language="en"
-    )
+    return Article.objects.create(project=project, title="Bench", text=text, language="en")
 
 
 def add_annotations(article, user, count, rng):

@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from apps.articles.similarity import fingerprint, resemblance  # noqa: E402
-from apps.articles.text import detect_language  # noqa: E402
+from apps.imports.normalise import detect_language  # noqa: E402
 
-SEEDS = ROOT / "apps" / "articles" / "demo"
+SEEDS = ROOT / "apps" / "imports" / "demo"
 PAIRS = Path(__file__).resolve().parent / "story_pairs"
 
 

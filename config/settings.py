@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "apps.sources",
     "apps.articles",
     "apps.annotations",
+    "apps.imports",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +99,12 @@ if env_bool("DATABASE_POOL", False):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Object permissions come from the project role (apps/projects/permissions.py).
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "apps.projects.permissions.PasswordBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -9,5 +9,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("articles/", include("apps.articles.urls")),
-    path("annotations/", include("apps.annotations.urls")),
+    path("imports/", include("apps.imports.urls")),
+    path("", include("apps.annotations.urls")),
 ]

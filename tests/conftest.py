@@ -10,7 +10,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from apps.projects.models import Membership
 from tests.factories import ArticleFactory, MembershipFactory, ProjectFactory, UserFactory
 
-SEEDS = Path(__file__).resolve().parent.parent / "apps" / "articles" / "demo"
+SEEDS = Path(__file__).resolve().parent.parent / "apps" / "imports" / "demo"
 ENGLISH_SEED = SEEDS / "000_8985a2fd63b26b78.txt"
 GERMAN_SEED = SEEDS / "002_fa804ed8ee772100.txt"
 CHROMIUM_ARGS = [

@@ -5,7 +5,6 @@ from factory.django import DjangoModelFactory
 from apps.annotations.models import Annotation, Link
 from apps.articles.models import Article
 from apps.articles.similarity import fingerprint
-from apps.articles.text import content_hash
 from apps.projects.models import Membership, Project
 from apps.sources.models import Source
 
@@ -52,8 +51,6 @@ class ArticleFactory(DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Article {n}")
     text = factory.Faker("paragraph", nb_sentences=8)
     language = "en"
-    content_hash = factory.LazyAttribute(lambda article: content_hash(article.text))
-    text_length = factory.LazyAttribute(lambda article: len(article.text))
     fingerprint = factory.LazyAttribute(lambda article: fingerprint(article.text))
     original = factory.LazyAttribute(lambda article: article.text.encode())
 

@@ -1,62 +1,131 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
 
 from apps.annotations.models import Annotation, AnnotationEvent, Link
-from apps.annotations.services import review_annotation
+from apps.annotations.services import Decision, review_annotation
+from apps.projects.admin import ProjectScopedAdmin
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, help_text="The authors see it.")
 
 
 class LinkInline(admin.TabularInline):
+    """Links are shown here; they change in the workbench, through the annotation services."""
+
     model = Link
     extra = 0
-    autocomplete_fields = ["source"]
-    readonly_fields = ["created_by", "created_at"]
+    fields = ["role", "source", "note", "created_by", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class EventInline(admin.TabularInline):
     model = AnnotationEvent
     extra = 0
-    can_delete = False
-    readonly_fields = ["at", "actor", "action", "comment", "state"]
+    fields = ["at", "actor", "action", "comment", "state"]
+    readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Annotation)
-class AnnotationAdmin(admin.ModelAdmin):
+class AnnotationAdmin(ProjectScopedAdmin):
+    """Reviewers decide here, through the same services as the workbench; nothing is edited raw."""
+
     list_display = ["__str__", "kind", "status", "article", "created_by", "created_at"]
     list_filter = ["status", "kind", "article__project", "created_by"]
     search_fields = ["exact", "note", "article__title"]
     list_select_related = ["article", "created_by"]
-    readonly_fields = [
+    fields = [
         "article",
+        "kind",
+        "exact",
         "start",
         "end",
-        "exact",
-        "prefix",
-        "suffix",
+        "note",
+        "tags",
+        "status",
         "created_by",
         "created_at",
-        "updated_at",
         "updated_by",
+        "updated_at",
         "reviewed_by",
         "reviewed_at",
         "version",
-        "deleted_at",
     ]
+    readonly_fields = fields
     inlines = [LinkInline, EventInline]
-    actions = ["approve", "reject"]
+    actions = ["approve", "reject", "send_back_to_draft"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).live()
 
-    @admin.action(description="Approve the selected annotations")
-    def approve(self, request, queryset):
-        for annotation in queryset:
-            review_annotation(annotation=annotation, user=request.user, approve=True)
-        self.message_user(request, f"{queryset.count()} approved.", messages.SUCCESS)
+    def has_add_permission(self, request):
+        return False  # annotations are made on the text, in the workbench
 
-    @admin.action(description="Reject the selected annotations")
+    def has_change_permission(self, request, obj=None):
+        # The change page only shows; the decisions are actions, checked row by row.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleting is the workbench's (soft, with undo)
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("annotations.review_annotation")
+
+    def decide(self, request, queryset, decision: Decision, reason: str = ""):
+        done, refused = 0, []
+        for annotation in queryset.select_related("article"):
+            try:
+                review_annotation(annotation=annotation, user=request.user, decision=decision, reason=reason)
+                done += 1
+            except (PermissionDenied, ValidationError) as refusal:
+                refused.append(f"“{annotation.exact[:40]}”: {' '.join(getattr(refusal, 'messages', [str(refusal)]))}")
+        if done:
+            outcome = {Decision.APPROVE: "approved", Decision.REJECT: "rejected", Decision.DRAFT: "sent back to draft"}
+            self.message_user(request, f"{done} annotation(s) {outcome[decision]}.", messages.SUCCESS)
+        for refusal in refused:
+            self.message_user(request, refusal, messages.ERROR)
+
+    @admin.action(description="Approve the selected annotations", permissions=["review"])
+    def approve(self, request, queryset):
+        self.decide(request, queryset, Decision.APPROVE)
+
+    @admin.action(description="Reject the selected annotations…", permissions=["review"])
     def reject(self, request, queryset):
-        for annotation in queryset:
-            review_annotation(annotation=annotation, user=request.user, approve=False)
-        self.message_user(request, f"{queryset.count()} rejected.", messages.SUCCESS)
+        """Ask for the reason on a page of its own, then reject with it."""
+        form = ReasonForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self.decide(request, queryset, Decision.REJECT, reason=form.cleaned_data["reason"])
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Why are these rejected?",
+            "opts": self.opts,
+            "annotations": queryset.select_related("article"),
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/annotations/annotation/reject.html", context)
+
+    @admin.action(description="Send the selected annotations back to draft", permissions=["review"])
+    def send_back_to_draft(self, request, queryset):
+        self.decide(request, queryset, Decision.DRAFT)

@@ -1,6 +1,7 @@
 from django import forms
 
 from apps.annotations.models import Annotation, Link
+from apps.annotations.services import Decision
 from apps.sources.models import Source
 
 
@@ -29,7 +30,6 @@ class TagsField(forms.CharField):
 class AnnotationEditForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     kind = forms.ChoiceField(choices=Annotation.Kind.choices)
-    status = forms.ChoiceField(choices=Annotation.Status.choices)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=20_000)
     tags = TagsField(required=False, max_length=1000, help_text="Separated by commas.")
     start = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
@@ -54,6 +54,8 @@ class LinkForm(forms.Form):
     note = forms.CharField(required=False, max_length=5000)
 
     def __init__(self, *args, project, **kwargs):
+        # The edit form beside it on the panel has a note too; ids must stay unique.
+        kwargs.setdefault("auto_id", "id_link_%s")
         super().__init__(*args, **kwargs)
         self.fields["source"].queryset = Source.objects.in_project(project)
 
@@ -64,3 +66,17 @@ class LinkForm(forms.Form):
         if not data.get("source") and not data.get("new_source_kind"):
             raise forms.ValidationError("Say what kind of source the new one is.")
         return data
+
+
+class ReviewForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_review_%s")
+        super().__init__(*args, **kwargs)
+
+    decision = forms.ChoiceField(choices=[(decision.value, decision.name.title()) for decision in Decision])
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
+        help_text="Required to reject: the author sees it.",
+    )

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models.functions import JSONObject, Left
 from django.utils import timezone
 
+from apps.projects.models import ProjectScopedQuerySet
+
 # How much context the TextQuoteSelector keeps on each side; enough to re-anchor a span.
 CONTEXT_CHARS = 32
 
@@ -19,14 +21,11 @@ def quote_selector(text: str, start: int, end: int) -> dict[str, str]:
     }
 
 
-class AnnotationQuerySet(models.QuerySet):
+class AnnotationQuerySet(ProjectScopedQuerySet):
+    project_field = "article__project"
+
     def live(self):
         return self.filter(deleted_at__isnull=True)
-
-    def visible_to(self, user):
-        from apps.articles.models import Article
-
-        return self.filter(article__in=Article.objects.visible_to(user).values("pk"))
 
     def for_listing(self, excerpt_chars: int):
         """Rows for the article page in one query: no model instances, links folded into an array."""
@@ -104,11 +103,21 @@ class Annotation(models.Model):
                 condition=models.Q(status__in=AnnotationStatus.values), name="annotation_status_valid"
             ),
             models.CheckConstraint(condition=models.Q(version__gte=1), name="annotation_version_positive"),
+            models.UniqueConstraint(
+                fields=["article", "kind", "start", "end", "created_by"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="annotation_once_per_author",
+            ),
         ]
         indexes = [models.Index(fields=["article", "start"], name="annotation_article_start")]
 
     def __str__(self):
         return f"{self.get_kind_display()}: “{self.exact[:60]}”"
+
+    @property
+    def project_id(self) -> int:
+        """The project whose roles decide who may do what with it (see projects.permissions)."""
+        return self.article.project_id
 
     def clean(self):
         super().clean()
@@ -181,6 +190,10 @@ class Link(models.Model):
     def __str__(self):
         return f"{self.get_role_display()} {self.source}"
 
+    @property
+    def project_id(self) -> int:
+        return self.annotation.project_id
+
 
 class EventAction(models.TextChoices):
     CREATED = "created"
@@ -189,8 +202,10 @@ class EventAction(models.TextChoices):
     RESTORED = "restored"
     LINKED = "linked"
     UNLINKED = "unlinked"
+    SUBMITTED = "submitted"
     APPROVED = "approved"
     REJECTED = "rejected"
+    RETURNED = "returned", "sent back to draft"
     COMMENTED = "commented"
 
 

@@ -1,10 +1,23 @@
+"""Every change to annotations and their source links: the workbench, the admin, imports and
+commands all come through here, so that each change is checked against the one rule
+(apps/projects/permissions.py) and recorded in the history."""
+
+import enum
+from typing import NamedTuple
+
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from apps.annotations.models import Annotation, AnnotationEvent, Link
-from apps.projects.models import Membership
+
+Status = Annotation.Status
+Action = AnnotationEvent.Action
+
+NOT_YOURS = "Only the author, a reviewer or a manager can change this annotation."
+MISMATCH = "The selected text does not match the article at these offsets; nothing was saved."
+DUPLICATE = "You have already marked exactly this passage as a {kind}; nothing was saved."
 
 
 class EditConflict(Exception):
@@ -15,26 +28,27 @@ class EditConflict(Exception):
         self.current = current
 
 
-def may_edit(annotation: Annotation, user, role: str | None) -> bool:
-    """Analysts edit their own annotations; reviewers and managers edit all in their projects."""
-    if user.is_staff:
-        return True
-    if role in {Membership.Role.REVIEWER, Membership.Role.MANAGER}:
-        return True
-    return role is not None and annotation.created_by_id == user.pk
+class DuplicateAnnotation(ValidationError):
+    """The author already has a live annotation of this kind on exactly these characters."""
 
 
-def create_annotation(*, article, user, kind: str, start: int, end: int, exact: str) -> Annotation:
-    """Store a new highlight; refuse it when `exact` is not the article's text at start–end.
+class Decision(enum.StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    DRAFT = "draft"  # send back to its author
 
-    The creation itself is the first entry of the history (created_by, created_at); later
-    changes add AnnotationEvents.
-    """
-    annotation = Annotation(article=article, kind=kind, start=start, end=end, exact=exact, created_by=user)
-    annotation.full_clean(exclude=["prefix", "suffix", "created_by", "article"], validate_constraints=False)
-    annotation.anchor(start, end)
-    annotation.save(force_insert=True)
-    return annotation
+
+DECIDED = {Decision.APPROVE: Status.APPROVED, Decision.REJECT: Status.REJECTED, Decision.DRAFT: Status.DRAFT}
+DECISION_ACTIONS = {
+    Decision.APPROVE: Action.APPROVED,
+    Decision.REJECT: Action.REJECTED,
+    Decision.DRAFT: Action.RETURNED,
+}
+
+
+def require(user, perm: str, obj, message: str) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied(message)
 
 
 def _record(annotation: Annotation, user, action: str, comment: str = "") -> None:
@@ -43,54 +57,154 @@ def _record(annotation: Annotation, user, action: str, comment: str = "") -> Non
     )
 
 
+def create_annotation(*, article, user, kind: str, start: int, end: int, exact: str) -> Annotation:
+    """Store a new draft highlight; refuse it when `exact` is not the article's text at start–end.
+
+    The creation itself is the first entry of the history (created_by, created_at); later
+    changes add AnnotationEvents.
+    """
+    require(user, "annotations.add_annotation", article, "Only members of the project can annotate its articles.")
+    annotation = Annotation(article=article, kind=kind, start=start, end=end, exact=exact, created_by=user)
+    annotation.full_clean(exclude=["prefix", "suffix", "created_by", "article"], validate_constraints=False)
+    annotation.anchor(start, end)
+    try:
+        with transaction.atomic():
+            annotation.save(force_insert=True)
+    except IntegrityError as error:
+        raise_if_duplicate(error, annotation)
+        raise
+    return annotation
+
+
+def raise_if_duplicate(error: IntegrityError, annotation: Annotation) -> None:
+    """Turn the database's refusal of a second identical span into the author's message."""
+    if "annotation_once_per_author" in str(error):
+        raise DuplicateAnnotation(DUPLICATE.format(kind=annotation.get_kind_display())) from None
+
+
+class ImportedSpan(NamedTuple):
+    """A span another tool marked, placed in the text of an article being imported."""
+
+    article: object
+    kind: str
+    start: int
+    end: int
+    note: str
+
+
+def import_spans(*, spans: list[ImportedSpan], user) -> list[Annotation]:
+    """Store spans brought in by an import as draft annotations by `user`, in one statement.
+
+    The import itself was checked (`articles.add_article` on the project); the spans are its
+    articles' own, so they need no check of their own. A span repeated in the input is stored once.
+    """
+    annotations = []
+    for span in dict.fromkeys(spans):
+        annotation = Annotation(article=span.article, kind=span.kind, created_by=user, note=span.note)
+        annotation.anchor(span.start, span.end)
+        annotations.append(annotation)
+    return Annotation.objects.bulk_create(annotations)
+
+
+EDITABLE_FIELDS = ("kind", "start", "end", "exact", "prefix", "suffix", "note", "tags")
+
+
 def update_annotation(*, annotation: Annotation, user, base_version: int, **changes) -> Annotation:
     """Apply `changes` if nobody saved since `base_version`; otherwise raise EditConflict.
 
-    The version check and the write are one UPDATE, so two editors cannot both win.
+    The version check and the write are one UPDATE, so two editors cannot both win. Status is
+    not among the changes: it moves by submit_annotation and review_annotation only. An edit
+    by someone who may not review sends a reviewed annotation back to draft, and says so.
     """
+    require(user, "annotations.change_annotation", annotation, NOT_YOURS)
     if "start" in changes or "end" in changes:
         annotation.anchor(changes.pop("start", annotation.start), changes.pop("end", annotation.end))
         exact = changes.pop("exact", None)
         if exact is not None and exact != annotation.exact:
-            raise ValidationError("The selected text does not match the article at these offsets; nothing was saved.")
+            raise ValidationError(MISMATCH)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
     for field, value in changes.items():
         setattr(annotation, field, value)
     annotation.full_clean(exclude=["created_by", "article"], validate_constraints=False)
+    comment = ""
+    fields = {name: getattr(annotation, name) for name in EDITABLE_FIELDS}
+    if annotation.status in {Status.APPROVED, Status.REJECTED} and not user.has_perm(
+        "annotations.review_annotation", annotation
+    ):
+        annotation.status = fields["status"] = Status.DRAFT
+        comment = "Edited after review, so back to draft."
     now = timezone.now()
-    fields = {
-        name: getattr(annotation, name)
-        for name in ("kind", "start", "end", "exact", "prefix", "suffix", "note", "status", "tags")
-    }
-    with transaction.atomic():
-        updated = Annotation.objects.filter(pk=annotation.pk, version=base_version, deleted_at__isnull=True).update(
-            **fields, updated_at=now, updated_by=user, version=F("version") + 1
-        )
-        if not updated:
-            current = Annotation.objects.select_related("updated_by", "created_by").get(pk=annotation.pk)
-            raise EditConflict(current)
-        annotation.version, annotation.updated_at, annotation.updated_by = base_version + 1, now, user
-        _record(annotation, user, AnnotationEvent.Action.UPDATED)
+    try:
+        with transaction.atomic():
+            updated = Annotation.objects.filter(pk=annotation.pk, version=base_version, deleted_at__isnull=True).update(
+                **fields, updated_at=now, updated_by=user, version=F("version") + 1
+            )
+            if not updated:
+                current = Annotation.objects.select_related("updated_by", "created_by").get(pk=annotation.pk)
+                raise EditConflict(current)
+            annotation.version, annotation.updated_at, annotation.updated_by = base_version + 1, now, user
+            _record(annotation, user, Action.UPDATED, comment=comment)
+    except IntegrityError as error:
+        raise_if_duplicate(error, annotation)
+        raise
     return annotation
 
 
 def delete_annotation(*, annotation: Annotation, user) -> None:
     """Hide the annotation; `restore_annotation` brings back the same row with its links."""
+    require(user, "annotations.delete_annotation", annotation, NOT_YOURS)
     with transaction.atomic():
         annotation.deleted_at = timezone.now()
         annotation.version += 1
         annotation.save(update_fields=["deleted_at", "version"])
-        _record(annotation, user, AnnotationEvent.Action.DELETED)
+        _record(annotation, user, Action.DELETED)
 
 
 def restore_annotation(*, annotation: Annotation, user) -> None:
+    require(user, "annotations.delete_annotation", annotation, NOT_YOURS)
+    try:
+        with transaction.atomic():
+            annotation.deleted_at = None
+            annotation.version += 1
+            annotation.save(update_fields=["deleted_at", "version"])
+            _record(annotation, user, Action.RESTORED)
+    except IntegrityError as error:
+        raise_if_duplicate(error, annotation)
+        raise
+
+
+def submit_annotation(*, annotation: Annotation, user) -> None:
+    """Hand a draft (or a rejected annotation, once reworked) to the reviewers."""
+    require(user, "annotations.change_annotation", annotation, NOT_YOURS)
+    if annotation.status not in {Status.DRAFT, Status.REJECTED}:
+        raise ValidationError(f"It is {annotation.get_status_display()} already; only drafts are submitted.")
     with transaction.atomic():
-        annotation.deleted_at = None
+        annotation.status = Status.SUBMITTED
         annotation.version += 1
-        annotation.save(update_fields=["deleted_at", "version"])
-        _record(annotation, user, AnnotationEvent.Action.RESTORED)
+        annotation.updated_at, annotation.updated_by = timezone.now(), user
+        annotation.save(update_fields=["status", "version", "updated_at", "updated_by"])
+        _record(annotation, user, Action.SUBMITTED)
+
+
+def review_annotation(*, annotation: Annotation, user, decision: Decision, reason: str = "") -> None:
+    """Approve, reject (a reason is required) or send back to draft; who, when and why go into the history."""
+    require(user, "annotations.review_annotation", annotation, "Only reviewers and managers decide on annotations.")
+    decision = Decision(decision)
+    reason = reason.strip()
+    if decision is Decision.REJECT and not reason:
+        raise ValidationError("Say why it is rejected; the author needs the reason.")
+    with transaction.atomic():
+        annotation.status = DECIDED[decision]
+        annotation.reviewed_by, annotation.reviewed_at = user, timezone.now()
+        annotation.version += 1
+        annotation.save(update_fields=["status", "reviewed_by", "reviewed_at", "version"])
+        _record(annotation, user, DECISION_ACTIONS[decision], comment=reason)
 
 
 def link_source(*, annotation: Annotation, source, role: str, user, note: str = "") -> Link:
+    require(user, "annotations.change_annotation", annotation, NOT_YOURS)
     if source.project_id != annotation.article.project_id:
         raise PermissionDenied("That source belongs to another project.")
     with transaction.atomic():
@@ -98,24 +212,17 @@ def link_source(*, annotation: Annotation, source, role: str, user, note: str = 
             annotation=annotation, source=source, role=role, defaults={"note": note, "created_by": user}
         )
         if created:
-            _record(annotation, user, AnnotationEvent.Action.LINKED, comment=f"{link.get_role_display()}: {source}")
+            _record(annotation, user, Action.LINKED, comment=f"{link.get_role_display()}: {source}")
     return link
 
 
 def unlink_source(*, link: Link, user) -> None:
+    require(
+        user,
+        "annotations.change_annotation",
+        link.annotation,
+        NOT_YOURS,
+    )
     with transaction.atomic():
         link.delete()
-        _record(
-            link.annotation, user, AnnotationEvent.Action.UNLINKED, comment=f"{link.get_role_display()}: {link.source}"
-        )
-
-
-def review_annotation(*, annotation: Annotation, user, approve: bool, comment: str = "") -> None:
-    """Approve or reject; the reviewer and the comment go into the history."""
-    with transaction.atomic():
-        annotation.status = Annotation.Status.APPROVED if approve else Annotation.Status.REJECTED
-        annotation.reviewed_by, annotation.reviewed_at = user, timezone.now()
-        annotation.version += 1
-        annotation.save(update_fields=["status", "reviewed_by", "reviewed_at", "version"])
-        action = AnnotationEvent.Action.APPROVED if approve else AnnotationEvent.Action.REJECTED
-        _record(annotation, user, action, comment=comment)
+        _record(link.annotation, user, Action.UNLINKED, comment=f"{link.get_role_display()}: {link.source}")

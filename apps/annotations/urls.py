@@ -4,12 +4,15 @@ from apps.annotations import views
 
 app_name = "annotations"
 urlpatterns = [
-    path("article/<int:article_pk>/new/", views.annotation_create, name="create"),
-    path("<int:pk>/", views.annotation_panel, name="panel"),
-    path("<int:pk>/edit/", views.annotation_update, name="update"),
-    path("<int:pk>/delete/", views.annotation_delete, name="delete"),
-    path("<int:pk>/restore/", views.annotation_restore, name="restore"),
-    path("<int:pk>/links/", views.link_create, name="link-create"),
-    path("links/<int:pk>/delete/", views.link_delete, name="link-delete"),
-    path("article/<int:article_pk>/sources/", views.source_search, name="source-search"),
+    path("articles/<int:article_pk>/", views.workbench, name="workbench"),
+    path("annotations/article/<int:article_pk>/new/", views.annotation_create, name="create"),
+    path("annotations/article/<int:article_pk>/sources/", views.source_search, name="source-search"),
+    path("annotations/<int:pk>/", views.annotation_panel, name="panel"),
+    path("annotations/<int:pk>/edit/", views.annotation_update, name="update"),
+    path("annotations/<int:pk>/submit/", views.annotation_submit, name="submit"),
+    path("annotations/<int:pk>/review/", views.annotation_review, name="review"),
+    path("annotations/<int:pk>/delete/", views.annotation_delete, name="delete"),
+    path("annotations/<int:pk>/restore/", views.annotation_restore, name="restore"),
+    path("annotations/<int:pk>/links/", views.link_create, name="link-create"),
+    path("annotations/links/<int:pk>/delete/", views.link_delete, name="link-delete"),
 ]

@@ -4,45 +4,54 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from apps.annotations.forms import AnnotationCreateForm, AnnotationEditForm, LinkForm
+from apps.annotations.forms import AnnotationCreateForm, AnnotationEditForm, LinkForm, ReviewForm
 from apps.annotations.models import Annotation, Link
-from apps.annotations.rendering import blocks_html, render_blocks, spans
+from apps.annotations.rendering import annotation_list_html, blocks_html, listed, render_blocks, spans
 from apps.annotations.services import (
+    NOT_YOURS,
+    DuplicateAnnotation,
     EditConflict,
     create_annotation,
     delete_annotation,
     link_source,
-    may_edit,
     restore_annotation,
+    review_annotation,
+    submit_annotation,
     unlink_source,
     update_annotation,
 )
 from apps.articles.models import Article
-from apps.projects.models import Membership
 from apps.sources.models import Source
 from apps.sources.services import find_or_create_source
 
 PANEL = "annotations/annotation_panel.html"
+CHANGED = "annotations/annotation_changed.html"
 
 
 def error_message(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def role_in(project_id, user) -> str | None:
-    return Membership.objects.filter(project_id=project_id, user=user).values_list("role", flat=True).first()
+def form_errors(form) -> str:
+    return " ".join(message for messages in form.errors.values() for message in messages)
 
 
-def editable_annotation(request, pk, *, include_deleted=False) -> tuple[Annotation, str | None]:
-    """The annotation if the user may edit it; 404 when they may not even see it, 403 when only seeing."""
-    annotations = Annotation.objects.visible_to(request.user).select_related("article", "created_by", "updated_by")
+def visible_annotation(request, pk, *, include_deleted=False) -> Annotation:
+    """The annotation if the user may see it; 404 otherwise, so that other projects stay unseen."""
+    annotations = Annotation.objects.visible_to(request.user).select_related(
+        "article__project", "created_by", "updated_by"
+    )
     if not include_deleted:
         annotations = annotations.live()
-    annotation = get_object_or_404(annotations, pk=pk)
-    role = role_in(annotation.article.project_id, request.user)
-    if not may_edit(annotation, request.user, role):
-        raise PermissionDenied("Only the author, a reviewer or a manager can change this annotation.")
-    return annotation, role
+    return get_object_or_404(annotations, pk=pk)
+
+
+def editable_annotation(request, pk, *, include_deleted=False) -> Annotation:
+    """The annotation if the user may change it: 404 when they may not even see it, 403 when only seeing."""
+    annotation = visible_annotation(request, pk, include_deleted=include_deleted)
+    if not request.user.has_perm("annotations.change_annotation", annotation):
+        raise PermissionDenied(NOT_YOURS)
+    return annotation
 
 
 def changed_blocks(article, span: tuple[int, int]):
@@ -58,8 +67,43 @@ def changed_blocks(article, span: tuple[int, int]):
 
 def changed_response(request, article, span, event: str, **context):
     context["changed_blocks"] = changed_blocks(article, span)
-    response = render(request, "annotations/annotation_changed.html", {"article": article, **context})
+    response = render(request, CHANGED, {"article": article, **context})
     return trigger_client_event(response, event)
+
+
+def annotation_filters(request) -> dict[str, str]:
+    return {name: request.GET.get(name, "") for name in ("kind", "status", "author")}
+
+
+@login_required
+@require_GET
+def workbench(request, article_pk):
+    articles = Article.objects.visible_to(request.user).select_related("publisher", "story").defer("original")
+    article = get_object_or_404(articles, pk=article_pk)
+    filters = annotation_filters(request)
+    annotations = listed(article.annotations.live())
+    shown = [
+        a
+        for a in annotations
+        if (not filters["kind"] or a.kind == filters["kind"])
+        and (not filters["status"] or a.status == filters["status"])
+        and (not filters["author"] or str(a.author_id) == filters["author"])
+    ]
+    context = {
+        "article": article,
+        "annotation_count": len(shown),
+        "annotation_items": annotation_list_html(shown),
+        "filters": filters,
+        "authors": sorted({(a.author_id, a.author) for a in annotations}, key=lambda author: author[1]),
+        "kinds": Annotation.Kind.choices,
+        "statuses": Annotation.Status.choices,
+    }
+    template_name = "annotations/workbench.html"
+    if request.htmx and request.htmx.target == "annotation-list":
+        return render(request, template_name + "#annotation-list", context)
+    context["text_html"] = blocks_html(render_blocks(article, annotations))
+    context["suggestions"] = article.related_suggestions()
+    return render(request, template_name, context)
 
 
 @login_required
@@ -70,15 +114,13 @@ def annotation_create(request, article_pk):
     )
     form = AnnotationCreateForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "annotations/annotation_changed.html",
-            {"error": " ".join(m for ms in form.errors.values() for m in ms)},
-        )
+        return render(request, CHANGED, {"error": form_errors(form)}, status=422)
     try:
         annotation = create_annotation(article=article, user=request.user, **form.cleaned_data)
+    except DuplicateAnnotation as error:
+        return render(request, CHANGED, {"error": error_message(error)}, status=409)
     except ValidationError as error:
-        return render(request, "annotations/annotation_changed.html", {"error": error_message(error)})
+        return render(request, CHANGED, {"error": error_message(error)}, status=422)
     if not request.htmx:
         return redirect(article)
     return changed_response(
@@ -86,11 +128,13 @@ def annotation_create(request, article_pk):
     )
 
 
-def panel_context(annotation, role, user, **extra):
+def panel_context(request, annotation, **extra):
+    user = request.user
     return {
         "annotation": annotation,
         "article": annotation.article,
-        "may_edit": may_edit(annotation, user, role),
+        "may_edit": user.has_perm("annotations.change_annotation", annotation),
+        "may_review": user.has_perm("annotations.review_annotation", annotation),
         "links": annotation.links.select_related("source"),
         "events": annotation.events.select_related("actor")[:10],
         "form": extra.pop("form", None)
@@ -98,56 +142,81 @@ def panel_context(annotation, role, user, **extra):
             initial={
                 "version": annotation.version,
                 "kind": annotation.kind,
-                "status": annotation.status,
                 "note": annotation.note,
                 "tags": annotation.tags,
             }
         ),
         "link_form": extra.pop("link_form", None)
         or LinkForm(project=annotation.article.project, initial={"role": annotation.speaker_role}),
+        "review_form": extra.pop("review_form", None) or ReviewForm(),
         **extra,
     }
+
+
+def panel(request, annotation, *, status=200, event: str | None = None, **extra):
+    response = render(request, PANEL, panel_context(request, annotation, **extra), status=status)
+    return trigger_client_event(response, event) if event else response
 
 
 @login_required
 @require_GET
 def annotation_panel(request, pk):
-    annotation = get_object_or_404(
-        Annotation.objects.visible_to(request.user).live().select_related("article__project", "created_by"), pk=pk
-    )
-    role = role_in(annotation.article.project_id, request.user)
-    return render(request, PANEL, panel_context(annotation, role, request.user))
+    return panel(request, visible_annotation(request, pk))
 
 
 @login_required
 @require_POST
 def annotation_update(request, pk):
-    annotation, role = editable_annotation(request, pk)
+    annotation = editable_annotation(request, pk)
     form = AnnotationEditForm(request.POST)
     if not form.is_valid():
-        return render(request, PANEL, panel_context(annotation, role, request.user, form=form))
+        return panel(request, annotation, form=form, status=422)
     old_span = (annotation.start, annotation.end)
     try:
         update_annotation(
             annotation=annotation, user=request.user, base_version=form.cleaned_data["version"], **form.changes()
         )
     except EditConflict as conflict:
-        context = panel_context(conflict.current, role, request.user, conflict=conflict, mine=form.cleaned_data)
-        return render(request, PANEL, context)
+        return panel(request, conflict.current, conflict=conflict, mine=form.cleaned_data, status=409)
     except ValidationError as error:
         annotation.refresh_from_db()
-        return render(request, PANEL, panel_context(annotation, role, request.user, error=error_message(error)))
+        status = 409 if isinstance(error, DuplicateAnnotation) else 422
+        return panel(request, annotation, error=error_message(error), status=status)
     span = (min(old_span[0], annotation.start), max(old_span[1], annotation.end))
-    context = panel_context(
-        annotation, role, request.user, saved=True, changed_blocks=changed_blocks(annotation.article, span)
-    )
-    return trigger_client_event(render(request, PANEL, context), "annotation-changed")
+    blocks = changed_blocks(annotation.article, span)
+    return panel(request, annotation, saved="Saved.", changed_blocks=blocks, event="annotation-changed")
+
+
+@login_required
+@require_POST
+def annotation_submit(request, pk):
+    annotation = editable_annotation(request, pk)
+    try:
+        submit_annotation(annotation=annotation, user=request.user)
+    except ValidationError as error:
+        return panel(request, annotation, error=error_message(error), status=409)
+    return panel(request, annotation, saved="Submitted for review.", event="annotation-changed")
+
+
+@login_required
+@require_POST
+def annotation_review(request, pk):
+    annotation = visible_annotation(request, pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        return panel(request, annotation, review_form=form, status=422)
+    try:
+        review_annotation(annotation=annotation, user=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        return panel(request, annotation, review_form=form, error=error_message(error), status=422)
+    message = f"{annotation.get_status_display()}."
+    return panel(request, annotation, saved=message, event="annotation-changed")
 
 
 @login_required
 @require_POST
 def annotation_delete(request, pk):
-    annotation, _ = editable_annotation(request, pk)
+    annotation = editable_annotation(request, pk)
     delete_annotation(annotation=annotation, user=request.user)
     if not request.htmx:
         return redirect(annotation.article)
@@ -159,9 +228,12 @@ def annotation_delete(request, pk):
 @login_required
 @require_POST
 def annotation_restore(request, pk):
-    annotation, _ = editable_annotation(request, pk, include_deleted=True)
+    annotation = editable_annotation(request, pk, include_deleted=True)
     if annotation.deleted_at is not None:
-        restore_annotation(annotation=annotation, user=request.user)
+        try:
+            restore_annotation(annotation=annotation, user=request.user)
+        except DuplicateAnnotation as error:
+            return render(request, CHANGED, {"error": error_message(error)}, status=409)
     if not request.htmx:
         return redirect(annotation.article)
     return changed_response(
@@ -172,30 +244,27 @@ def annotation_restore(request, pk):
 @login_required
 @require_POST
 def link_create(request, pk):
-    annotation, role = editable_annotation(request, pk)
+    annotation = editable_annotation(request, pk)
     project = annotation.article.project
     form = LinkForm(request.POST, project=project)
-    if form.is_valid():
-        data = form.cleaned_data
-        source = data["source"] or find_or_create_source(
-            project=project, name=data["new_source_name"], kind=data["new_source_kind"]
-        )
-        link_source(annotation=annotation, source=source, role=data["role"], user=request.user, note=data["note"])
-        form = None
-    return trigger_client_event(
-        render(request, PANEL, panel_context(annotation, role, request.user, link_form=form)), "annotation-changed"
+    if not form.is_valid():
+        return panel(request, annotation, link_form=form, status=422)
+    data = form.cleaned_data
+    source = data["source"] or find_or_create_source(
+        project=project, name=data["new_source_name"], kind=data["new_source_kind"]
     )
+    link_source(annotation=annotation, source=source, role=data["role"], user=request.user, note=data["note"])
+    return panel(request, annotation, event="annotation-changed")
 
 
 @login_required
 @require_POST
 def link_delete(request, pk):
-    link = get_object_or_404(Link.objects.select_related("annotation", "source"), pk=pk)
-    annotation, role = editable_annotation(request, link.annotation_id)
+    link = get_object_or_404(Link.objects.select_related("source"), pk=pk)
+    annotation = editable_annotation(request, link.annotation_id)
+    link.annotation = annotation
     unlink_source(link=link, user=request.user)
-    return trigger_client_event(
-        render(request, PANEL, panel_context(annotation, role, request.user)), "annotation-changed"
-    )
+    return panel(request, annotation, event="annotation-changed")
 
 
 @login_required

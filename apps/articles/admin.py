@@ -1,25 +1,59 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.urls import reverse
 
 from apps.articles.models import Article, Story
+from apps.articles.services import update_article
+from apps.projects.admin import ProjectScopedAdmin
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(ProjectScopedAdmin):
     list_display = ["title", "language", "project", "publisher", "published_on", "imported_at"]
     list_filter = ["language", "project"]
     search_fields = ["title", "url", "author"]
-    readonly_fields = ["text", "content_hash", "original_name", "original_format", "imported_by", "imported_at"]
-    exclude = ["fingerprint", "headings"]
+    fields = [
+        "project",
+        "title",
+        "url",
+        "author",
+        "publisher",
+        "published_on",
+        "story",
+        "language",
+        "text_length",
+        "content_hash",
+        "original_name",
+        "original_format",
+        "imported_by",
+        "imported_at",
+        "text",
+    ]
+    # The text, and everything derived from it, never changes: offsets point into it.
+    readonly_fields = [
+        "project",
+        "language",
+        "text",
+        "text_length",
+        "content_hash",
+        "original_name",
+        "original_format",
+        "imported_by",
+        "imported_at",
+    ]
     list_select_related = ["project", "publisher"]
     autocomplete_fields = ["publisher"]
-    raw_id_fields = ["story", "replaces"]
+    raw_id_fields = ["story"]
 
-    def get_readonly_fields(self, request, obj=None):
-        # The text is only typed in when adding; once stored, offsets point into it.
-        return self.readonly_fields if obj else [f for f in self.readonly_fields if f != "text"]
+    def add_view(self, request, form_url="", extra_context=None):
+        """Articles come in through the import, which normalises, hashes and checks them."""
+        return redirect(reverse("imports:new"))
+
+    def save_model(self, request, obj, form, change):
+        update_article(article=obj, user=request.user, fields=form.changed_data)
 
 
 @admin.register(Story)
-class StoryAdmin(admin.ModelAdmin):
+class StoryAdmin(ProjectScopedAdmin):
     list_display = ["title", "project", "created_at"]
     search_fields = ["title"]

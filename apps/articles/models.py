@@ -8,6 +8,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.urls import reverse
 
+from apps.projects.models import ProjectScopedQuerySet
+
 if TYPE_CHECKING:
     from apps.articles.similarity import Resemblance
 
@@ -27,16 +29,7 @@ class TextBlock:
         return self.start + len(self.text)
 
 
-class ArticleQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from apps.projects.models import Project
-
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(project__in=Project.objects.visible_to(user).values("pk"))
-
+class ArticleQuerySet(ProjectScopedQuerySet):
     def for_list(self):
         return (
             self.select_related("project", "publisher")
@@ -54,6 +47,8 @@ class Story(models.Model):
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="stories")
     title = models.CharField(max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "stories"
@@ -98,9 +93,20 @@ class Article(models.Model):
     original = models.BinaryField(editable=False, help_text="The input exactly as received.")
     original_name = models.CharField(max_length=500, blank=True, help_text="File name or URL it came from.")
     original_format = models.CharField(max_length=20, blank=True)
-    content_hash = models.CharField(max_length=64, editable=False)
-    text_length = models.PositiveIntegerField(default=0, editable=False, help_text="In code points.")
-    # Names and numbers of the text (see similarity.fingerprint), to find the same story elsewhere.
+    # Derived from the text by PostgreSQL itself, so that no way in can store a wrong value.
+    content_hash = models.GeneratedField(
+        expression=models.Func(models.F("text"), function="sourcetrace_sha256_hex"),
+        output_field=models.CharField(max_length=64),
+        db_persist=True,
+    )
+    text_length = models.GeneratedField(
+        expression=models.Func(models.F("text"), function="char_length"),
+        output_field=models.PositiveIntegerField(),
+        db_persist=True,
+        help_text="In code points.",
+    )
+    # Names and numbers of the text (see similarity.fingerprint), to find the same story elsewhere;
+    # filled by services.store_articles, the one way articles are stored.
     fingerprint = ArrayField(models.CharField(max_length=100), blank=True, default=list, editable=False)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -129,7 +135,7 @@ class Article(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("articles:detail", args=[self.pk])
+        return reverse("annotations:workbench", args=[self.pk])
 
     @property
     def direction(self) -> str:
@@ -175,64 +181,3 @@ class Article(models.Model):
                 found.append((other, match))
         found.sort(key=lambda pair: -pair[1].score)
         return found[:limit]
-
-
-class ImportState(models.TextChoices):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-
-
-class ImportJob(models.Model):
-    """A batch of uploads imported in the background, with its progress and outcomes."""
-
-    State = ImportState
-
-    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="import_jobs")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    state = models.CharField(max_length=10, choices=ImportState.choices, default=ImportState.QUEUED)
-    # How many articles the uploads hold; known once the worker has read them.
-    total = models.PositiveIntegerField(null=True, blank=True)
-    imported = models.PositiveIntegerField(default=0)
-    duplicates = models.PositiveIntegerField(default=0)
-    refused = models.PositiveIntegerField(default=0)
-    # One {"label", "status", "message", "article"} per input, in input order, once done.
-    outcomes = models.JSONField(default=list, blank=True)
-    error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(state__in=ImportState.values), name="import_job_state_valid"),
-        ]
-
-    def __str__(self):
-        return f"Import #{self.pk} into {self.project}"
-
-    def get_absolute_url(self):
-        return reverse("articles:import-job", args=[self.pk])
-
-    @property
-    def processed(self) -> int:
-        return self.imported + self.duplicates + self.refused
-
-    @property
-    def finished(self) -> bool:
-        return self.state in {ImportState.DONE, ImportState.FAILED}
-
-
-class ImportUpload(models.Model):
-    """A file waiting for its import job; removed once the job has read it."""
-
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="uploads")
-    name = models.CharField(max_length=500)
-    data = models.BinaryField()
-
-    class Meta:
-        ordering = ["pk"]
-
-    def __str__(self):
-        return self.name

@@ -4,8 +4,16 @@ Names and numbers survive translation ("Mil-Man", "INSS", "2025-27"), so the ove
 signals finds translations as well as re-published copies, without any language model.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass
+
+
+def content_hash(text: str) -> str:
+    """What `Article.content_hash` holds for `text`: the hex SHA-256 of its UTF-8 bytes; the same
+    text imported twice into a project is found by it."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
 
 # Both patterns open with a plain character class so that the regular expression engine can
 # skip ahead quickly; this runs on every imported article.

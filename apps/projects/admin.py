@@ -1,6 +1,58 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from apps.projects.models import Membership, Project
+from apps.projects.services import add_member, change_role, remove_member
+
+
+def admin_site_permission(request) -> bool:
+    """Reviewers and managers use the admin for their projects; being staff is not needed."""
+    user = request.user
+    return user.is_active and user.has_perm("projects.use_admin")
+
+
+# The admin asks the one rule instead of `is_staff` (see permissions.py).
+admin.site.has_permission = admin_site_permission
+admin.site.site_header = "Sourcetrace review"
+admin.site.site_title = "Sourcetrace review"
+admin.site.index_title = "Review desk"
+
+
+class ProjectScopedAdmin(admin.ModelAdmin):
+    """Rows of the user's own projects only, every permission asked of the one rule.
+
+    `model_perm` builds "app.action_model"; without an object the rule answers whether the
+    user may do it in any project, and the queryset keeps them to those projects.
+    """
+
+    def model_perm(self, action: str) -> str:
+        return f"{self.opts.app_label}.{action}_{self.opts.model_name}"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def has_module_permission(self, request):
+        return request.user.has_perm("projects.use_admin")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("projects.use_admin") and request.user.has_perm(self.model_perm("view"), obj)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("projects.use_admin") and request.user.has_perm(self.model_perm("change"), obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm("projects.use_admin") and request.user.has_perm(self.model_perm("delete"), obj)
+
+    def has_add_permission(self, request):
+        return request.user.has_perm("projects.use_admin") and request.user.has_perm(self.model_perm("add"))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """Choices for a project, or a row of a project, come from the user's projects only."""
+        related = db_field.related_model
+        if hasattr(related.objects, "visible_to"):
+            kwargs["queryset"] = related.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class MembershipInline(admin.TabularInline):
@@ -8,9 +60,54 @@ class MembershipInline(admin.TabularInline):
     extra = 1
     autocomplete_fields = ["user"]
 
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("projects.view_project", obj)
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("projects.manage_members", obj)
+
+    has_change_permission = has_add_permission
+    has_delete_permission = has_add_permission
+
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(ProjectScopedAdmin):
     list_display = ["name", "created_at"]
     search_fields = ["name"]
     inlines = [MembershipInline]
+
+    def save_formset(self, request, form, formset, change):
+        """Members are added, re-roled and removed through the project services."""
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        project = form.instance
+        formset.save(commit=False)
+        for membership in formset.deleted_objects:
+            remove_member(project=project, user=membership.user, by=request.user)
+        for membership in formset.new_objects:
+            add_member(project=project, user=membership.user, role=membership.role, by=request.user)
+        for membership, _ in formset.changed_objects:
+            change_role(project=project, user=membership.user, role=membership.role, by=request.user)
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class UserAdmin(BaseUserAdmin):
+    """Superusers manage accounts; a manager may only look people up by name to add them."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser or (obj is None and request.user.has_perm("projects.manage_members"))
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

@@ -2,14 +2,30 @@ from django.conf import settings
 from django.db import models
 
 
-class ProjectQuerySet(models.QuerySet):
+class ProjectScopedQuerySet(models.QuerySet):
+    """Rows that belong to a project, scoped by the one rule (see permissions.py)."""
+
+    project_field = "project"
+
     def visible_to(self, user):
-        """Projects the user may see: staff see all, everyone else only their own."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(memberships__user=user)
+        """Rows of the projects where the user has a role (all of them for a superuser)."""
+        return self.in_projects(user)
+
+    def reviewable_by(self, user):
+        """Rows of the projects where the user reviews or manages."""
+        from apps.projects.permissions import REVIEWING_ROLES
+
+        return self.in_projects(user, REVIEWING_ROLES)
+
+    def in_projects(self, user, roles=None):
+        from apps.projects.permissions import project_ids
+
+        ids = project_ids(user) if roles is None else project_ids(user, roles)
+        return self if ids is None else self.filter(**{f"{self.project_field}__in": ids})
+
+
+class ProjectQuerySet(ProjectScopedQuerySet):
+    project_field = "pk"
 
 
 class Project(models.Model):
@@ -41,6 +57,8 @@ class Membership(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role, default=Role.ANALYST)
+
+    objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -3,13 +3,15 @@ import re
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from apps.projects.models import ProjectScopedQuerySet
+
 
 def tidy_name(name: str) -> str:
     """Collapse white space, and the line-break hyphenation of "Arkady Mil- Man"."""
     return re.sub(r"(\w)- (\w)", r"\1-\2", " ".join(name.split()))
 
 
-class SourceQuerySet(models.QuerySet):
+class SourceQuerySet(ProjectScopedQuerySet):
     def in_project(self, project):
         return self.filter(project=project)
 

@@ -1,3 +1,5 @@
+from django.core.exceptions import PermissionDenied
+
 from apps.sources.models import Source, tidy_name
 
 
@@ -14,4 +16,14 @@ def find_or_create_source(*, project, name: str, kind: str) -> Source:
     if spelled != source.name and spelled not in source.aliases:
         source.add_alias(spelled)
         source.save(update_fields=["aliases"])
+    return source
+
+
+def save_source(*, source: Source, user) -> Source:
+    """Create or change a source by hand; `user` must be a member of its project."""
+    perm = "sources.change_source" if source.pk else "sources.add_source"
+    if not user.has_perm(perm, source.project):
+        raise PermissionDenied("Only members of the project can change its sources.")
+    source.name = tidy_name(source.name)
+    source.save()
     return source

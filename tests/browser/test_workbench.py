@@ -175,15 +175,19 @@ def test_edit_delete_and_undo(page, analyst_in_project):
     page.goto(article.get_absolute_url())
     page.click(f"mark[data-ids='{annotation.pk}']")
     page.fill("#annotation-panel textarea[name=note]", "Check the <b>mayor</b>'s office")
-    page.select_option("#annotation-panel select[name=status]", "submitted")
     page.click("#annotation-panel button[type=submit]")
     page.wait_for_selector("#annotation-panel .message-success")
+    page.click("#annotation-panel button:text('Submit for review')")
+    page.wait_for_selector("#annotation-panel .message-success:text('Submitted for review.')")
     annotation.refresh_from_db()
     assert (annotation.note, annotation.status, annotation.version) == (
         "Check the <b>mayor</b>'s office",
         "submitted",
-        2,
+        3,
     )
+    assert page.locator("#annotation-panel .status").inner_text() == "Submitted"
+    # An analyst is offered no decision on it, not even on their own.
+    assert page.locator("#annotation-panel form.review-form").count() == 0
 
     page.click("#annotation-panel button.danger")
     page.wait_for_selector("[data-deleted] button.undo")

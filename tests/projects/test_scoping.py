@@ -10,10 +10,12 @@ def test_member_sees_only_their_projects_articles(article, analyst, outsider):
     assert foreign not in Article.objects.visible_to(analyst)
 
 
-def test_staff_see_everything(article):
+def test_staff_flag_grants_nothing_superusers_see_everything(article):
     staff = UserFactory(username="staff", is_staff=True)
+    superuser = UserFactory(username="root", is_superuser=True)
     ArticleFactory()
-    assert Article.objects.visible_to(staff).count() == 2
+    assert Article.objects.visible_to(staff).count() == 0
+    assert Article.objects.visible_to(superuser).count() == 2
 
 
 def test_outsider_gets_404_for_article_page_and_annotations(client, article, outsider):

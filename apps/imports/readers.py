@@ -1,6 +1,6 @@
 """Read files, JSON lines and pages into article drafts, refusing what cannot be an article.
 
-Nothing here touches the database: `services.import_stream` stores what this module reads.
+Nothing here touches the database: `store.import_stream` stores what this module reads.
 """
 
 import json
@@ -11,11 +11,10 @@ from pathlib import PurePath
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from apps.articles.similarity import fingerprint
-from apps.articles.text import (
+from apps.articles.similarity import content_hash
+from apps.imports.normalise import (
     ImportRefused,
     ParsedText,
-    content_hash,
     decode_bytes,
     detect_language,
     make_title,
@@ -54,9 +53,8 @@ class ArticleDraft:
     spans: list[SpanDraft] = field(default_factory=list)
     # The text the spans' offsets point into, before normalisation.
     span_text: str = ""
-    # Worked out here rather than when storing, so that parallel readers share the work.
-    digest: str = field(init=False)  # Article.content_hash
-    signals: list[str] = field(init=False)  # Article.fingerprint
+    # Article.content_hash, to find a repeated text before storing it.
+    digest: str = field(init=False)
 
     def __post_init__(self):
         parsed = self.parsed
@@ -65,7 +63,6 @@ class ArticleDraft:
         self.title = " ".join((self.title or parsed.title).split())[:500] or make_title(parsed.text, parsed.headings)
         self.language = normalise_language(self.language or parsed.language) or detect_language(parsed.text)
         self.digest = content_hash(parsed.text)
-        self.signals = fingerprint(parsed.text)
 
 
 @dataclass

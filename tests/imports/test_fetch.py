@@ -7,8 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from apps.articles.fetching import read_url
-from apps.articles.services import import_items
+from apps.imports.fetch import read_url
+from apps.imports.store import import_items
 
 PAGE = """<!doctype html><html lang="en"><head><title>Council approves budget</title>
 <meta name="author" content="Jane Roe"><meta property="og:site_name" content="Town Gazette"></head>

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from django.db import connection
 
-from apps.articles.importing import JsonLine, LocalFile
+from apps.imports.readers import JsonLine, LocalFile
 
 Job = JsonLine | LocalFile
 # Jobs per chunk: one chunk is stored as one batch (see services.import_batch).
@@ -30,7 +30,7 @@ def import_in_parallel(*, project, jobs: Iterable[Job], user=None, processes: in
 
     Outcomes from other processes carry no article instance, only what a summary needs.
     """
-    from apps.articles.services import import_stream
+    from apps.imports.store import import_stream
 
     if processes < 2:
         yield from import_stream(project=project, items=(item for job in jobs for item in job.read()), user=user)
@@ -74,7 +74,7 @@ def _start_worker(database: dict):
 def _import_chunk(project_pk: int, user_pk: int | None, jobs: tuple[Job, ...]) -> list:
     from django.contrib.auth import get_user_model
 
-    from apps.articles.services import ImportOutcome, import_batch
+    from apps.imports.store import ImportOutcome, import_batch
     from apps.projects.models import Project
 
     project = Project.objects.get(pk=project_pk)

@@ -4,17 +4,18 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from apps.articles.importing import read_upload
-from apps.articles.services import import_items
+from apps.imports.readers import read_upload
+from apps.imports.store import import_items
 from apps.projects.models import Membership, Project
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 DEMO_PROJECT = "Demo: Belarus–Pakistan military cooperation"
-# Local demo only: these accounts exist in whatever database `make run` uses.
+# Local demo only: these accounts exist in whatever database `make run` uses. Their roles in
+# the demo project are all they have: none is staff or superuser.
 DEMO_USERS = [
-    ("analyst", "analyst-demo-pass", Membership.Role.ANALYST, False),
-    ("reviewer", "reviewer-demo-pass", Membership.Role.REVIEWER, True),
-    ("manager", "manager-demo-pass", Membership.Role.MANAGER, True),
+    ("analyst", "analyst-demo-pass", Membership.Role.ANALYST),
+    ("reviewer", "reviewer-demo-pass", Membership.Role.REVIEWER),
+    ("manager", "manager-demo-pass", Membership.Role.MANAGER),
 ]
 
 
@@ -27,12 +28,10 @@ class Command(BaseCommand):
                 name=DEMO_PROJECT, defaults={"description": "The two sample articles: one report, English and German."}
             )
             users = []
-            for username, password, role, staff in DEMO_USERS:
+            for username, password, role in DEMO_USERS:
                 user, created = get_user_model().objects.get_or_create(username=username)
                 if created:
                     user.set_password(password)
-                    user.is_staff = staff
-                    user.is_superuser = role == Membership.Role.MANAGER
                     user.save()
                 Membership.objects.get_or_create(project=project, user=user, defaults={"role": role})
                 users.append((username, password, role))

@@ -1,9 +1,10 @@
 import pytest
 from django.core.management import call_command
 
-from apps.articles import services
-from apps.articles.models import Article, ImportJob
-from apps.articles.services import run_import_job, start_import_job
+from apps.articles.models import Article
+from apps.imports import tasks
+from apps.imports.models import ImportJob
+from apps.imports.tasks import run_import_job, start_import_job
 from tests.conftest import ENGLISH_SEED, GERMAN_SEED, client_for
 
 
@@ -13,7 +14,7 @@ def test_large_upload_is_queued_and_the_worker_imports_it(client, analyst, proje
     client_for(client, analyst)
     with ENGLISH_SEED.open("rb") as english, GERMAN_SEED.open("rb") as german:
         response = client.post(
-            "/articles/import/",
+            "/imports/",
             {
                 "project": project.pk,
                 "files": [english, german],
@@ -57,7 +58,7 @@ def test_a_job_that_breaks_says_so_and_keeps_what_it_stored(analyst, project, mo
     def broken_reader(name, data):
         raise OSError("disk gone")
 
-    monkeypatch.setattr(services, "read_upload", broken_reader)
+    monkeypatch.setattr(tasks, "read_upload", broken_reader)
     with pytest.raises(OSError):
         run_import_job(job)
     job.refresh_from_db()

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from apps.articles.importing import ACCEPTED_SUFFIXES, JsonLine, LocalFile
-from apps.articles.parallel import import_in_parallel
+from apps.imports.parallel import import_in_parallel
+from apps.imports.readers import ACCEPTED_SUFFIXES, JsonLine, LocalFile
 from apps.projects.models import Project
 
 STREAMED_SUFFIXES = {".jsonl", ".ndjson"}

@@ -5,7 +5,6 @@ because annotations are stored as offsets into what these functions return.
 """
 
 import codecs
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -34,10 +33,6 @@ class ParsedText:
     publisher: str = ""
     published_on: date | None = None
     language: str = ""
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def decode_bytes(data: bytes) -> str:

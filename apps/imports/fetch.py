@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from apps.articles.importing import ReadItem, read_upload
+from apps.imports.readers import ReadItem, read_upload
 
 MAX_REDIRECTS = 3
 USER_AGENT = "Sourcetrace/0.1 (+article import)"

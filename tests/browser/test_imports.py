@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from apps.articles.models import Article, ImportJob
+from apps.articles.models import Article
+from apps.imports.models import ImportJob
 from tests.conftest import ENGLISH_SEED, GERMAN_SEED, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,7 +20,7 @@ def test_several_files_at_once_report_each_file(page, analyst, tmp_path):
     picture = tmp_path / "photo.txt"
     picture.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
     log_in(page, analyst.username)
-    page.goto("/articles/import/")
+    page.goto("/imports/")
     page.set_input_files("input[name=files]", [english, german, empty, picture, english])
     page.click("button:text('Import')")
     results = page.locator(".import-results")
@@ -50,10 +51,10 @@ def test_a_large_batch_runs_in_the_background_and_shows_its_progress(page, analy
         path.write_text("\n".join(lines + ["[1, 2]"]))
         files.append(path)
     log_in(page, analyst.username)
-    page.goto("/articles/import/")
+    page.goto("/imports/")
     page.set_input_files("input[name=files]", files)
     page.click("button:text('Import')")
-    page.wait_for_url("**/articles/import/*/")
+    page.wait_for_url("**/imports/*/")
     assert page.url.endswith(ImportJob.objects.get().get_absolute_url())
     expect(page.locator("#job-progress .state")).to_contain_text("Waiting for the background worker")
     assert Article.objects.count() == 0

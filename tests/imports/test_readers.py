@@ -9,10 +9,10 @@ from django.core.management import call_command
 from django.db import connection
 
 from apps.annotations.models import Annotation
-from apps.articles.importing import read_pasted, read_upload
 from apps.articles.models import Article
-from apps.articles.services import import_items
-from apps.articles.text import clean_text, decode_bytes, detect_language
+from apps.imports.normalise import clean_text, decode_bytes, detect_language
+from apps.imports.readers import read_pasted, read_upload
+from apps.imports.store import import_items
 from tests.conftest import ENGLISH_SEED, GERMAN_SEED
 
 GERMAN = "Die Regierung hat am Montag in Berlin ein neues Gesetz über die Förderung erneuerbarer Energien beschlossen."

@@ -1,0 +1,202 @@
+"""Store what the readers made of the input: articles in batches, with the spans they brought."""
+
+import enum
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import batched
+
+from django.db import IntegrityError, transaction
+
+from apps.annotations.models import Annotation
+from apps.annotations.services import ImportedSpan, import_spans
+from apps.articles.models import Article
+from apps.articles.services import store_articles
+from apps.imports.normalise import clean_text
+from apps.imports.readers import ArticleDraft, ReadItem, SpanDraft
+from apps.sources.models import Source
+from apps.sources.services import find_or_create_source
+
+logger = logging.getLogger(__name__)
+
+# Articles written per transaction: large enough that per-statement costs vanish, small enough
+# that a failing batch is cheap to retry article by article.
+IMPORT_BATCH_SIZE = 250
+
+
+class Outcome(enum.StrEnum):
+    IMPORTED = "imported"
+    DUPLICATE = "duplicate"
+    REFUSED = "refused"
+
+
+@dataclass
+class ImportOutcome:
+    label: str
+    status: Outcome
+    message: str = ""
+    article: Article | None = None
+
+    def as_dict(self) -> dict:
+        """What the import pages show of it; also how an import job keeps it."""
+        return {
+            "label": self.label,
+            "status": str(self.status),
+            "message": self.message,
+            "article_url": self.article.get_absolute_url() if self.article else "",
+            "article_title": self.article.title if self.article else "",
+        }
+
+
+def duplicate_of(label: str, article: Article) -> ImportOutcome:
+    return ImportOutcome(label, Outcome.DUPLICATE, f"Same text as “{article.title}”.", article)
+
+
+def import_items(*, project, items: Iterable[ReadItem], user=None) -> list[ImportOutcome]:
+    return list(import_stream(project=project, items=items, user=user))
+
+
+def import_stream(
+    *, project, items: Iterable[ReadItem], user=None, batch_size: int = IMPORT_BATCH_SIZE
+) -> Iterator[ImportOutcome]:
+    """Import every readable item, a batch at a time; a refused or failing one stops none of the others."""
+    for batch in batched(items, batch_size, strict=False):
+        yield from import_batch(project=project, items=batch, user=user)
+
+
+def import_batch(*, project, items: Sequence[ReadItem], user=None) -> list[ImportOutcome]:
+    """Store a batch of items in one transaction, falling back to one transaction per article.
+
+    Writing a batch at once is what makes large imports fast. When the batch fails (a
+    concurrent import stored one of its texts first, or one article breaks), it is retried
+    article by article, so each article is still all-or-nothing on its own.
+    """
+    outcomes: list[ImportOutcome | None] = [None] * len(items)
+    first_with_digest: dict[str, int] = {}
+    repeats: list[tuple[int, int]] = []
+    for index, item in enumerate(items):
+        if item.draft is None:
+            outcomes[index] = ImportOutcome(item.label, Outcome.REFUSED, item.error)
+        elif item.draft.digest in first_with_digest:
+            repeats.append((index, first_with_digest[item.draft.digest]))
+        else:
+            first_with_digest[item.draft.digest] = index
+    stored_before = Article.objects.filter(project=project, content_hash__in=list(first_with_digest))
+    for article in stored_before.only("pk", "title", "content_hash"):
+        index = first_with_digest.pop(article.content_hash)
+        outcomes[index] = duplicate_of(items[index].label, article)
+    fresh = list(first_with_digest.values())
+    try:
+        with transaction.atomic():
+            articles = store_drafts(project=project, drafts=[items[i].draft for i in fresh], user=user)
+        for index, (article, skipped) in zip(fresh, articles, strict=True):
+            outcomes[index] = imported(items[index].label, article, skipped)
+    except Exception:  # noqa: BLE001 - which article broke the batch is found by retrying them one by one
+        for index in fresh:
+            outcomes[index] = import_one(project=project, item=items[index], user=user)
+    for index, first in repeats:
+        earlier = outcomes[first]
+        outcomes[index] = (
+            duplicate_of(items[index].label, earlier.article)
+            if earlier.article
+            else ImportOutcome(items[index].label, earlier.status, earlier.message)
+        )
+    return outcomes
+
+
+def import_one(*, project, item: ReadItem, user=None) -> ImportOutcome:
+    """Store one article in its own transaction; the same text is stored once per project.
+
+    A second import, even a concurrent one, meets the unique (project, content_hash)
+    constraint and reports a duplicate.
+    """
+    draft = item.draft
+    try:
+        with transaction.atomic():
+            [(article, skipped)] = store_drafts(project=project, drafts=[draft], user=user)
+    except IntegrityError:
+        existing = Article.objects.filter(project=project, content_hash=draft.digest).first()
+        if existing:
+            return duplicate_of(item.label, existing)
+        logger.exception("Import of %s failed", item.label)
+        return ImportOutcome(item.label, Outcome.REFUSED, "The database refused this article.")
+    except Exception:  # one broken article must not cost the batch the others
+        logger.exception("Import of %s failed", item.label)
+        return ImportOutcome(item.label, Outcome.REFUSED, "It could not be stored; the error was logged.")
+    return imported(item.label, article, skipped)
+
+
+def imported(label: str, article: Article, skipped_spans: int) -> ImportOutcome:
+    message = f"{skipped_spans} span(s) could not be placed in the text and were left out." if skipped_spans else ""
+    return ImportOutcome(label, Outcome.IMPORTED, message, article)
+
+
+def store_drafts(*, project, drafts: list[ArticleDraft], user=None) -> list[tuple[Article, int]]:
+    """Insert the drafts' articles and spans; return each article with how many spans were left out.
+
+    Call inside a transaction: on any error nothing of the drafts may stay.
+    """
+    publishers = {}
+    for name in {draft.parsed.publisher for draft in drafts if draft.parsed.publisher}:
+        publishers[name] = find_or_create_source(project=project, name=name, kind=Source.Kind.OUTLET)
+    articles = store_articles(
+        articles=[article_from_draft(project, draft, user, publishers.get(draft.parsed.publisher)) for draft in drafts]
+    )
+    spans, skipped = [], []
+    for article, draft in zip(articles, drafts, strict=True):
+        placed, left_out = place_spans(article=article, draft=draft)
+        spans += placed
+        skipped.append(left_out if user else len(draft.spans))
+    if user is not None:
+        import_spans(spans=spans, user=user)
+    return list(zip(articles, skipped, strict=True))
+
+
+def article_from_draft(project, draft: ArticleDraft, user, publisher: Source | None) -> Article:
+    parsed = draft.parsed
+    return Article(
+        project=project,
+        title=draft.title,
+        text=parsed.text,
+        headings=parsed.headings,
+        language=draft.language,
+        url=draft.url[:2000],
+        publisher=publisher,
+        author=parsed.author[:300],
+        published_on=parsed.published_on,
+        original=draft.original,
+        original_name=draft.original_name[:500],
+        original_format=draft.original_format,
+        imported_by=user,
+    )
+
+
+def place_spans(*, article: Article, draft: ArticleDraft) -> tuple[list[ImportedSpan], int]:
+    """Another tool's spans placed in the stored text, and how many could not be placed."""
+    placed, skipped = [], 0
+    for span in draft.spans:
+        kind = span.label.strip().lower()
+        position = locate(article.text, span, len(draft.span_text))
+        if kind not in Annotation.Kind.values or position is None:
+            skipped += 1
+            continue
+        placed.append(ImportedSpan(article, kind, *position, f"Imported label: {span.label}"))
+    return placed, skipped
+
+
+def locate(text: str, span: SpanDraft, source_length: int) -> tuple[int, int] | None:
+    """Find the span's words in the normalised text, nearest to where they stood in the input.
+
+    Normalising line ends and composed characters moves offsets, so the words, not the
+    numbers, decide where the span lands.
+    """
+    exact = clean_text(span.exact).strip()
+    if not exact:
+        return None
+    expected = round(span.start * len(text) / max(1, source_length))
+    best, position = None, text.find(exact)
+    while position != -1:
+        if best is None or abs(position - expected) < abs(best - expected):
+            best = position
+        position = text.find(exact, position + 1)
+    return (best, best + len(exact)) if best is not None else None

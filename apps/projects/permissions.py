@@ -1,0 +1,130 @@
+"""Who may do what: the one rule, answered from the user's role in the object's project.
+
+Everything asks it through Django's own `user.has_perm(perm, obj)` (this module registers the
+rules; `rules.permissions.ObjectPermissionBackend` answers them), and lists are scoped by the
+querysets' `visible_to(user)`, which read the same roles. Only superusers see every project;
+being staff grants nothing.
+
+An object names its project through `project_id` (a Project is its own project). A check
+without an object ("may this user review at all?") is true when the user holds the role in
+any project; the object check then decides row by row.
+"""
+
+import rules
+from django.contrib.auth.backends import ModelBackend
+
+from apps.projects.models import Membership, Role
+
+REVIEWING_ROLES = frozenset({Role.REVIEWER, Role.MANAGER})
+
+
+def roles_of(user) -> dict[int, str]:
+    """Project id -> the user's role there; read once per user object, so once per request."""
+    if not user.is_authenticated:
+        return {}
+    roles = getattr(user, "_project_roles", None)
+    if roles is None:
+        roles = dict(Membership.objects.filter(user=user).values_list("project_id", "role"))
+        user._project_roles = roles
+    return roles
+
+
+def forget_roles(user) -> None:
+    """Make the next check read the user's roles again (after their memberships changed)."""
+    try:
+        del user._project_roles
+    except AttributeError:
+        pass
+
+
+def project_ids(user, roles=frozenset(Role)) -> list[int] | None:
+    """Ids of the projects where the user holds one of `roles`; None means every project."""
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return None
+    return [project_id for project_id, role in roles_of(user).items() if role in roles]
+
+
+def role_in(user, obj) -> str | None:
+    if obj is None:
+        return None
+    project_id = obj.pk if obj._meta.label == "projects.Project" else obj.project_id
+    return roles_of(user).get(project_id)
+
+
+@rules.predicate
+def is_member(user, obj) -> bool:
+    if obj is None:
+        return bool(roles_of(user))
+    return role_in(user, obj) is not None
+
+
+@rules.predicate
+def is_reviewer(user, obj) -> bool:
+    if obj is None:
+        return any(role in REVIEWING_ROLES for role in roles_of(user).values())
+    return role_in(user, obj) in REVIEWING_ROLES
+
+
+@rules.predicate
+def is_manager(user, obj) -> bool:
+    if obj is None:
+        return Role.MANAGER in roles_of(user).values()
+    return role_in(user, obj) == Role.MANAGER
+
+
+@rules.predicate
+def is_author(user, obj) -> bool:
+    return obj is not None and obj.created_by_id == user.pk
+
+
+superuser = rules.is_superuser
+
+# The admin is the review desk: reviewers and managers use it, analysts work in the workbench.
+rules.add_perm("projects.use_admin", superuser | is_reviewer)
+
+rules.add_perm("projects.view_project", superuser | is_member)
+rules.add_perm("projects.add_project", superuser)
+rules.add_perm("projects.change_project", superuser | is_manager)
+rules.add_perm("projects.delete_project", superuser)
+rules.add_perm("projects.manage_members", superuser | is_manager)
+rules.add_perm("projects.view_membership", superuser | is_reviewer)
+for action in ("add", "change", "delete"):
+    rules.add_perm(f"projects.{action}_membership", superuser | is_manager)
+
+rules.add_perm("sources.view_source", superuser | is_member)
+rules.add_perm("sources.add_source", superuser | is_member)
+rules.add_perm("sources.change_source", superuser | is_member)
+rules.add_perm("sources.delete_source", superuser | is_manager)
+
+# Importing, with the project as the object: every member brings in articles.
+rules.add_perm("articles.add_article", superuser | is_member)
+rules.add_perm("articles.view_article", superuser | is_member)
+# Metadata and stories; the text itself never changes.
+rules.add_perm("articles.change_article", superuser | is_member)
+rules.add_perm("articles.delete_article", superuser | is_manager)
+rules.add_perm("articles.view_story", superuser | is_member)
+rules.add_perm("articles.change_story", superuser | is_member)
+
+rules.add_perm("annotations.view_annotation", superuser | is_member)
+rules.add_perm("annotations.add_annotation", superuser | is_member)
+# Analysts change (and submit, delete, link) their own annotations; reviewers and managers any.
+rules.add_perm("annotations.change_annotation", superuser | (is_member & (is_author | is_reviewer)))
+rules.add_perm("annotations.delete_annotation", superuser | (is_member & (is_author | is_reviewer)))
+# Approving and rejecting is never the analysts' part, not even for their own annotations.
+rules.add_perm("annotations.review_annotation", superuser | is_reviewer)
+
+rules.add_perm("imports.view_importjob", superuser | is_member)
+
+
+class PasswordBackend(ModelBackend):
+    """Check user names and passwords, and grant nothing: every permission comes from the rules
+    above (and superusers have them all), so no table of per-user permissions is ever read."""
+
+    def get_user_permissions(self, user_obj, obj=None):
+        return set()
+
+    def get_group_permissions(self, user_obj, obj=None):
+        return set()
+
+    def get_all_permissions(self, user_obj, obj=None):
+        return set()

@@ -6,16 +6,17 @@ from django.db import transaction
 
 from apps.imports.readers import read_upload
 from apps.imports.store import import_items
-from apps.projects.models import Membership, Project
+from apps.projects.models import Project, Role
+from apps.projects.services import add_member
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 DEMO_PROJECT = "Demo: Belarus–Pakistan military cooperation"
 # Local demo only: these accounts exist in whatever database `make run` uses. Their roles in
 # the demo project are all they have: none is staff or superuser.
 DEMO_USERS = [
-    ("analyst", "analyst-demo-pass", Membership.Role.ANALYST),
-    ("reviewer", "reviewer-demo-pass", Membership.Role.REVIEWER),
-    ("manager", "manager-demo-pass", Membership.Role.MANAGER),
+    ("analyst", "analyst-demo-pass", Role.ANALYST),
+    ("reviewer", "reviewer-demo-pass", Role.REVIEWER),
+    ("manager", "manager-demo-pass", Role.MANAGER),
 ]
 
 
@@ -33,7 +34,8 @@ class Command(BaseCommand):
                 if created:
                     user.set_password(password)
                     user.save()
-                Membership.objects.get_or_create(project=project, user=user, defaults={"role": role})
+                if not project.members.filter(pk=user.pk).exists():
+                    add_member(project=project, user=user, role=role, by=None)
                 users.append((username, password, role))
         items = []
         for path in sorted(DEMO_DIR.glob("*.txt")):

@@ -326,3 +326,11 @@ def test_demo_logins_hold_only_their_roles(db):
     assert not Article.objects.visible_to(manager).filter(project=other).exists()
     assert manager.has_perm("projects.manage_members", demo)
     assert not manager.has_perm("projects.manage_members", other)
+
+
+def test_adding_an_article_in_the_admin_leads_to_the_import(client, world):
+    _, _, users = world
+    client.force_login(users["manager"])
+    response = client.get("/admin/articles/article/add/")
+    assert response.status_code == 302
+    assert response["Location"] == "/imports/"

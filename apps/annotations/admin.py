@@ -12,38 +12,34 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, help_text="The authors see it.")
 
 
-class LinkInline(admin.TabularInline):
-    """Links are shown here; they change in the workbench, through the annotation services."""
+class ReadOnlyInline(admin.TabularInline):
+    """Shown with its annotation to whoever may see that; changed only through the services."""
 
-    model = Link
     extra = 0
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("annotations.view_annotation", obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class LinkInline(ReadOnlyInline):
+    model = Link
     fields = ["role", "source", "note", "created_by", "created_at"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnlyInline):
     model = AnnotationEvent
-    extra = 0
     fields = ["at", "actor", "action", "comment", "state"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Annotation)
@@ -51,7 +47,12 @@ class AnnotationAdmin(ProjectScopedAdmin):
     """Reviewers decide here, through the same services as the workbench; nothing is edited raw."""
 
     list_display = ["__str__", "kind", "status", "article", "created_by", "created_at"]
-    list_filter = ["status", "kind", "article__project", "created_by"]
+    list_filter = [
+        "status",
+        "kind",
+        ("article__project", admin.RelatedOnlyFieldListFilter),
+        ("created_by", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["exact", "note", "article__title"]
     list_select_related = ["article", "created_by"]
     fields = [

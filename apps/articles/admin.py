@@ -10,7 +10,7 @@ from apps.projects.admin import ProjectScopedAdmin
 @admin.register(Article)
 class ArticleAdmin(ProjectScopedAdmin):
     list_display = ["title", "language", "project", "publisher", "published_on", "imported_at"]
-    list_filter = ["language", "project"]
+    list_filter = ["language", ("project", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "url", "author"]
     fields = [
         "project",

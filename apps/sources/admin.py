@@ -8,7 +8,7 @@ from apps.sources.services import save_source
 @admin.register(Source)
 class SourceAdmin(ProjectScopedAdmin):
     list_display = ["name", "kind", "project", "affiliation"]
-    list_filter = ["kind", "project"]
+    list_filter = ["kind", ("project", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "aliases", "description"]
     autocomplete_fields = ["affiliation"]
     list_select_related = ["project", "affiliation"]

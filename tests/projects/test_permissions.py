@@ -203,6 +203,8 @@ def test_admin_lists_show_only_the_users_projects(client, world, role):
         page = response.content.decode()
         assert (shown(own) in page) == (role in REVIEWERS), url
         assert (shown(other) in page) == (role == "superuser"), url
+        # The filters' choices are scoped too: no other project's name or author.
+        assert ("author-Other" in page or ">Other<" in page) == (role == "superuser"), url
 
 
 @pytest.mark.parametrize("role", ["reviewer", "manager", "superuser"])
@@ -326,6 +328,16 @@ def test_demo_logins_hold_only_their_roles(db):
     assert not Article.objects.visible_to(manager).filter(project=other).exists()
     assert manager.has_perm("projects.manage_members", demo)
     assert not manager.has_perm("projects.manage_members", other)
+
+
+def test_reviewer_reads_links_and_history_on_the_admin_page(client, world):
+    own, _, users = world
+    client.force_login(users["reviewer"])
+    page = client.get(f"/admin/annotations/annotation/{own.annotation.pk}/change/").content.decode()
+    assert own.source.name in page
+    client.post(f"/annotations/{own.annotation.pk}/review/", {"decision": "approve"})
+    page = client.get(f"/admin/annotations/annotation/{own.annotation.pk}/change/").content.decode()
+    assert "Approved" in page
 
 
 def test_adding_an_article_in_the_admin_leads_to_the_import(client, world):

@@ -48,6 +48,9 @@ class ImportForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not (data.get("text") or "").strip() and not data.get("files") and not data.get("url"):
+        given = (data.get("text") or "").strip() or data.get("files") or data.get("url")
+        # A refused input (an ftp:// address, say) was given and has its own message already.
+        refused = any(self.has_error(name) for name in ("text", "files", "url"))
+        if not given and not refused:
             raise forms.ValidationError("Paste some text, choose files or give a web address.")
         return data

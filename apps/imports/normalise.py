@@ -5,11 +5,17 @@ because annotations are stored as offsets into what these functions return.
 """
 
 import codecs
+import logging
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from email.utils import parsedate_to_datetime
 from functools import cache
+from html.parser import HTMLParser
+
+logger = logging.getLogger(__name__)
 
 # Controls other than LF and TAB: NUL, backspace, escape, C1 controls... Unicode fixes the
 # category Cc to exactly these two ranges.
@@ -18,6 +24,45 @@ _CONTROL = re.compile("[" + re.escape(_CONTROL_CHARS) + "]")
 _TRAILING_SPACE = " \t\u00a0\u3000"
 _MANY_BLANK_LINES = re.compile(r"\n{3,}")
 _HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([a-zA-Z]{2,3})\b", re.IGNORECASE)
+
+
+# Share of the first bytes that may be NUL or other controls before a file counts as binary.
+# Images, PDFs, archives and fonts measure 8-15 % (compressed data is close to random bytes);
+# text holds none but the odd stray NUL from a broken export, which clean_text removes.
+BINARY_CONTROL_SHARE = 0.05
+BINARY_SAMPLE_BYTES = 8192
+_NON_TEXT_BYTES = bytes(byte for byte in range(32) if byte not in b"\n\r\t\f\x0b")
+_NON_TEXT_CHARS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+BINARY_REFUSAL = "This looks like a binary file (an image, PDF, archive...), not text."
+
+
+# The libraries parse_html calls. They log their doubts about a page ("discarding data",
+# "empty HTML tree") as warnings and errors, which the root logger's console handler would
+# print over every import.
+EXTRACTION_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext")
+
+
+class _AsDebugRecord(logging.Handler):
+    """Pass a library's log records on as DEBUG records of this module's logger."""
+
+    def emit(self, record):
+        logger.debug("%s %s: %s", record.name, record.levelname.lower(), record.getMessage())
+
+
+def route_extraction_logs(*, configured: Iterable[str] = ()) -> None:
+    """Make the extraction libraries' messages DEBUG records of this module (LOG_LEVEL=DEBUG shows them).
+
+    They are about the page, not about the server, and what the analyst needs of them (no
+    text found, a fragment read as plain markup) is in the import's outcome already. Loggers
+    named in `configured` (settings.LOGGING) keep what the settings give them.
+    """
+    for name in EXTRACTION_LOGGERS:
+        if name in configured:
+            continue
+        library_logger = logging.getLogger(name)
+        if not any(isinstance(handler, _AsDebugRecord) for handler in library_logger.handlers):
+            library_logger.addHandler(_AsDebugRecord())
+        library_logger.propagate = False
 
 
 class ImportRefused(ValueError):
@@ -36,7 +81,7 @@ class ParsedText:
 
 
 def decode_bytes(data: bytes) -> str:
-    """Decode UTF-8 (with or without BOM), UTF-16 with BOM, or cp1252; refuse anything else."""
+    """Decode UTF-8 (with or without BOM), UTF-16 (with or without BOM), or cp1252; refuse anything else."""
     if not data.strip():
         raise ImportRefused("The file is empty.")
     for bom, encoding in (
@@ -51,8 +96,22 @@ def decode_bytes(data: bytes) -> str:
                 raise ImportRefused(
                     f"The file starts like {encoding.upper()} but byte {error.start} is not valid {encoding.upper()}."
                 ) from None
+    if utf16 := utf16_without_bom(data):
+        try:
+            text = data.decode(utf16)
+        except UnicodeDecodeError as error:
+            raise ImportRefused(
+                f"This looks like {utf16.upper()} text without a byte order mark, but byte {error.start} is not "
+                f"valid {utf16.upper()}. Save the file as UTF-8 and try again."
+            ) from None
+        # 16-bit binary data (sound, pixels) can have the same pattern of NULs; decoded, it is
+        # full of control characters.
+        sample = text[: BINARY_SAMPLE_BYTES // 2]
+        if len(_NON_TEXT_CHARS.findall(sample)) > len(sample) * BINARY_CONTROL_SHARE:
+            raise ImportRefused(BINARY_REFUSAL)
+        return text
     if looks_binary(data):
-        raise ImportRefused("This looks like a binary file (an image, PDF, archive...), not text.")
+        raise ImportRefused(BINARY_REFUSAL)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -68,12 +127,28 @@ def decode_bytes(data: bytes) -> str:
         ) from None
 
 
+def utf16_without_bom(data: bytes) -> str:
+    """Return "utf-16-le" or "utf-16-be" when the bytes read as UTF-16 without a byte order mark, else "".
+
+    In UTF-16 the space, the line break and every Latin letter have a NUL high byte, so such a
+    text has NULs at every other byte and (almost) none in between. Stripping them like stray
+    NULs would garble every character outside ASCII, so such a text is decoded instead. A few
+    stray NULs are too few to count, and binary files have NULs at both positions alike.
+    """
+    sample = data[:BINARY_SAMPLE_BYTES]
+    half = len(sample) // 2
+    at_even, at_odd = sample[0::2].count(0), sample[1::2].count(0)
+    for nuls, others, encoding in ((at_odd, at_even, "utf-16-le"), (at_even, at_odd, "utf-16-be")):
+        if nuls >= max(4, half * 0.1) and others <= nuls * 0.02:
+            return encoding
+    return ""
+
+
 def looks_binary(data: bytes) -> bool:
-    sample = data[:8192]
-    if b"\x00" in sample:
-        return True
-    controls = sum(1 for byte in sample if byte < 32 and byte not in b"\n\r\t\f\x0b")
-    return controls > len(sample) * 0.05
+    """Whether NULs and other controls are too many for a text that merely has a few stray ones."""
+    sample = data[:BINARY_SAMPLE_BYTES]
+    controls = len(sample) - len(sample.translate(None, _NON_TEXT_BYTES))
+    return controls > len(sample) * BINARY_CONTROL_SHARE
 
 
 def clean_text(text: str) -> str:
@@ -128,7 +203,11 @@ def parse_markdown(text: str) -> ParsedText:
 
 
 def parse_html(html: str) -> ParsedText:
-    """Extract the main article text and its metadata; the markup itself is never kept."""
+    """Extract the main article text and its metadata; the markup itself is never kept.
+
+    trafilatura finds the article within a whole page, but finds nothing in a fragment (a
+    paragraph or two, a CMS's body field); the fragment's own text is taken then.
+    """
     from trafilatura import bare_extraction
 
     document = bare_extraction(
@@ -140,14 +219,15 @@ def parse_html(html: str) -> ParsedText:
         favor_recall=True,
         deduplicate=False,
     )
-    if document is None or document.body is None:
-        raise ImportRefused("No article text was found in this HTML page.")
-    blocks = []
-    for element in document.body:
-        words = " ".join("".join(element.itertext()).split())
-        blocks.append((words, element.tag == "head"))
-    text, headings = join_blocks(blocks)
-    language = _HTML_LANG.search(html[:5000])
+    text, headings = "", []
+    if document is not None and document.body is not None:
+        blocks = []
+        for element in document.body:
+            words = " ".join("".join(element.itertext()).split())
+            blocks.append((words, element.tag == "head"))
+        text, headings = join_blocks(blocks)
+    if not text:
+        return parse_html_fragment(html)
     return ParsedText(
         text=text,
         headings=headings,
@@ -155,17 +235,101 @@ def parse_html(html: str) -> ParsedText:
         author=document.author or "",
         publisher=document.sitename or "",
         published_on=parse_date(document.date or ""),
-        language=language.group(1).lower() if language else "",
+        language=html_language(html),
     )
 
 
+def parse_html_fragment(html: str) -> ParsedText:
+    """Keep every word of the markup that a browser would show, one line per paragraph."""
+    reader = _MarkupText()
+    reader.feed(html)
+    reader.close()
+    text, headings = join_blocks(reader.blocks)
+    if not text:
+        raise ImportRefused("No article text was found in this HTML page.")
+    return ParsedText(text=text, headings=headings, title=" ".join(reader.title.split()), language=html_language(html))
+
+
+def html_language(html: str) -> str:
+    language = _HTML_LANG.search(html[:5000])
+    return language.group(1).lower() if language else ""
+
+
+class _MarkupText(HTMLParser):
+    """Collect the text of HTML as (line, is_heading) blocks for join_blocks."""
+
+    # These start a line of their own; the rest (b, a, span...) run on within the line.
+    BLOCKS = frozenset(
+        "address article aside blockquote br caption dd details dialog div dl dt fieldset figcaption figure "
+        "footer form h1 h2 h3 h4 h5 h6 header hgroup hr li main nav ol p pre section summary table td th tr ul".split()
+    )
+    HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+    # Their content is code, data or a fallback, never words a reader of the page sees.
+    HIDDEN = frozenset("script style template noscript svg math iframe object canvas select textarea".split())
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple[str, bool]] = []
+        self.title = ""
+        self._line: list[str] = []
+        self._hidden = self._heading = self._pre = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HIDDEN:
+            self._hidden += 1
+        elif tag == "title":
+            self._in_title = True
+        elif tag in self.BLOCKS:
+            self._end_line()
+            self._heading += tag in self.HEADINGS
+            self._pre += tag == "pre"
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN:
+            self._hidden = max(0, self._hidden - 1)
+        elif tag == "title":
+            self._in_title = False
+        elif tag in self.BLOCKS:
+            self._end_line()
+            self._heading = max(0, self._heading - (tag in self.HEADINGS))
+            self._pre = max(0, self._pre - (tag == "pre"))
+
+    def handle_data(self, data):
+        if self._hidden:
+            return
+        if self._in_title:
+            self.title += data
+            return
+        if not self._pre:
+            self._line.append(data)
+            return
+        # Inside <pre> a line break is one the author typed.
+        first, *rest = data.split("\n")
+        self._line.append(first)
+        for line in rest:
+            self._end_line()
+            self._line.append(line)
+
+    def close(self):
+        super().close()
+        self._end_line()
+
+    def _end_line(self):
+        if self._line:
+            self.blocks.append(("".join(self._line), self._heading > 0))
+            self._line = []
+
+
 def parse_date(value: str) -> date | None:
+    """The day of an ISO date or datetime (2025-01-31, 2025-01-31T10:00:00Z) or of an RSS date
+    (Fri, 31 Jan 2025 10:00:00 GMT), as written there: a time zone does not move it to another day."""
     match = re.match(r"\s*(\d{4})-(\d{2})-(\d{2})", value or "")
-    if not match:
-        return None
     try:
-        return date(*map(int, match.groups()))
-    except ValueError:
+        if match:
+            return date(*map(int, match.groups()))
+        return parsedate_to_datetime(value).date()
+    except (ValueError, TypeError, IndexError):
         return None
 
 

@@ -80,4 +80,7 @@ def _import_chunk(project_pk: int, user_pk: int | None, jobs: tuple[Job, ...]) -
     project = Project.objects.get(pk=project_pk)
     user = get_user_model().objects.get(pk=user_pk) if user_pk else None
     items = [item for job in jobs for item in job.read()]
-    return [ImportOutcome(o.label, o.status, o.message) for o in import_batch(project=project, items=items, user=user)]
+    return [
+        ImportOutcome(o.label, o.status, o.message, spans_placed=o.spans_placed, spans_skipped=o.spans_skipped)
+        for o in import_batch(project=project, items=items, user=user)
+    ]

@@ -143,6 +143,19 @@ def read_json_line(label: str, line: str) -> ReadItem:
     return read_record(label, record, original=line.strip().encode())
 
 
+# What crawlers, doccano, Label Studio and schema.org call each field, in order of preference.
+METADATA_KEYS = {
+    "title": ("title", "headline"),
+    "url": ("url", "link", "source_url"),
+    "language": ("language", "lang", "languageCode", "locale", "inLanguage"),
+    "author": ("author", "authors", "byline", "creator"),
+    "publisher": ("publisher", "source", "site_name", "sitename", "outlet"),
+    "published": ("published", "date", "published_at", "publishedAt", "datePublished", "pubdate"),
+}
+# Fields that may hold several names (["A. Writer", "B. Writer"]) or a schema.org object ({"name": ...}).
+NAME_FIELDS = {"author", "publisher"}
+
+
 def read_record(label: str, record, original: bytes | None = None) -> ReadItem:
     """Read one JSON object: our own format, doccano's JSONL, or a Label Studio task.
 
@@ -162,24 +175,18 @@ def read_record(label: str, record, original: bytes | None = None) -> ReadItem:
         spans = doccano_spans(record.get("label", record.get("labels")), body_text or "")
     try:
         parsed = parse_html(body_html) if isinstance(body_html, str) and not body_text else parse_plain(body_text)
-        metadata = {key: record.get(key) for key in ("title", "url", "language", "author", "publisher", "published")}
-        for key, value in metadata.items():
-            if value is not None and not isinstance(value, str):
-                raise ImportRefused(f"“{key}” must be a string.")
+        metadata = read_metadata(record)
         parsed.author = metadata["author"] or parsed.author
         parsed.publisher = metadata["publisher"] or parsed.publisher
-        if metadata["published"]:
-            parsed.published_on = parse_date(metadata["published"])
-            if parsed.published_on is None:
-                raise ImportRefused(f"“published” is not a date like 2025-01-31: {metadata['published']!r}.")
+        parsed.published_on = metadata["published"] or parsed.published_on
         draft = ArticleDraft(
             parsed,
             original=original or json.dumps(record, ensure_ascii=False).encode(),
             original_name=label,
             original_format="json",
-            title=metadata["title"] or "",
-            url=(metadata["url"] or "").strip(),
-            language=metadata["language"] or "",
+            title=metadata["title"],
+            url=metadata["url"].strip(),
+            language=metadata["language"],
             spans=spans,
             span_text=(body_text or "") if spans else "",
         )
@@ -188,26 +195,70 @@ def read_record(label: str, record, original: bytes | None = None) -> ReadItem:
     return ReadItem(label, draft)
 
 
+def read_metadata(record: dict) -> dict:
+    """Each field of METADATA_KEYS from the first of its keys the record has.
+
+    Strings ("" when missing), but the publication date: a date, or None.
+    """
+    metadata = {}
+    for field_name, keys in METADATA_KEYS.items():
+        key = next((key for key in keys if record.get(key) not in (None, "", [])), "")
+        value = record.get(key, "")
+        if field_name in NAME_FIELDS:
+            value = read_names(value)
+        if not isinstance(value, str):
+            allowed = "a string or a list of strings" if field_name in NAME_FIELDS else "a string"
+            raise ImportRefused(f"“{key}” must be {allowed}.")
+        if field_name == "published":
+            value = parse_date(value) if key else None
+            if key and value is None:
+                raise ImportRefused(f"“{key}” is not a date like 2025-01-31: {record[key]!r}.")
+        metadata[field_name] = value
+    return metadata
+
+
+def read_names(value):
+    """Names as one string: "A, B" for a list, the name of a schema.org object; anything else as it is."""
+    if isinstance(value, dict) and isinstance(value.get("name"), str):
+        return value["name"]
+    if isinstance(value, list):
+        names = [read_names(item) for item in value]
+        if all(isinstance(name, str) for name in names):
+            return ", ".join(name for name in names if name.strip())
+    return value
+
+
 def doccano_spans(labels, text: str) -> list[SpanDraft]:
-    """doccano exports [start, end, label] triples in code points, like Python."""
+    """doccano exports [start, end, label] triples in code points, like Python.
+
+    A triple whose offsets fall outside the text keeps no words, so it is counted among the
+    spans that could not be placed rather than dropped unseen.
+    """
     spans = []
     for item in labels or []:
         if isinstance(item, list | tuple) and len(item) == 3 and all(isinstance(n, int) for n in item[:2]):
             start, end, label = item
-            if 0 <= start < end <= len(text):
-                spans.append(SpanDraft(start, end, str(label), text[start:end]))
+            exact = text[start:end] if 0 <= start < end <= len(text) else ""
+            spans.append(SpanDraft(start, end, str(label), exact))
     return spans
 
 
 def label_studio_spans(task: dict) -> list[SpanDraft]:
-    """Label Studio keeps the span's words beside its offsets; the words are what count."""
+    """Label Studio keeps the span's words beside its offsets; the words are what count.
+
+    Results without labels (choices, relations, ratings) are not spans. Labelled ones without
+    words are kept, and counted among those that could not be placed.
+    """
     spans = []
     for annotation in task.get("annotations") or []:
         for result in (annotation or {}).get("result") or []:
             value = (result or {}).get("value") or {}
             labels = value.get("labels") or value.get("hypertextlabels") or []
-            if labels and isinstance(value.get("text"), str) and isinstance(value.get("start"), int):
-                spans.append(SpanDraft(value["start"], value.get("end") or 0, str(labels[0]), value["text"]))
+            if labels:
+                start = value.get("start") if isinstance(value.get("start"), int) else 0
+                end = value.get("end") if isinstance(value.get("end"), int) else 0
+                exact = value.get("text") if isinstance(value.get("text"), str) else ""
+                spans.append(SpanDraft(start, end, str(labels[0]), exact))
     return spans
 
 
@@ -250,8 +301,11 @@ class JsonLine:
 
 @dataclass(frozen=True)
 class LocalFile:
+    """A file on this machine; `name` is what the import shows and stores as its file name."""
+
     path: str
+    name: str
 
     def read(self) -> list[ReadItem]:
         with open(self.path, "rb") as file:
-            return list(read_upload(self.path, file.read()))
+            return list(read_upload(self.name, file.read()))

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import batched
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 
 from apps.annotations.models import Annotation
@@ -22,6 +24,8 @@ logger = logging.getLogger(__name__)
 # Articles written per transaction: large enough that per-statement costs vanish, small enough
 # that a failing batch is cheap to retry article by article.
 IMPORT_BATCH_SIZE = 250
+# The author of spans imported with no user to credit them to (import_articles without --user).
+IMPORT_ACCOUNT = "import"
 
 
 class Outcome(enum.StrEnum):
@@ -36,6 +40,9 @@ class ImportOutcome:
     status: Outcome
     message: str = ""
     article: Article | None = None
+    # Of the spans the input brought (doccano, Label Studio), how many became draft annotations.
+    spans_placed: int = 0
+    spans_skipped: int = 0
 
     def as_dict(self) -> dict:
         """What the import pages show of it; also how an import job keeps it."""
@@ -88,9 +95,9 @@ def import_batch(*, project, items: Sequence[ReadItem], user=None) -> list[Impor
     fresh = list(first_with_digest.values())
     try:
         with transaction.atomic():
-            articles = store_drafts(project=project, drafts=[items[i].draft for i in fresh], user=user)
-        for index, (article, skipped) in zip(fresh, articles, strict=True):
-            outcomes[index] = imported(items[index].label, article, skipped)
+            stored = store_drafts(project=project, drafts=[items[i].draft for i in fresh], user=user)
+        for index, (article, placed, skipped) in zip(fresh, stored, strict=True):
+            outcomes[index] = imported(items[index].label, article, placed, skipped, user)
     except Exception:  # noqa: BLE001 - which article broke the batch is found by retrying them one by one
         for index in fresh:
             outcomes[index] = import_one(project=project, item=items[index], user=user)
@@ -113,7 +120,7 @@ def import_one(*, project, item: ReadItem, user=None) -> ImportOutcome:
     draft = item.draft
     try:
         with transaction.atomic():
-            [(article, skipped)] = store_drafts(project=project, drafts=[draft], user=user)
+            [(article, placed, skipped)] = store_drafts(project=project, drafts=[draft], user=user)
     except IntegrityError:
         existing = Article.objects.filter(project=project, content_hash=draft.digest).first()
         if existing:
@@ -123,18 +130,39 @@ def import_one(*, project, item: ReadItem, user=None) -> ImportOutcome:
     except Exception:  # one broken article must not cost the batch the others
         logger.exception("Import of %s failed", item.label)
         return ImportOutcome(item.label, Outcome.REFUSED, "It could not be stored; the error was logged.")
-    return imported(item.label, article, skipped)
+    return imported(item.label, article, placed, skipped, user)
 
 
-def imported(label: str, article: Article, skipped_spans: int) -> ImportOutcome:
-    message = f"{skipped_spans} span(s) could not be placed in the text and were left out." if skipped_spans else ""
-    return ImportOutcome(label, Outcome.IMPORTED, message, article)
+def imported(label: str, article: Article, spans_placed: int, spans_skipped: int, user) -> ImportOutcome:
+    messages = []
+    if spans_placed:
+        author = user.get_username() if user else IMPORT_ACCOUNT
+        messages.append(f"{spans_placed} span(s) placed as drafts by “{author}”.")
+    if spans_skipped:
+        messages.append(
+            f"{spans_skipped} span(s) could not be placed (their label is not claim, quote or fact, "
+            "or their words are not in the text) and were left out."
+        )
+    return ImportOutcome(label, Outcome.IMPORTED, " ".join(messages), article, spans_placed, spans_skipped)
 
 
-def store_drafts(*, project, drafts: list[ArticleDraft], user=None) -> list[tuple[Article, int]]:
-    """Insert the drafts' articles and spans; return each article with how many spans were left out.
+def get_import_account():
+    """Return the author of spans imported with no user, creating it the first time.
 
-    Call inside a transaction: on any error nothing of the drafts may stay.
+    Spans need an author, and one that plainly is not a person: the account is inactive and
+    its password unusable, so nobody can log in as it.
+    """
+    account, _ = get_user_model().objects.get_or_create(
+        username=IMPORT_ACCOUNT, defaults={"is_active": False, "password": make_password(None)}
+    )
+    return account
+
+
+def store_drafts(*, project, drafts: list[ArticleDraft], user=None) -> list[tuple[Article, int, int]]:
+    """Insert the drafts' articles and spans; return each article with how many spans were placed and left out.
+
+    Spans are never dropped for want of a user: without one they are credited to the import
+    account. Call inside a transaction: on any error nothing of the drafts may stay.
     """
     publishers = {}
     for name in {draft.parsed.publisher for draft in drafts if draft.parsed.publisher}:
@@ -142,14 +170,14 @@ def store_drafts(*, project, drafts: list[ArticleDraft], user=None) -> list[tupl
     articles = store_articles(
         articles=[article_from_draft(project, draft, user, publishers.get(draft.parsed.publisher)) for draft in drafts]
     )
-    spans, skipped = [], []
+    spans, stored = [], []
     for article, draft in zip(articles, drafts, strict=True):
         placed, left_out = place_spans(article=article, draft=draft)
         spans += placed
-        skipped.append(left_out if user else len(draft.spans))
-    if user is not None:
-        import_spans(spans=spans, user=user)
-    return list(zip(articles, skipped, strict=True))
+        stored.append((article, len(draft.spans) - left_out, left_out))
+    if spans:
+        import_spans(spans=spans, user=user or get_import_account())
+    return stored
 
 
 def article_from_draft(project, draft: ArticleDraft, user, publisher: Source | None) -> Article:
@@ -172,16 +200,20 @@ def article_from_draft(project, draft: ArticleDraft, user, publisher: Source | N
 
 
 def place_spans(*, article: Article, draft: ArticleDraft) -> tuple[list[ImportedSpan], int]:
-    """Another tool's spans placed in the stored text, and how many could not be placed."""
-    placed, skipped = [], 0
+    """Another tool's spans placed in the stored text, and how many could not be placed.
+
+    A span marked twice (the same kind at the same place) becomes one annotation, as an
+    author can mark a passage only once.
+    """
+    placed, skipped = {}, 0
     for span in draft.spans:
         kind = span.label.strip().lower()
         position = locate(article.text, span, len(draft.span_text))
         if kind not in Annotation.Kind.values or position is None:
             skipped += 1
             continue
-        placed.append(ImportedSpan(article, kind, *position, f"Imported label: {span.label}"))
-    return placed, skipped
+        placed.setdefault((kind, *position), ImportedSpan(article, kind, *position, f"Imported label: {span.label}"))
+    return list(placed.values()), skipped
 
 
 def locate(text: str, span: SpanDraft, source_length: int) -> tuple[int, int] | None:

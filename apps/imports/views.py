@@ -11,7 +11,7 @@ from apps.imports.fetch import read_url
 from apps.imports.forms import ImportForm
 from apps.imports.models import ImportJob
 from apps.imports.readers import read_pasted, read_upload
-from apps.imports.store import import_items
+from apps.imports.store import Outcome, import_items
 from apps.imports.tasks import start_import_job
 
 
@@ -47,7 +47,11 @@ def import_new(request):
     if request.htmx:
         template_name += "#import-panel"
     summary = Counter(outcome["status"] for outcome in outcomes or ())
-    return render(request, template_name, {"form": form, "outcomes": outcomes, "summary": summary})
+    # Nothing stored and something refused is a refusal, like an invalid form; the page still
+    # shows why, file by file. Some articles stored is a success that reports the rest.
+    refused = form.errors or (summary[Outcome.REFUSED] and not summary[Outcome.IMPORTED])
+    status = 422 if refused else 200
+    return render(request, template_name, {"form": form, "outcomes": outcomes, "summary": summary}, status=status)
 
 
 @login_required

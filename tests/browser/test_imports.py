@@ -67,3 +67,27 @@ def test_a_large_batch_runs_in_the_background_and_shows_its_progress(page, analy
     expect(page.locator("tr.outcome-refused").first).to_contain_text("line 41")
     assert Article.objects.count() == 120
     assert not ImportJob.objects.get().uploads.exists()
+
+
+def test_refusals_are_shown_in_place(page, analyst, tmp_path):
+    """The page answers refusals with 422, which htmx swaps in like any other answer."""
+    log_in(page, analyst.username)
+    page.goto("/imports/")
+    page.fill("input[name=url]", "ftp://files.example/report.txt")
+    with page.expect_response("**/imports/") as answer:
+        page.click("button:text('Import')")
+    assert (answer.value.status, answer.value.request.headers.get("hx-request")) == (422, "true")
+    expect(page.locator("#import-panel .errorlist li")).to_have_text(
+        ["Only http:// and https:// addresses can be imported."]
+    )
+
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    page.fill("input[name=url]", "")
+    page.set_input_files("input[name=files]", [empty])
+    with page.expect_response("**/imports/") as answer:
+        page.click("button:text('Import')")
+    assert answer.value.status == 422
+    expect(page.locator(".import-results .summary")).to_have_text("0 imported, 0 duplicates skipped, 1 refused.")
+    expect(page.locator("tr.outcome-refused", has_text="empty.txt")).to_contain_text("The file is empty.")
+    expect(page.locator("#import-panel .errorlist")).to_have_count(0)

@@ -1,8 +1,13 @@
 import codecs
+import gzip
 import io
 import json
+import random
+import struct
 import threading
 import unicodedata
+import zipfile
+import zlib
 
 import pytest
 from django.core.management import call_command
@@ -10,7 +15,7 @@ from django.db import connection
 
 from apps.annotations.models import Annotation
 from apps.articles.models import Article
-from apps.imports.normalise import clean_text, decode_bytes, detect_language
+from apps.imports.normalise import clean_text, decode_bytes, detect_language, parse_html_fragment
 from apps.imports.readers import read_pasted, read_upload
 from apps.imports.store import import_items
 from tests.conftest import ENGLISH_SEED, GERMAN_SEED
@@ -289,3 +294,175 @@ def test_command_streams_large_jsonl_files_line_by_line(project, tmp_path, setti
     assert "6 imported, 0 duplicate(s) skipped, 1 refused." in out
     assert "dump.jsonl line 7: The line is 512\xa0bytes; the limit is 400\xa0bytes." in out
     assert Article.objects.filter(text__startswith="Café owners").exists()  # a cp1252 line, decoded
+
+
+def test_json_line_with_an_html_fragment_keeps_its_text(project):
+    line = json.dumps({"html": "<p>Hello <b>world</b></p>"})
+    [outcome] = import_items(project=project, items=read_upload("fragments.jsonl", line.encode()))
+    assert (outcome.status, outcome.article.text) == ("imported", "Hello world")
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p>Hello <b>world</b></p>", "Hello world"),
+        (
+            "<div>Dockers stopped work at the port.<br>Talks resume on Friday.</div>",
+            "Dockers stopped work at the port.\nTalks resume on Friday.",
+        ),
+        (
+            '<p>Dockers stopped work at the port.<script>track("visit")</script></p>',
+            "Dockers stopped work at the port.",
+        ),
+    ],
+)
+def test_uploaded_html_fragment_keeps_its_text(project, html, text):
+    [outcome] = import_items(project=project, items=read_upload("body.html", html.encode()))
+    assert (outcome.status, outcome.article.text) == ("imported", text)
+
+
+def test_fragment_text_has_a_line_per_paragraph_and_no_markup_or_code():
+    parsed = parse_html_fragment(
+        "<h2>Strike at the port</h2><p>Dockers stopped <a href='/work'>work</a> &amp; left.</p>"
+        "<script>var html = '<p>tracking</p>';</script><style>p { color: red }</style>"
+        "<ul><li>Day one</li><li>Day <i>two</i></li></ul><noscript>Enable JavaScript</noscript>"
+        "<p>A &lt;b&gt; written out stays.</p>"
+    )
+    assert parsed.text == "Strike at the port\nDockers stopped work & left.\nDay one\nDay two\nA <b> written out stays."
+    assert parsed.headings == [0]
+
+
+def test_markup_without_any_words_is_refused():
+    [item] = items("empty.html", b"<div><script>track()</script><style>p {}</style></div>")
+    assert item.error == "No article text was found in this HTML page."
+
+
+def test_stray_nul_bytes_in_a_text_file_are_dropped(project):
+    text = ENGLISH_SEED.read_text()
+    data = ("\x00" + text[:200] + "\x00\x00" + text[200:] + "\x00").encode()
+    [outcome] = import_items(project=project, items=read_upload("export.txt", data))
+    assert outcome.status == "imported"
+    assert outcome.article.text == clean_text(text)
+
+
+def png(width=64, height=64) -> bytes:
+    """A real PNG of noise, like a photo: its pixel data compresses to near-random bytes."""
+    noise = random.Random(7)
+    rows = b"".join(b"\x00" + bytes(noise.randrange(256) for _ in range(3 * width)) for _ in range(height))
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def pdf() -> bytes:
+    """A PDF whose first page is a compressed content stream, as most PDFs are."""
+    words = ENGLISH_SEED.read_text()
+    stream = zlib.compress(f"BT /F1 12 Tf 72 712 Td ({words}) Tj ET".encode())
+    return (
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+        + f"4 0 obj\n<< /Length {len(stream)} /Filter /FlateDecode >>\nstream\n".encode()
+        + stream
+        + b"\nendstream\nendobj\n"
+    )
+
+
+def zip_archive() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("article.txt", ENGLISH_SEED.read_text())
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "make", [png, pdf, zip_archive, lambda: gzip.compress(ENGLISH_SEED.read_bytes())], ids=["png", "pdf", "zip", "gzip"]
+)
+def test_binary_files_named_as_text_are_refused(make):
+    [item] = items("renamed.txt", make())
+    assert item.error == "This looks like a binary file (an image, PDF, archive...), not text."
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_byte_order_mark_is_decoded_not_stripped_of_nuls(encoding):
+    russian = "Министр заявил, что соглашение укрепит сотрудничество.\n"
+    assert decode_bytes((GERMAN + "\n€ 5\n").encode(encoding)) == GERMAN + "\n€ 5\n"
+    assert decode_bytes((russian * 3).encode(encoding)) == russian * 3
+
+
+def test_broken_utf16_without_byte_order_mark_is_refused_not_stripped_of_nuls():
+    data = (GERMAN * 2).encode("utf-16-le") + b"\x00\xdc"  # a lone low surrogate
+    [item] = items("broken.txt", data)
+    assert item.draft is None
+    assert "UTF-16-LE text without a byte order mark" in item.error
+
+
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [
+        (
+            {
+                "lang": "de",
+                "headline": "H",
+                "link": "https://a.example/1",
+                "authors": ["A. Writer", "B. Writer"],
+                "source": "Tagesblatt",
+                "publishedAt": "2025-01-31T10:00:00Z",
+            },
+            ("de", "H", "https://a.example/1", "A. Writer, B. Writer", "Tagesblatt", "2025-01-31"),
+        ),
+        (
+            {
+                "languageCode": "en",
+                "source_url": "https://a.example/2",
+                "byline": "Jane Roe",
+                "site_name": "Gazette",
+                "datePublished": "2025-02-01",
+            },
+            ("en", "", "https://a.example/2", "Jane Roe", "Gazette", "2025-02-01"),
+        ),
+        (
+            {"locale": "fr_FR", "creator": "Jean", "sitename": "Le Journal", "published_at": "2025-03-02 08:00:00"},
+            ("fr", "", "", "Jean", "Le Journal", "2025-03-02"),
+        ),
+        (
+            {
+                "inLanguage": "es-ES",
+                "outlet": "El Diario",
+                "date": "2025-04-05",
+                "author": {"@type": "Person", "name": "Ana"},
+            },
+            ("es", "", "", "Ana", "El Diario", "2025-04-05"),
+        ),
+        (
+            {"language": "en", "publisher": {"name": "BBC News"}, "pubdate": "Fri, 31 Jan 2025 10:00:00 GMT"},
+            ("en", "", "", "", "BBC News", "2025-01-31"),
+        ),
+    ],
+    ids=["crawler", "schema-org", "locale", "news-api", "rss"],
+)
+def test_json_metadata_is_read_under_its_common_names(project, metadata, expected):
+    text = "The harbour of Hamburg reopened on Monday after a strike of three days."
+    [outcome] = import_items(
+        project=project, items=read_upload("feed.jsonl", json.dumps({"text": text, **metadata}).encode())
+    )
+    article = outcome.article
+    language, title, url, author, publisher, published = expected
+    assert (article.language, article.title, article.url) == (language, title or text, url)
+    assert (article.author, str(article.publisher or ""), str(article.published_on)) == (author, publisher, published)
+
+
+def test_label_studio_task_keeps_its_language_under_data(project):
+    task = {
+        "data": {"text": "Rain fell. Prices rose 5% in the city of Graz last week.", "lang": "de"},
+        "annotations": [],
+    }
+    [outcome] = import_items(project=project, items=read_upload("tasks.json", json.dumps([task]).encode()))
+    assert outcome.article.language == "de"
+
+
+def test_publication_date_that_is_no_date_is_refused_with_its_key():
+    line = json.dumps({"text": "The harbour of Hamburg reopened on Monday.", "publishedAt": "last week"})
+    [item] = items("feed.jsonl", line.encode())
+    assert item.error == "“publishedAt” is not a date like 2025-01-31: 'last week'."

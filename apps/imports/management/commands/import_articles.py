@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from apps.imports.parallel import import_in_parallel
 from apps.imports.readers import ACCEPTED_SUFFIXES, JsonLine, LocalFile
+from apps.imports.store import IMPORT_ACCOUNT, Outcome
 from apps.projects.models import Project
 
 STREAMED_SUFFIXES = {".jsonl", ".ndjson"}
@@ -23,7 +24,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("project", help="Project name or id.")
         parser.add_argument("paths", nargs="+", help="Files, folders, or - for JSON lines on standard input.")
-        parser.add_argument("--user", help="User name recorded as importer (and author of imported spans).")
+        parser.add_argument(
+            "--user",
+            help=f"User name recorded as importer and author of imported spans (default: spans by “{IMPORT_ACCOUNT}”).",
+        )
         parser.add_argument(
             "--processes",
             type=int,
@@ -39,17 +43,29 @@ class Command(BaseCommand):
             if importer is None:
                 raise CommandError(f"There is no user called “{user}”.")
         outcomes = import_in_parallel(project=project, jobs=self.jobs(paths), user=importer, processes=processes)
-        summary, refusals = Counter(), []
+        summary, refusals, spans_left_out = Counter(), [], []
         for outcome in tqdm(outcomes, unit=" articles", disable=not sys.stderr.isatty(), file=sys.stderr):
             summary[outcome.status] += 1
-            if outcome.status == "refused":
+            summary["spans placed"] += outcome.spans_placed
+            summary["spans skipped"] += outcome.spans_skipped
+            if outcome.status == Outcome.REFUSED:
                 refusals.append(f"  {outcome.label}: {outcome.message}")
+            elif outcome.spans_skipped:
+                spans_left_out.append(f"  {outcome.label}: {outcome.message}")
         self.stdout.write(
             f"{summary['imported']} imported, {summary['duplicate']} duplicate(s) skipped, "
             f"{summary['refused']} refused."
         )
+        if summary["spans placed"] or summary["spans skipped"]:
+            author = importer.get_username() if importer else IMPORT_ACCOUNT
+            self.stdout.write(
+                f"{summary['spans placed']} spans placed, {summary['spans skipped']} skipped; "
+                f"placed spans are drafts by “{author}”."
+            )
         if refusals:
             self.stdout.write("Refused:\n" + "\n".join(refusals))
+        if spans_left_out:
+            self.stdout.write("Spans left out:\n" + "\n".join(spans_left_out))
 
     def find_project(self, name_or_id: str) -> Project:
         projects = Project.objects.filter(name=name_or_id)
@@ -69,23 +85,30 @@ class Command(BaseCommand):
                     JsonLine(f"stdin line {n}", line) for n, line in enumerate(sys.stdin, start=1) if line.strip()
                 )
             else:
-                for path in files[raw]:
+                for path, name in files[raw]:
                     if path.suffix.lower() in STREAMED_SUFFIXES:
-                        yield from self.lines_of(path)
+                        yield from self.lines_of(path, name)
                     else:
-                        yield LocalFile(str(path))
+                        yield LocalFile(str(path), name)
 
-    def lines_of(self, path: Path):
+    def lines_of(self, path: Path, name: str):
         """A JSON Lines file line by line, however large: crawler dumps run to gigabytes."""
         with path.open("rb") as file:
             for number, line in enumerate(file, start=1):
                 if line.strip():
-                    yield JsonLine(f"{path} line {number}", line.rstrip(b"\r\n"))
+                    yield JsonLine(f"{name} line {number}", line.rstrip(b"\r\n"))
 
-    def expand(self, raw: str):
+    def expand(self, raw: str) -> list[tuple[Path, str]]:
+        """The files a path argument names, each with the name it is known by in the import.
+
+        That name is the file's path under the folder given, or the name of a file given
+        itself: it is stored with the article and shown to every analyst, so it must not
+        carry the importing machine's folders.
+        """
         path = Path(raw)
         if path.is_dir():
-            return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ACCEPTED_SUFFIXES)
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ACCEPTED_SUFFIXES)
+            return [(p, p.relative_to(path).as_posix()) for p in found]
         if path.is_file():
-            return [path]
+            return [(path, path.name)]
         raise CommandError(f"“{raw}” is neither a file nor a folder.")

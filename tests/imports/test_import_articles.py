@@ -1,0 +1,110 @@
+"""The import_articles command: what it stores and what it tells the person who ran it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from apps.annotations.models import Annotation
+from apps.articles.models import Article
+from tests.conftest import ENGLISH_SEED, GERMAN_SEED
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TEXT = "Officials said “the bridge is safe” on Monday. The bridge closed on Tuesday. Prices rose 5%."
+
+
+def test_file_names_are_relative_to_the_path_given(project, tmp_path, capsys):
+    folder = tmp_path / "scraped"
+    (folder / "nested").mkdir(parents=True)
+    (folder / "nested" / "en.txt").write_bytes(ENGLISH_SEED.read_bytes())
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "feed.jsonl").write_text("not json\n")
+    (tmp_path / "de.txt").write_bytes(GERMAN_SEED.read_bytes())
+    call_command("import_articles", project.name, str(folder), str(tmp_path / "de.txt"), processes=1)
+    out = capsys.readouterr().out
+    assert sorted(Article.objects.values_list("original_name", flat=True)) == ["de.txt", "nested/en.txt"]
+    assert "  empty.txt: The file is empty." in out
+    assert "  feed.jsonl line 1: Not valid JSON" in out
+    assert str(tmp_path) not in out
+
+
+def tool_exports(tmp_path) -> Path:
+    """A doccano and a Label Studio export, each with spans that cannot be placed."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    quote, fact = TEXT.index("“the bridge"), TEXT.index("Prices")
+    spans = [[quote, quote + 20, "Quote"], [fact, fact + 14, "Fact"], [0, 9, "Person"], [500, 510, "Quote"]]
+    (folder / "doccano.jsonl").write_text(json.dumps({"text": TEXT, "label": spans}) + "\n")
+    results = [
+        {"type": "labels", "value": {"start": 19, "end": 33, "text": "Prices rose 5%", "labels": ["Fact"]}},
+        {"type": "labels", "value": {"start": 0, "end": 4, "labels": ["Claim"]}},  # no words to find
+        {"type": "choices", "value": {"choices": ["Economy"]}},  # about the whole text: not a span
+    ]
+    task = {"data": {"text": "Rain fell on Graz. Prices rose 5% last week."}, "annotations": [{"result": results}]}
+    (folder / "label-studio.json").write_text(json.dumps([task]))
+    return folder
+
+
+def test_without_user_spans_are_placed_by_the_import_account_and_counted(project, tmp_path, capsys):
+    call_command("import_articles", project.name, str(tool_exports(tmp_path)), processes=1)
+    out = capsys.readouterr().out
+    assert "2 imported, 0 duplicate(s) skipped, 0 refused." in out
+    assert "3 spans placed, 3 skipped; placed spans are drafts by “import”." in out
+    assert "  doccano.jsonl line 1: 2 span(s) placed as drafts by “import”. 2 span(s) could not be placed" in out
+    assert "  label-studio.json item 1: 1 span(s) placed as drafts by “import”. 1 span(s) could not be placed" in out
+    assert sorted(Annotation.objects.values_list("kind", "exact")) == [
+        ("fact", "Prices rose 5%"),
+        ("fact", "Prices rose 5%"),
+        ("quote", "“the bridge is safe”"),
+    ]
+    [account] = {annotation.created_by for annotation in Annotation.objects.select_related("created_by")}
+    assert (account.username, account.is_active, account.has_usable_password()) == ("import", False, False)
+
+
+def test_with_user_spans_are_placed_as_theirs(project, analyst, tmp_path, capsys):
+    call_command("import_articles", project.name, str(tool_exports(tmp_path)), user=analyst.username, processes=1)
+    assert "3 spans placed, 3 skipped; placed spans are drafts by “analyst1”." in capsys.readouterr().out
+    assert set(Annotation.objects.values_list("created_by__username", flat=True)) == {"analyst1"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_spans_are_counted_when_several_processes_import(project, tmp_path, capsys):
+    """Worker processes see only committed rows, hence a transactional test."""
+    call_command("import_articles", project.name, str(tool_exports(tmp_path)), processes=2)
+    assert "3 spans placed, 3 skipped" in capsys.readouterr().out
+    assert Annotation.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_extraction_warnings_are_not_printed(project, tmp_path):
+    """A fragment makes trafilatura log errors and warnings; run as a person would, in a shell."""
+    (tmp_path / "fragment.html").write_text("<p>Hello <b>world</b></p>")
+    database = connection.settings_dict
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{quote(database['USER'])}@{quote(database['HOST'], safe='')}:{database['PORT']}/{quote(database['NAME'])}",
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "import_articles",
+            project.name,
+            str(tmp_path / "fragment.html"),
+            "--processes=1",
+        ],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "1 imported, 0 duplicate(s) skipped, 0 refused." in result.stdout
+    assert Article.objects.get().text == "Hello world"

@@ -177,9 +177,25 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+
+def without_refusal_traceback(record) -> bool:
+    """Keep a refused request (403) to its one warning line: the refusal is the app working, and
+    the traceback of its PermissionDenied tells nothing."""
+    if getattr(record, "status_code", None) == 403:
+        record.exc_info = record.exc_text = None
+    return True
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "without_refusal_traceback": {
+            "()": "django.utils.log.CallbackFilter",
+            "callback": without_refusal_traceback,
+        },
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["without_refusal_traceback"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

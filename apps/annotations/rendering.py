@@ -19,6 +19,25 @@ from apps.articles.models import Article, TextBlock
 
 # The list shows the start of each annotated passage; the text itself has the rest.
 EXCERPT_CHARS = 90
+# Opening quotation marks of the languages articles come in, each with the marks that close it
+# (English, German, Polish, French, Swedish, Japanese...); not the ASCII apostrophe, which
+# opens far more elisions ('90s) than quotations.
+CLOSING_MARKS = {
+    '"': '"',
+    "“": "”",
+    "”": "”",
+    "„": "“”",
+    "‘": "’",
+    "‚": "‘’",
+    "«": "»",
+    "»": "«",
+    "‹": "›",
+    "「": "」",
+    "『": "』",
+}
+DOUBLE_MARKS = set('"“”„«»「」『』')
+# Punctuation that may follow the closing mark of a passage: `“No deal”.` is a quotation too.
+TRAILING_PUNCTUATION = ".,;:!?…،؛؟۔"
 
 KIND_LABELS = dict(AnnotationKind.choices)
 STATUS_LABELS = dict(AnnotationStatus.choices)
@@ -124,15 +143,48 @@ def _highlight(block: TextBlock, spans) -> str:
     return "".join(parts)
 
 
+def unquoted(excerpt: str, *, complete: bool) -> str:
+    """The passage without the quotation marks that enclose it whole, as the list sets its own.
+
+    A passage opens one quotation when the first mark that closes it ends the passage (before
+    any full stop); in a passage cut short, when none closes it within the excerpt.
+    """
+    closing = CLOSING_MARKS.get(excerpt[:1])
+    if not closing:
+        return excerpt
+    body = excerpt[1:]
+    quoted = body.rstrip(TRAILING_PUNCTUATION)
+    if complete:
+        if not quoted or quoted[-1] not in closing:
+            return excerpt
+        body, quoted = quoted[:-1] + body[len(quoted) :], quoted[:-1]
+    return body if not any(mark in quoted for mark in closing) else excerpt
+
+
+def quoted_html(excerpt: str, *, complete: bool) -> str:
+    """The excerpt once between English quotation marks, as the list is in English.
+
+    The marks stay outside the passage, which is isolated in a `<bdi>`: inside it a right-to-left
+    passage takes its own direction, and the marks around it keep theirs instead of swapping
+    sides. A passage that still holds double marks gets single ones around it.
+    """
+    passage = unquoted(excerpt, complete=complete)
+    if not complete:
+        passage += "…"
+    opening, closing = ("‘", "’") if DOUBLE_MARKS.intersection(passage) else ("“", "”")
+    return f'<span class="excerpt">{opening}<bdi>{escape(passage)}</bdi>{closing}</span>'
+
+
 def annotation_list_html(annotations: list[ListedAnnotation]) -> SafeString:
     parts = []
     for a in annotations:
-        excerpt = a.excerpt if len(a.excerpt) <= EXCERPT_CHARS else a.excerpt[: EXCERPT_CHARS - 1] + "…"
+        complete = len(a.excerpt) <= EXCERPT_CHARS
+        excerpt = a.excerpt if complete else a.excerpt[: EXCERPT_CHARS - 1]
         meta = [STATUS_LABELS[a.status], escape(a.author)]
         meta += [f"{ROLE_LABELS[link['role']]} {escape(link['source'])}" for link in a.links]
         parts.append(
             f'<li class="annotation-item kind-{a.kind}" data-id="{a.pk}" data-start="{a.start}">'
             f'<a href="#" class="jump" data-id="{a.pk}"><span class="kind-label">{a.kind_label}</span> '
-            f'<q dir="auto">{escape(excerpt)}</q></a><span class="meta">{" · ".join(meta)}</span></li>'
+            f'{quoted_html(excerpt, complete=complete)}</a><span class="meta">{" · ".join(meta)}</span></li>'
         )
     return mark_safe("".join(parts))  # noqa: S308 - every user-supplied piece is escaped

@@ -1,8 +1,10 @@
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import cached_property
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.conf import settings
+from django.conf.locale import LANG_INFO
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
@@ -14,6 +16,24 @@ if TYPE_CHECKING:
     from apps.articles.similarity import Resemblance
 
 RTL_LANGUAGES = {"ar", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"}
+# English names of the ISO 639-1 codes the language detector knows and Django's LANG_INFO lacks.
+MORE_LANGUAGE_NAMES = dict(
+    pair.split(":")
+    for pair in (
+        "am:Amharic an:Aragonese as:Assamese av:Avaric ba:Bashkir bh:Bihari bo:Tibetan ce:Chechen co:Corsican "
+        "cv:Chuvash dv:Divehi gn:Guarani gu:Gujarati gv:Manx ie:Interlingue jv:Javanese ku:Kurdish kv:Komi "
+        "kw:Cornish la:Latin li:Limburgish lo:Lao mg:Malagasy mt:Maltese oc:Occitan or:Odia ps:Pashto qu:Quechua "
+        "rm:Romansh sa:Sanskrit sc:Sardinian sd:Sindhi sh:Serbo-Croatian si:Sinhala so:Somali su:Sundanese "
+        "tl:Tagalog vo:Volapük wa:Walloon yi:Yiddish yo:Yoruba zh:Chinese"
+    ).split()
+)
+
+
+def language_name(code: str) -> str:
+    """The English name of a language code ("ur" -> "Urdu"); a code no table knows stays as it is."""
+    if code == "und":
+        return "Unknown"
+    return LANG_INFO.get(code, {}).get("name") or MORE_LANGUAGE_NAMES.get(code) or code
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +49,39 @@ class TextBlock:
         return self.start + len(self.text)
 
 
+class Facet(NamedTuple):
+    project_id: int
+    project: str
+    language: str
+    matching: int  # articles of this project and language whose title matches the search
+
+
+@dataclass
+class ArticleFacets:
+    """The projects and languages of some articles, with how many match a title search: the
+    choices of the article list's filters and, summed, the count its pages need."""
+
+    rows: list[Facet]
+
+    @cached_property
+    def projects(self) -> dict[str, str]:
+        """Project id (as a query string holds it) -> name, by name."""
+        return dict(sorted({(str(row.project_id), row.project) for row in self.rows}, key=lambda item: item[1]))
+
+    @cached_property
+    def languages(self) -> dict[str, str]:
+        """Language code -> English name, by name."""
+        return dict(
+            sorted({(row.language, language_name(row.language)) for row in self.rows}, key=lambda item: item[1])
+        )
+
+    def count(self, *, project: str = "", language: str = "") -> int:
+        """How many articles match the search in `project` and `language` ("" for any)."""
+        return sum(
+            row.matching for row in self.rows if project in ("", str(row.project_id)) and language in ("", row.language)
+        )
+
+
 class ArticleQuerySet(ProjectScopedQuerySet):
     def for_list(self):
         return (
@@ -39,6 +92,25 @@ class ArticleQuerySet(ProjectScopedQuerySet):
             )
             .order_by("-imported_at", "-id")
         )
+
+    def titled(self, query: str):
+        return self.filter(title__icontains=query) if query else self
+
+    def in_project(self, project_id):
+        return self.filter(project_id=project_id) if project_id else self
+
+    def in_language(self, language: str):
+        return self.filter(language=language) if language else self
+
+    def facets(self, query: str = "") -> ArticleFacets:
+        """Count these articles by project and language, those titled `query` only, in one query.
+
+        Every project and language stays in the answer even when none of its titles match, so
+        that a filter's choices do not change under the user as they search.
+        """
+        matching = models.Count("pk", filter=models.Q(title__icontains=query)) if query else models.Count("pk")
+        rows = self.order_by().values_list("project_id", "project__name", "language").annotate(matching=matching)
+        return ArticleFacets([Facet._make(row) for row in rows])
 
 
 class Story(models.Model):
@@ -150,6 +222,15 @@ class Article(models.Model):
                     return "ltr"
         return "ltr"
 
+    @property
+    def language_name(self) -> str:
+        return language_name(self.language)
+
+    @property
+    def title_opens_text(self) -> bool:
+        """Whether the text's first line is the title (spacing aside), so the page need not show it twice."""
+        return self.text.partition("\n")[0].split() == self.title.split()
+
     def blocks(self) -> list[TextBlock]:
         """Split the text into its lines, blank ones included, so that consecutive blocks are
         always exactly one line feed apart: the browser rebuilds any stretch of text from them."""
@@ -180,4 +261,5 @@ class Article(models.Model):
             if match:
                 found.append((other, match))
         found.sort(key=lambda pair: -pair[1].score)
-        return found[:limit]
+        # Fingerprints hold names folded; this text still has them as written.
+        return [(other, match.spelled_from(self.text)) for other, match in found[:limit]]

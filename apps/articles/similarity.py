@@ -6,7 +6,10 @@ signals finds translations as well as re-published copies, without any language 
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 
 def content_hash(text: str) -> str:
@@ -68,11 +71,68 @@ def fingerprint(text: str) -> list[str]:
     return signals[:MAX_SIGNALS]
 
 
+def spellings(text: str, names: set[str]) -> dict[str, str]:
+    """Folded name -> the name as `text` first writes it, in the order it names them; a name the
+    text does not write (it comes from another text) is left out."""
+    spelled = {}
+    for match in _NAME_CANDIDATE.finditer(text):
+        folded = match.group().casefold()
+        if folded in names and folded not in spelled:
+            spelled[folded] = match.group()
+            if len(spelled) == len(names):
+                break
+    return spelled
+
+
+# A description names this many names and numbers and counts the rest.
+NAMED_SIGNALS = 3
+
+
 @dataclass(frozen=True)
 class Resemblance:
     kind: str  # "near-duplicate" or "translation"
     score: float
-    shared: list[str]
+    shared: list[str]  # up to 12 shared signals, folded, without their marks
+    signals: frozenset[str] = frozenset()  # every shared signal, marked "@" (name) or "#" (number)
+    names: tuple[str, ...] = ()  # the shared names as an article writes them, once `spelled_from` it
+
+    def spelled_from(self, text: str) -> "Resemblance":
+        """This resemblance with its names as `text` writes them, in the order it first names them."""
+        folded = {signal[1:] for signal in self.signals if signal.startswith("@")}
+        spelled = spellings(text, folded)
+        unwritten = sorted(name.title() for name in folded - spelled.keys())
+        return replace(self, names=(*spelled.values(), *unwritten))
+
+    @property
+    def description(self) -> SafeString:
+        """What the texts share, in words: "Both name Mil-Man, INSS, Lukashenko and 4 more, and
+        share 6 numbers (2025-27, 2025, 11, …)"."""
+        names = self.names or tuple(sorted(s[1:].title() for s in self.signals if s.startswith("@")))
+        # Longer numbers first: "2025-27" tells more than "11".
+        numbers = sorted((s[1:] for s in self.signals if s.startswith("#")), key=lambda n: (-len(n), n))
+        parts = []
+        if names:
+            parts.append(format_html("name {}", _series(names)))
+        if len(numbers) == 1:
+            parts.append(format_html("share the number {}", numbers[0]))
+        elif numbers:
+            shown = ", ".join(numbers[:NAMED_SIGNALS]) + (", …" if len(numbers) > NAMED_SIGNALS else "")
+            parts.append(format_html("share {} numbers ({})", len(numbers), shown))
+        # A comma keeps the names' own "and" apart from this one.
+        joiner = ", and " if len(names) > 1 else " and "
+        return format_html("Both {}.", mark_safe(joiner.join(parts)))  # noqa: S308 - parts are format_html's
+
+
+def _series(names) -> SafeString:
+    """ "A", "A and B", "A, B and C" or "A, B, C and 4 more"; each name isolated, as it may read
+    right to left inside this left-to-right sentence."""
+    shown = [format_html("<bdi>{}</bdi>", name) for name in names[:NAMED_SIGNALS]]
+    rest = len(names) - len(shown)
+    if rest:
+        return format_html("{} and {} more", mark_safe(", ".join(shown)), rest)  # noqa: S308 - escaped above
+    if len(shown) == 1:
+        return shown[0]
+    return format_html("{} and {}", mark_safe(", ".join(shown[:-1])), shown[-1])  # noqa: S308 - escaped above
 
 
 # Tuned on the sample pair and the pairs in bench/story_pairs (see bench/story_matching.py).
@@ -95,7 +155,7 @@ def resemblance(a_signals, a_language, a_length, b_signals, b_language, b_length
     shown = sorted(s[1:] for s in shared)[:12]
     same_language = a_language == b_language and a_language != "und"
     if same_language and score >= NEAR_DUPLICATE_SCORE:
-        return Resemblance("near-duplicate", score, shown)
+        return Resemblance("near-duplicate", score, shown, frozenset(shared))
     if not same_language and score >= TRANSLATION_SCORE:
-        return Resemblance("translation", score, shown)
+        return Resemblance("translation", score, shown, frozenset(shared))
     return None

@@ -12,12 +12,26 @@ from apps.articles.services import join_story
 @login_required
 @require_GET
 def article_list(request):
-    articles = Article.objects.visible_to(request.user).for_list()
-    query = request.GET.get("q", "").strip()
-    if query:
-        articles = articles.filter(title__icontains=query)
-    page = Paginator(articles, 50).get_page(request.GET.get("page"))
-    return render(request, "articles/article_list.html", {"page": page, "query": query})
+    # PostgreSQL refuses NUL in a string, and no title holds one.
+    query = request.GET.get("q", "").replace("\x00", "").strip()
+    articles = Article.objects.visible_to(request.user)
+    facets = articles.facets(query)
+    # A choice the user may not pick (another project, a stale link) filters nothing.
+    project = request.GET.get("project", "")
+    project = project if project in facets.projects else ""
+    language = request.GET.get("language", "")
+    language = language if language in facets.languages else ""
+    articles = articles.for_list().titled(query).in_project(project).in_language(language)
+    paginator = Paginator(articles, 50)
+    # The facets have counted these articles already; this saves the paginator's COUNT query.
+    paginator.count = facets.count(project=project, language=language)
+    context = {
+        "page": paginator.get_page(request.GET.get("page")),
+        "query": query,
+        "facets": facets,
+        "filters": {"project": project, "language": language},
+    }
+    return render(request, "articles/article_list.html", context)
 
 
 @login_required

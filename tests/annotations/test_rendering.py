@@ -1,5 +1,8 @@
 import re
+from html import unescape
 from types import SimpleNamespace
+
+import pytest
 
 from apps.annotations.rendering import ListedAnnotation, annotation_list_html, blocks_html, render_blocks
 from apps.articles.models import Article
@@ -61,5 +64,56 @@ def test_list_escapes_and_shortens_user_text():
     )
     html = annotation_list_html([item])
     assert "<img" not in html and "<i>" not in html and "<script>" not in html
-    assert "&lt;img src=x" in html and html.count("x" * 50) == 1 and "…</q>" in html
+    assert "&lt;img src=x" in html and html.count("x" * 50) == 1 and "…</bdi>" in html
     assert "said by Mil&lt;script&gt;" in html
+
+
+def listed(excerpt, pk=1):
+    return ListedAnnotation(
+        pk=pk,
+        kind="quote",
+        start=0,
+        end=len(excerpt),
+        excerpt=excerpt,
+        status="draft",
+        author_id=1,
+        author="ana",
+        links=[],
+    )
+
+
+def excerpt_as_seen(html):
+    """The excerpt as the browser shows it: with the marks a <q> adds, without tags."""
+    shown = re.search(r'<span class="kind-label">[^<]*</span> (.*?)</a>', html).group(1)
+    shown = re.sub(r"<q\b[^>]*>", "“", shown).replace("</q>", "”")
+    return unescape(re.sub(r"<[^>]+>", "", shown))
+
+
+@pytest.mark.parametrize(
+    ("exact", "seen"),
+    [
+        ("no deal", "“no deal”"),
+        ("“No deal.”", "“No deal.”"),
+        ("“No deal”.", "“No deal.”"),
+        ('"No deal"', "“No deal”"),
+        ("„Kein Abkommen“", "“Kein Abkommen”"),
+        ("«Pas d’accord»", "“Pas d’accord”"),
+        # Quotations inside the passage stay; the list's own marks go around them, single.
+        ("“No deal,” she said, “not today.”", "‘“No deal,” she said, “not today.”’"),
+        ("she said “no deal” today", "‘she said “no deal” today’"),
+        # A long quotation is cut; the mark that closes it is out of sight, so the list closes it.
+        ("“" + "word " * 30 + "end.”", "“" + ("word " * 30)[:88] + "…”"),
+        ("'90s politics", "“'90s politics”"),
+    ],
+)
+def test_excerpt_shows_its_quotation_marks_once(exact, seen):
+    html = annotation_list_html([listed(exact[:91])])
+    assert excerpt_as_seen(html) == seen
+
+
+def test_right_to_left_excerpt_is_isolated_inside_the_lists_own_marks():
+    html = annotation_list_html([listed("«یہ معاہدہ مغرب کے لیے تشویش کا باعث ہے»")])
+    assert excerpt_as_seen(html) == "“یہ معاہدہ مغرب کے لیے تشویش کا باعث ہے”"
+    # The marks sit outside the isolate, in the list's left-to-right line, so they cannot swap sides.
+    assert "“<bdi>یہ معاہدہ مغرب کے لیے تشویش کا باعث ہے</bdi>”" in html
+    assert "<q" not in html and 'dir="rtl"' not in html

@@ -1,4 +1,8 @@
-from apps.articles.similarity import fingerprint, resemblance
+import re
+
+import pytest
+
+from apps.articles.similarity import Resemblance, fingerprint, resemblance
 from bench.story_matching import evaluate
 
 
@@ -20,3 +24,40 @@ def test_names_in_scripts_without_case_are_signals():
     signals = fingerprint("قال وزير الخارجية إن الاتفاق سيعزز التعاون في 2025")
     assert "@الخارجية" in signals and "#2025" in signals
     assert "@über" not in fingerprint("Er sprach über Russland und Belarus.")
+
+
+def described(signals, text=None) -> str:
+    match = Resemblance("translation", 0.5, [], frozenset(signals))
+    if text is not None:
+        match = match.spelled_from(text)
+    return re.sub(r"</?bdi>", "", str(match.description))
+
+
+@pytest.mark.parametrize(
+    ("signals", "description"),
+    [
+        (["@belarus"], "Both name Belarus."),
+        (["@belarus", "@pakistan"], "Both name Belarus and Pakistan."),
+        (
+            ["@belarus", "@minsk", "@pakistan", "#2025"],
+            "Both name Belarus, Minsk and Pakistan, and share the number 2025.",
+        ),
+        (["@belarus", "#2025", "#11"], "Both name Belarus and share 2 numbers (2025, 11)."),
+        (["#2025", "#11", "#19", "#2025-27", "#300"], "Both share 5 numbers (2025-27, 2025, 300, …)."),
+        (["@inss", "@mil-man", "@lukashenko", "@sharif"], "Both name Inss, Lukashenko, Mil-Man and 1 more."),
+    ],
+)
+def test_resemblance_says_what_the_texts_share(signals, description):
+    assert described(signals) == description
+
+
+def test_resemblance_names_as_the_text_writes_them_in_its_order():
+    text = "Arkady Mil-Man of the INSS: Lukashenko and Sharif. Straße. The INSS again."
+    signals = fingerprint(text)
+    assert described(signals, text) == "Both name Arkady, Mil-Man, INSS and 3 more."
+    assert described(["@strasse", "@nowhere"], text) == "Both name Straße and Nowhere."
+
+
+def test_resemblance_isolates_each_name():
+    description = str(Resemblance("translation", 0.5, [], frozenset(["@الخارجية", "@minsk"])).description)
+    assert description == "Both name <bdi>Minsk</bdi> and <bdi>الخارجية</bdi>."

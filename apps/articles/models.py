@@ -132,9 +132,8 @@ class Story(models.Model):
 class Article(models.Model):
     """An imported text. `text` is immutable (a database trigger refuses changes).
 
-    Annotations point at an Article by code-point offsets into `text`. An edited article is
-    imported as a new Article that names the one it `replaces`, and annotations are re-anchored
-    onto it with their TextQuoteSelector, so no table ever has offsets into a text that changed.
+    Annotations point at an Article by code-point offsets into `text`, so the text never
+    changes; `replaces` is there for a later version of a text to name the one it follows.
     """
 
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="articles")

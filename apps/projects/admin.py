@@ -100,6 +100,10 @@ class UserAdmin(BaseUserAdmin):
     def has_module_permission(self, request):
         return request.user.is_superuser
 
+    def get_list_display_links(self, request, list_display):
+        # A manager's list is for looking names up: the account pages are the superusers'.
+        return super().get_list_display_links(request, list_display) if request.user.is_superuser else None
+
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser or (obj is None and request.user.has_perm("projects.manage_members"))
 

@@ -335,9 +335,19 @@ def test_reviewer_reads_links_and_history_on_the_admin_page(client, world):
     client.force_login(users["reviewer"])
     page = client.get(f"/admin/annotations/annotation/{own.annotation.pk}/change/").content.decode()
     assert own.source.name in page
+    assert 'rel="icon"' in page  # the admin's pages carry the app's icon too
     client.post(f"/annotations/{own.annotation.pk}/review/", {"decision": "approve"})
     page = client.get(f"/admin/annotations/annotation/{own.annotation.pk}/change/").content.decode()
     assert "Approved" in page
+
+
+def test_manager_looks_users_up_without_links_to_their_accounts(client, world):
+    _, _, users = world
+    client.force_login(users["manager"])
+    page = client.get("/admin/auth/user/?q=author").content.decode()
+    assert "author-Own" in page
+    assert "/admin/auth/user/" + str(users["analyst"].pk) + "/change/" not in page
+    assert client.get(f"/admin/auth/user/{users['analyst'].pk}/change/").status_code == 403
 
 
 def test_adding_an_article_in_the_admin_leads_to_the_import(client, world):

@@ -28,12 +28,11 @@ install: $(VENV)/.synced
 migrate: install
 	$(PY) manage.py migrate --no-input
 
-# The background worker (large browser imports) runs beside the server and stops with it.
-run: migrate
-	$(PY) manage.py load_demo
-	$(PY) manage.py db_worker --no-reload & worker=$$!; \
-		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-		$(PY) manage.py runserver $(HOST):$(PORT)
+# Migrates, loads the demo, then runs the background worker (large browser imports) beside
+# the server. However `make run` is stopped (Ctrl-C, kill, kill -9), bin/run.py stops all of
+# them and then the embedded PostgreSQL.
+run: install
+	$(PY) bin/run.py $(HOST):$(PORT)
 
 # Debian's chromium: Playwright's own browser download is not reachable from here.
 browser:

@@ -1,9 +1,15 @@
 import re
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import models
+from django.db.models.functions import Concat
 
 from apps.projects.models import ProjectScopedQuerySet
+
+# Queries shorter than this have too few consonants to tell names apart (see `matching`).
+TRANSPOSITION_MIN_LETTERS = 5
 
 
 def tidy_name(name: str) -> str:
@@ -11,26 +17,80 @@ def tidy_name(name: str) -> str:
     return re.sub(r"(\w)- (\w)", r"\1-\2", " ".join(name.split()))
 
 
+def folded(expression):
+    """The look-up key of a spelling: no case, accents, punctuation or spaces ("Mil- Man" -> "milman").
+
+    sourcetrace_fold (migration 0002) is declared IMMUTABLE so that indexes can use it.
+    """
+    return models.Func(expression, function="sourcetrace_fold", output_field=models.TextField())
+
+
+def consonants(expression):
+    """`expression` without Latin vowels: "moredcahi" and "mordechai" are both "mrdch"."""
+    return models.Func(expression, function="sourcetrace_consonants", output_field=models.TextField())
+
+
+# The folded name and aliases, one word each, so that a trigram index covers every spelling.
+SPELLINGS = models.Func(
+    models.F("name"), models.F("aliases"), function="sourcetrace_spellings", output_field=models.TextField()
+)
+
+
+def spelling_pattern(key, *, whole: bool):
+    """A regular expression for SPELLINGS: one spelling is `key` (`whole`) or starts with it.
+
+    A folded key has only letters and digits, nothing for the expression to escape.
+    """
+    parts = [models.Value("(^| )"), key, models.Value("( |$)")] if whole else [models.Value("(^| )"), key]
+    return Concat(*parts, output_field=models.TextField())
+
+
 class SourceQuerySet(ProjectScopedQuerySet):
     def in_project(self, project):
         return self.filter(project=project)
 
     def matching(self, query: str):
-        """Sources whose name or one of whose aliases contains `query` (type-ahead)."""
+        """Sources whose name or an alias resembles `query` (type-ahead), best first.
+
+        Case, accents, punctuation and spaces do not count. A spelling equal to the query comes
+        first, then spellings starting with it, containing it, and then the merely similar ones
+        (trigrams tolerate a wrong or missing letter, "Lukashenka"). Swapped letters break most
+        trigrams ("Moredcahi"), but a swap of a vowel and a consonant, or a different vowel from
+        another transliteration, leaves the consonants as they were, so those are compared too.
+        """
         query = query.strip()
-        if not query:
+        if not any(character.isalnum() for character in query):
             return self
-        aliases_text = models.Func(
-            models.F("aliases"), models.Value(" | "), function="array_to_string", output_field=models.TextField()
+        key = folded(models.Value(query))
+        similar = models.Q(spellings__contains=key) | models.Q(spellings__trigram_word_similar=key)
+        similarity = TrigramWordSimilarity(key, "spellings")
+        if sum(character.isalnum() for character in query) >= TRANSPOSITION_MIN_LETTERS:
+            similar |= models.Q(spelling_consonants__trigram_word_similar=consonants(key))
+            similarity += TrigramWordSimilarity(consonants(key), "spelling_consonants")
+        rank = models.Case(
+            models.When(spellings__regex=spelling_pattern(key, whole=True), then=0),
+            models.When(spellings__regex=spelling_pattern(key, whole=False), then=1),
+            models.When(spellings__contains=key, then=2),
+            default=3,
         )
-        return self.alias(aliases_text=aliases_text).filter(
-            models.Q(name__icontains=query) | models.Q(aliases_text__icontains=query)
+        return (
+            self.alias(spellings=SPELLINGS, spelling_consonants=consonants(SPELLINGS))
+            .filter(similar)
+            .alias(rank=rank, similarity=similarity)
+            .order_by("rank", "-similarity", "name", "pk")
         )
 
     def named(self, name: str):
-        """Sources called `name` (any case), or having it or its tidied spelling as an alias."""
-        spellings = sorted({" ".join(name.split()), tidy_name(name)})
-        return self.filter(models.Q(name__iexact=tidy_name(name)) | models.Q(aliases__overlap=spellings))
+        """Sources called `name` or so aliased, compared folded: "Mil- Man", "Mil-Man" and "mil man" are one.
+
+        No fuzziness here: look-alike names ("Lukashenka", "Lukashenko") may be different people.
+        Sources made by hand, or before folding, may fold alike; the one spelled `name` comes first.
+        """
+        if not any(character.isalnum() for character in name):
+            return self.none()
+        whole = spelling_pattern(folded(models.Value(name)), whole=True)
+        spelled_so = models.Case(models.When(name=tidy_name(name), then=0), default=1)
+        return self.alias(spellings=SPELLINGS).filter(spellings__regex=whole).order_by(spelled_so, "pk")
 
 
 class SourceKind(models.TextChoices):
@@ -77,6 +137,10 @@ class Source(models.Model):
             models.UniqueConstraint(fields=["project", "kind", "name"], name="source_unique_per_project"),
             models.CheckConstraint(condition=models.Q(kind__in=SourceKind.values), name="source_kind_valid"),
             models.CheckConstraint(condition=~models.Q(name=""), name="source_name_not_empty"),
+        ]
+        indexes = [
+            GinIndex(OpClass(SPELLINGS, name="gin_trgm_ops"), name="source_spellings_trgm"),
+            GinIndex(OpClass(consonants(SPELLINGS), name="gin_trgm_ops"), name="source_consonants_trgm"),
         ]
 
     def __str__(self):

@@ -6,8 +6,8 @@ from apps.sources.models import Source, tidy_name
 def find_or_create_source(*, project, name: str, kind: str) -> Source:
     """Return the project's source called `name` (or so aliased), creating it if there is none.
 
-    A spelling that differs from the stored name only by line-break hyphenation or spacing
-    ("Mil- Man") is remembered as an alias, so later look-ups find it directly.
+    Names are compared without case, accents, punctuation or spaces, so "Mil- Man", "Mil Man"
+    and "Mil-Man" are one person; a new spelling is remembered as an alias of the source.
     """
     spelled = " ".join(name.split())
     source = Source.objects.in_project(project).named(spelled).filter(kind=kind).first()

@@ -169,22 +169,32 @@
     return Array.from(textRoot.querySelectorAll("mark[data-ids]")).filter((m) => m.dataset.ids.split(" ").includes(String(id)));
   }
 
+  // The open highlight's first and last marks make room beside their outer letters (mark.room-start,
+  // mark.room-end in app.css) and a handle stands in each room, so that it covers neither a letter
+  // nor the kind label that precedes the highlight.
   function placeHandles() {
     const panel = document.getElementById("annotation-panel");
     const editable = panel && panel.dataset.annotation && panel.querySelector("form.edit-form");
     const marks = editable ? marksOf(panel.dataset.annotation) : [];
+    textRoot.querySelectorAll("mark.room-start, mark.room-end").forEach((m) => m.classList.remove("room-start", "room-end"));
     if (!marks.length) {
       handles.start.hidden = handles.end.hidden = true;
       return;
     }
-    const first = marks[0].getClientRects()[0];
-    const lastRects = marks[marks.length - 1].getClientRects();
+    const [firstMark, lastMark] = [marks[0], marks[marks.length - 1]];
+    firstMark.classList.add("room-start");
+    lastMark.classList.add("room-end");
+    const first = firstMark.getClientRects()[0];
+    const lastRects = lastMark.getClientRects();
     const last = lastRects[lastRects.length - 1];
-    const rtl = getComputedStyle(marks[0]).direction === "rtl";
-    put(handles.start, rtl ? first.right : first.left, first.top, first.height);
-    put(handles.end, rtl ? last.left : last.right, last.top, last.height);
+    const before = parseFloat(getComputedStyle(firstMark).marginInlineStart);
+    const after = parseFloat(getComputedStyle(lastMark).marginInlineEnd);
+    const rtl = getComputedStyle(firstMark).direction === "rtl";
+    put(handles.start, rtl ? first.right + before / 2 : first.left - before / 2, first.top, first.height);
+    put(handles.end, rtl ? last.left - after / 2 : last.right + after / 2, last.top, last.height);
   }
 
+  // Centre `handle` on `x`, over the line from `y` down.
   function put(handle, x, y, height) {
     handle.hidden = false;
     handle.style.left = `${window.scrollX + x - handle.offsetWidth / 2}px`;
@@ -293,6 +303,47 @@
       help.hidden = true;
       toolbar.hidden = true;
     }
+  });
+
+  // The source finder on the panel: Down goes from the search box into its matches (a listbox
+  // whose arrow keys are the browser's own), Enter picks the match and goes back to the box, which
+  // then shows its name, so a second Enter links it; Escape goes back and forgets the browsing.
+  let pickedBefore = ""; // the source chosen when the user went into the matches
+  const choices = (matches) => Array.from(matches.options).filter((option) => !option.disabled);
+
+  function backToSearch(matches, pick) {
+    const option = matches.selectedOptions[0];
+    if (pick && option && !option.disabled) document.getElementById("source-search").value = option.dataset.name;
+    else matches.value = pickedBefore;
+    document.getElementById("source-search").focus();
+  }
+
+  document.addEventListener("keydown", (event) => {
+    const inSearch = event.target.id === "source-search";
+    const matches = inSearch ? document.getElementById("source-matches") : event.target.closest("#source-matches");
+    if (!matches) return;
+    if (inSearch && event.key === "ArrowDown") {
+      const options = choices(matches);
+      if (!options.length) return;
+      event.preventDefault();
+      pickedBefore = matches.value;
+      if (!matches.selectedOptions.length || matches.selectedOptions[0].disabled) matches.value = options[0].value;
+      matches.focus();
+    } else if (!inSearch && (event.key === "Enter" || event.key === "Escape")) {
+      event.preventDefault();
+      backToSearch(matches, event.key === "Enter");
+    } else if (!inSearch && event.key === "ArrowUp" && matches.selectedOptions[0] === choices(matches)[0]) {
+      event.preventDefault(); // above the first match is the search box
+      backToSearch(matches, false);
+    }
+  });
+
+  // New matches replace the options while the user may already be among them.
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    const matches = event.detail.target;
+    if (matches.id !== "source-matches" || document.activeElement !== matches || matches.selectedOptions.length) return;
+    const options = choices(matches);
+    if (options.length) matches.value = options[0].value;
   });
 
   // Panels open and blocks re-render through htmx; the handles follow the open highlight.

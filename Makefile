@@ -29,10 +29,10 @@ migrate: install
 	$(PY) manage.py migrate --no-input
 
 # Migrates, loads the demo, then runs the background worker (large browser imports) beside
-# the server. However `make run` is stopped (Ctrl-C, kill, kill -9), bin/run.py stops all of
+# the server. However `make run` is stopped (Ctrl-C, kill, kill -9), config/run.py stops all of
 # them and then the embedded PostgreSQL.
 run: install
-	$(PY) bin/run.py $(HOST):$(PORT)
+	$(PY) config/run.py $(HOST):$(PORT)
 
 # Debian's chromium: Playwright's own browser download is not reachable from here.
 browser:

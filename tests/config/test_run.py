@@ -93,7 +93,7 @@ def assert_nothing_left(run: subprocess.Popen, data_dir: Path) -> None:
 
 def test_sigterm_stops_the_worker_the_web_server_and_the_embedded_server(start_run, module_data_dir):
     run = start_run()
-    # make, bin/run.py, db_worker, runserver and its autoreloader child, postgres
+    # make, config/run.py, db_worker, runserver and its autoreloader child, postgres
     assert len(leftovers(run.pid, module_data_dir)) == 6
 
     run.send_signal(signal.SIGTERM)

@@ -43,8 +43,11 @@ browser:
 test: install browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# In-process figures, then the HTTP ones against gunicorn with DEBUG off (BENCH_ARGS=--quick
+# for a short smoke run; --database-url URL to measure on a server).
 bench: install
 	$(PY) bench/run_all.py
+	$(PY) bench/http_bench.py $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -2,7 +2,7 @@
 
 Reading (decoding, normalising, detecting the language) is CPU work in Python, and storing
 waits on PostgreSQL; one process doing both in turn leaves a core idle. Each worker here
-takes a chunk of jobs, reads it and stores it as one batch with its own connection, so the
+takes a chunk of inputs, reads it and stores it as one batch with its own connection, so the
 chunks' reading and the database's work overlap on every core.
 
 Worker processes import this module before Django is set up, so it imports no models at
@@ -20,20 +20,20 @@ from django.db import connection
 
 from apps.imports.readers import JsonLine, LocalFile
 
-Job = JsonLine | LocalFile
-# Jobs per chunk: one chunk is stored as one batch (see services.import_batch).
+Input = JsonLine | LocalFile
+# Inputs per chunk: one chunk is stored as one batch (see store.import_batch).
 CHUNK_SIZE = 250
 
 
-def import_in_parallel(*, project, jobs: Iterable[Job], user=None, processes: int = 2) -> Iterator:
-    """Import every job's articles, yielding ImportOutcomes in input order.
+def import_in_parallel(*, project, inputs: Iterable[Input], user=None, processes: int = 2) -> Iterator:
+    """Import the articles of every input, yielding ImportOutcomes in input order.
 
     Outcomes from other processes carry no article instance, only what a summary needs.
     """
     from apps.imports.store import import_stream
 
     if processes < 2:
-        yield from import_stream(project=project, items=(item for job in jobs for item in job.read()), user=user)
+        yield from import_stream(project=project, items=(item for each in inputs for item in each.read()), user=user)
         return
     user_pk = user.pk if user else None
     # Not fork: a forked copy of a process that holds a database connection and runs threads
@@ -45,7 +45,7 @@ def import_in_parallel(*, project, jobs: Iterable[Job], user=None, processes: in
         in_flight = deque()
         # A couple of chunks per process in flight keep every core busy while memory stays
         # flat, however long the input is.
-        for chunk in batched(jobs, CHUNK_SIZE, strict=False):
+        for chunk in batched(inputs, CHUNK_SIZE, strict=False):
             in_flight.append(pool.apply_async(_import_chunk, (project.pk, user_pk, chunk)))
             if len(in_flight) >= 2 * processes:
                 yield from in_flight.popleft().get()
@@ -71,7 +71,7 @@ def _start_worker(database: dict):
     connection.settings_dict.update(database)
 
 
-def _import_chunk(project_pk: int, user_pk: int | None, jobs: tuple[Job, ...]) -> list:
+def _import_chunk(project_pk: int, user_pk: int | None, inputs: tuple[Input, ...]) -> list:
     from django.contrib.auth import get_user_model
 
     from apps.imports.store import ImportOutcome, import_batch
@@ -79,7 +79,7 @@ def _import_chunk(project_pk: int, user_pk: int | None, jobs: tuple[Job, ...]) -
 
     project = Project.objects.get(pk=project_pk)
     user = get_user_model().objects.get(pk=user_pk) if user_pk else None
-    items = [item for job in jobs for item in job.read()]
+    items = [item for each in inputs for item in each.read()]
     return [
         ImportOutcome(o.label, o.status, o.message, spans_placed=o.spans_placed, spans_skipped=o.spans_skipped)
         for o in import_batch(project=project, items=items, user=user)

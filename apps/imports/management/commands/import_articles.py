@@ -42,7 +42,7 @@ class Command(BaseCommand):
             importer = get_user_model().objects.filter(username=user).first()
             if importer is None:
                 raise CommandError(f"There is no user called “{user}”.")
-        outcomes = import_in_parallel(project=project, jobs=self.jobs(paths), user=importer, processes=processes)
+        outcomes = import_in_parallel(project=project, inputs=self.inputs(paths), user=importer, processes=processes)
         summary, refusals, spans_left_out = Counter(), [], []
         for outcome in tqdm(outcomes, unit=" articles", disable=not sys.stderr.isatty(), file=sys.stderr):
             summary[outcome.status] += 1
@@ -76,8 +76,8 @@ class Command(BaseCommand):
             raise CommandError(f"There is no project “{name_or_id}”. Create it in the admin first.")
         return project
 
-    def jobs(self, paths):
-        """Check every path first, so a typo fails before anything is imported; then stream the jobs."""
+    def inputs(self, paths):
+        """Check every path first, so a typo fails before anything is imported; then stream the inputs."""
         files = {raw: list(self.expand(raw)) for raw in paths if raw != "-"}
         for raw in paths:
             if raw == "-":

@@ -92,11 +92,20 @@ TEMPLATES = [
 ]
 
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_health_checks=True)}
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
 else:
     DATABASES = {"default": embedded_database_settings(os.environ.get("EMBEDDED_DB_NAME", "sourcetrace"))}
+# Setting up a PostgreSQL connection costs more CPU than most requests, so each worker keeps
+# its connection. It is checked before reuse in each request, so after a database restart the
+# next request connects again by itself. DATABASE_POOL=1 uses psycopg's pool instead (for
+# threaded servers), which waits at most DATABASE_POOL_TIMEOUT seconds for a connection.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", 5))
 if env_bool("DATABASE_POOL", False):
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"]["pool"] = {"timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", 5))}
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", 600))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -241,24 +241,44 @@ class Article(models.Model):
         return blocks
 
     def related_suggestions(self, limit: int = 5) -> list[tuple["Article", "Resemblance"]]:
-        """Articles of the project that probably tell the same story and are not yet in its story."""
-        from apps.articles.similarity import resemblance
+        """Articles of the project that probably tell the same story and are not yet in its story.
 
-        candidates = (
-            Article.objects.filter(project_id=self.project_id, fingerprint__overlap=self.fingerprint)
-            .exclude(pk=self.pk)
-            .only("pk", "title", "language", "fingerprint", "story_id", "text_length")
-            .order_by("-imported_at")[:200]
+        Found once, after the import (services.match_stories); reading them is one query.
+        """
+        from apps.articles.similarity import Resemblance
+
+        matches = self.story_matches.select_related("other").only(
+            "kind", "score", "signals", "other__id", "other__title", "other__language", "other__story_id"
         )
-        found = []
-        for other in candidates:
-            if self.story_id and other.story_id == self.story_id:
-                continue
-            match = resemblance(
-                self.fingerprint, self.language, self.text_length, other.fingerprint, other.language, other.text_length
-            )
-            if match:
-                found.append((other, match))
-        found.sort(key=lambda pair: -pair[1].score)
+        if self.story_id:
+            matches = matches.exclude(other__story_id=self.story_id)
         # Fingerprints hold names folded; this text still has them as written.
-        return [(other, match.spelled_from(self.text)) for other, match in found[:limit]]
+        return [
+            (match.other, Resemblance.from_signals(match.kind, match.score, match.signals).spelled_from(self.text))
+            for match in matches[:limit]
+        ]
+
+
+class StoryMatch(models.Model):
+    """Another article of the same project that probably tells the same story (a translation,
+    a re-published copy), and the names and numbers both share. Kept in both directions."""
+
+    class Kind(models.TextChoices):
+        NEAR_DUPLICATE = "near-duplicate"
+        TRANSLATION = "translation"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="story_matches")
+    other = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind)
+    score = models.FloatField()
+    signals = ArrayField(models.CharField(max_length=100), default=list)
+
+    class Meta:
+        ordering = ["-score", "other"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "other"], name="story_match_once_per_pair"),
+            models.CheckConstraint(condition=~models.Q(article=models.F("other")), name="story_match_not_itself"),
+        ]
+
+    def __str__(self):
+        return f"{self.article} ~ {self.other} ({self.kind})"

@@ -96,6 +96,11 @@ class Resemblance:
     signals: frozenset[str] = frozenset()  # every shared signal, marked "@" (name) or "#" (number)
     names: tuple[str, ...] = ()  # the shared names as an article writes them, once `spelled_from` it
 
+    @classmethod
+    def from_signals(cls, kind: str, score: float, signals) -> "Resemblance":
+        """A resemblance as kept in a StoryMatch: its kind, score and every shared signal."""
+        return cls(kind, score, sorted(s[1:] for s in signals)[:12], frozenset(signals))
+
     def spelled_from(self, text: str) -> "Resemblance":
         """This resemblance with its names as `text` writes them, in the order it first names them."""
         folded = {signal[1:] for signal in self.signals if signal.startswith("@")}

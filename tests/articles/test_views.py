@@ -3,6 +3,7 @@ from html import unescape
 
 import pytest
 
+from apps.articles.services import match_stories
 from apps.projects.models import Membership
 from tests.factories import ArticleFactory, MembershipFactory, ProjectFactory
 
@@ -133,6 +134,7 @@ def test_suggestion_says_in_words_what_the_texts_share(analyst_client, project):
         text="Arkady Mil-Man (INSS) sagte, Lukaschenko habe Sharif in Minsk am 11. April 2025 getroffen; 19 Offiziere, Pläne 2025-27.",
         language="de",
     )
+    match_stories(article_ids=[other.pk])
     html = analyst_client.get(article.get_absolute_url()).content.decode()
     suggestion = re.search(r'<aside class="suggestions".*?</aside>', html, re.S).group(0)
     assert other.title in suggestion and "(German)" in suggestion

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from apps.articles.services import match_stories
 from apps.imports.readers import read_upload
 from apps.imports.store import import_items
 from apps.projects.models import Project, Role
@@ -42,6 +43,8 @@ class Command(BaseCommand):
             items.extend(read_upload(path.name, path.read_bytes()))
         outcomes = import_items(project=project, items=items, user=None)
         imported = sum(outcome.status == "imported" for outcome in outcomes)
+        # The demo shows its two articles as one story at once, without waiting for the worker.
+        match_stories(article_ids=list(project.articles.values_list("pk", flat=True)))
         self.stdout.write(
             f"Demo project “{project}”: {imported} article(s) imported, {len(outcomes) - imported} already there."
         )

@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 
 from apps.projects.models import ProjectScopedQuerySet
+from apps.sources.validators import web_url, web_url_only
 
 if TYPE_CHECKING:
     from apps.articles.similarity import Resemblance
@@ -155,7 +156,7 @@ class Article(models.Model):
         help_text="Code-point starts of the lines that are headings.",
     )
     language = models.CharField(max_length=3, default="und", help_text="ISO 639-1, or “und” when unknown.")
-    url = models.URLField(max_length=2000, blank=True)
+    url = models.URLField(max_length=2000, blank=True, validators=[web_url])
     publisher = models.ForeignKey(
         "sources.Source", on_delete=models.SET_NULL, null=True, blank=True, related_name="published_articles"
     )
@@ -194,6 +195,7 @@ class Article(models.Model):
             models.CheckConstraint(
                 condition=models.Q(language__regex=r"^([a-z]{2}|und)$"), name="article_language_iso639_1"
             ),
+            web_url_only("article_url_web_only"),
         ]
         indexes = [
             models.Index(fields=["project", "-imported_at"], name="article_project_recent"),

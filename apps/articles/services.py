@@ -4,6 +4,7 @@ from django.db import transaction
 from apps.articles.bulk import copy_insert
 from apps.articles.models import Article, Story, StoryMatch
 from apps.articles.similarity import fingerprint, resemblance
+from apps.sources.validators import web_url
 
 
 def store_articles(*, articles: list[Article]) -> list[Article]:
@@ -16,6 +17,8 @@ def store_articles(*, articles: list[Article]) -> list[Article]:
     from apps.articles.tasks import match_new_articles
 
     for article in articles:
+        if article.url:
+            web_url(article.url)  # COPY skips the field's validation; the database would refuse it too
         article.fingerprint = fingerprint(article.text)
     stored = copy_insert(articles)
     ids = [article.pk for article in stored]

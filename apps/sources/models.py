@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Concat
 
 from apps.projects.models import ProjectScopedQuerySet
+from apps.sources.validators import web_url, web_url_only
 
 # Queries shorter than this have too few consonants to tell names apart (see `matching`).
 TRANSPOSITION_MIN_LETTERS = 5
@@ -111,7 +112,7 @@ class Source(models.Model):
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="sources")
     name = models.CharField(max_length=300)
     kind = models.CharField(max_length=20, choices=Kind)
-    url = models.URLField(max_length=2000, blank=True)
+    url = models.URLField(max_length=2000, blank=True, validators=[web_url])
     description = models.TextField(blank=True)
     aliases = ArrayField(
         models.CharField(max_length=300),
@@ -137,6 +138,7 @@ class Source(models.Model):
             models.UniqueConstraint(fields=["project", "kind", "name"], name="source_unique_per_project"),
             models.CheckConstraint(condition=models.Q(kind__in=SourceKind.values), name="source_kind_valid"),
             models.CheckConstraint(condition=~models.Q(name=""), name="source_name_not_empty"),
+            web_url_only("source_url_web_only"),
         ]
         indexes = [
             GinIndex(OpClass(SPELLINGS, name="gin_trgm_ops"), name="source_spellings_trgm"),

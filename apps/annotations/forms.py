@@ -23,6 +23,11 @@ class TagsField(forms.CharField):
         value = super().to_python(value) or ""
         return sorted({" ".join(tag.split()) for tag in value.split(",") if tag.strip()})
 
+    def run_validators(self, value):
+        # The validators (null characters, length) are written for one string, not a list.
+        for tag in value:
+            super().run_validators(tag)
+
     def prepare_value(self, value):
         return ", ".join(value) if isinstance(value, list) else value
 

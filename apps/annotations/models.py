@@ -1,3 +1,4 @@
+import regex
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
@@ -19,6 +20,25 @@ def quote_selector(text: str, start: int, end: int) -> dict[str, str]:
         "prefix": text[max(0, start - CONTEXT_CHARS) : start],
         "suffix": text[end : end + CONTEXT_CHARS],
     }
+
+
+# One user-perceived character: a letter with its accents, a flag, a family emoji...
+GRAPHEME = regex.compile(r"\X")
+
+
+def cuts_a_character(text: str, position: int) -> bool:
+    """Whether `position` falls inside one user-perceived character of `text`.
+
+    Clusters never cross a line feed, so only the position's own line is segmented.
+    """
+    if position <= 0 or position >= len(text):
+        return False
+    line_start = text.rfind("\n", 0, position) + 1
+    line_end = text.find("\n", position)
+    for cluster in GRAPHEME.finditer(text, line_start, len(text) if line_end == -1 else line_end):
+        if cluster.end() >= position:
+            return cluster.start() < position < cluster.end()
+    return False
 
 
 class AnnotationQuerySet(ProjectScopedQuerySet):
@@ -131,6 +151,11 @@ class Annotation(models.Model):
         if self.exact != text[self.start : self.end]:
             raise ValidationError(
                 {"exact": "The selected text does not match the article at these offsets; nothing was saved."}
+            )
+        if cuts_a_character(text, self.start) or cuts_a_character(text, self.end):
+            raise ValidationError(
+                "The highlight would cut a character in two (an emoji, a flag or a letter with its accent); "
+                "select whole characters. Nothing was saved."
             )
 
     def anchor(self, start: int, end: int) -> None:

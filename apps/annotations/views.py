@@ -271,5 +271,7 @@ def link_delete(request, pk):
 @require_GET
 def source_search(request, article_pk):
     article = get_object_or_404(Article.objects.visible_to(request.user).only("pk", "project_id"), pk=article_pk)
-    sources = Source.objects.in_project(article.project_id).matching(request.GET.get("q", ""))[:15]
+    # PostgreSQL text cannot hold NUL; a typed query never has one.
+    query = request.GET.get("q", "").replace("\x00", "")
+    sources = Source.objects.in_project(article.project_id).matching(query)[:15]
     return render(request, "annotations/source_options.html", {"sources": sources})

@@ -60,7 +60,28 @@
     if (start >= end) return null;
     while (start > 0 && WORD.test(text[start - 1]) && WORD.test(text[start])) start--;
     while (end < text.length && WORD.test(text[end]) && WORD.test(text[end - 1])) end++;
+    start = wholeCharacter(text, start, false);
+    end = wholeCharacter(text, end, true);
     return { start, end, exact: text.slice(start, end).join("") };
+  }
+
+  // A position inside one user-perceived character (a flag, a family emoji, a letter with its
+  // accents) moves to that character's start, or its end when `forward`: a highlight never
+  // splits one. The server refuses such spans too. Clusters never cross a line feed.
+  const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+  function wholeCharacter(text, position, forward) {
+    let lineStart = position;
+    while (lineStart > 0 && text[lineStart - 1] !== "\n") lineStart--;
+    let lineEnd = position;
+    while (lineEnd < text.length && text[lineEnd] !== "\n") lineEnd++;
+    let offset = lineStart;
+    for (const { segment } of graphemes.segment(text.slice(lineStart, lineEnd).join(""))) {
+      const next = offset + Array.from(segment).length;
+      if (offset < position && position < next) return forward ? next : offset;
+      if (next >= position) break;
+      offset = next;
+    }
+    return position;
   }
 
   function currentSelection() {

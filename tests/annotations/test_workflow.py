@@ -118,3 +118,16 @@ def test_review_decision_must_be_a_known_one(article, reviewer):
         review_annotation(annotation=annotation, user=reviewer, decision="publish")
     with pytest.raises(ValidationError):
         review_annotation(annotation=annotation, user=reviewer, decision=Decision.REJECT)
+
+
+def test_nul_in_tags_or_the_source_search_is_a_clear_refusal_not_a_500(analyst_client, article, analyst):
+    annotation = AnnotationFactory(article=article, created_by=analyst)
+    response = analyst_client.post(
+        f"/annotations/{annotation.pk}/edit/", {"version": 1, "kind": "claim", "note": "", "tags": "a\x00b, c"}
+    )
+    assert response.status_code == 422
+    assert "Null characters are not allowed." in response.content.decode()
+    annotation.refresh_from_db()
+    assert annotation.tags == []
+    search = analyst_client.get(f"/annotations/article/{article.pk}/sources/", {"q": "\x00"})
+    assert search.status_code == 200

@@ -1,0 +1,61 @@
+"""A highlight never splits one visible character: a flag, a joined emoji, a letter and its accent."""
+
+import pytest
+
+from apps.annotations.models import Annotation
+from tests.factories import AnnotationFactory, ArticleFactory
+
+TEXT = "Flags 🇩🇪🇫🇷 and a family 👨‍👩‍👧 met q̇ and e\u0301 here."
+
+
+@pytest.fixture
+def emoji_article(project):
+    return ArticleFactory(project=project, text=TEXT)
+
+
+def cut(needle: str, inside: int) -> int:
+    return TEXT.index(needle) + inside
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (cut("🇩🇪", 1), cut(" and a", 0)),  # between the two halves of a flag
+        (cut("Flags", 0), cut("🇫🇷", 1)),
+        (cut("👨", 0), cut("👨", 2)),  # inside the joined family
+        (cut("family", 0), cut("👨", 3)),
+        (cut("q̇", 0), cut("q̇", 1)),  # a letter without its combining dot
+        (cut("e\u0301", 1), cut(" here", 0)),  # an accent without its letter
+    ],
+)
+def test_server_refuses_spans_that_cut_a_character(analyst_client, emoji_article, start, end):
+    response = analyst_client.post(
+        f"/annotations/article/{emoji_article.pk}/new/",
+        {"kind": "fact", "start": start, "end": end, "exact": TEXT[start:end]},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert "would cut a character in two" in response.content.decode()
+    assert not Annotation.objects.exists()
+
+
+def test_whole_clusters_are_accepted(analyst_client, emoji_article):
+    start, end = cut("🇩🇪", 0), cut("🇫🇷", 2)
+    response = analyst_client.post(
+        f"/annotations/article/{emoji_article.pk}/new/",
+        {"kind": "fact", "start": start, "end": end, "exact": TEXT[start:end]},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert Annotation.objects.get().exact == "🇩🇪🇫🇷"
+
+
+def test_moving_an_end_into_a_character_is_refused(analyst_client, emoji_article, analyst):
+    annotation = AnnotationFactory(article=emoji_article, created_by=analyst, start=0, end=5)
+    response = analyst_client.post(
+        f"/annotations/{annotation.pk}/edit/",
+        {"version": 1, "kind": "claim", "note": "", "tags": "", "start": 0, "end": cut("👨", 2)},
+    )
+    assert response.status_code == 422
+    annotation.refresh_from_db()
+    assert (annotation.end, annotation.version) == (5, 1)

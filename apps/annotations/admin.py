@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 
-from apps.annotations.models import Annotation, AnnotationEvent, Link
+from apps.annotations.models import Annotation, AnnotationEvent, Comment, Link
 from apps.annotations.services import Decision, review_annotation
 from apps.projects.admin import ProjectScopedAdmin
 
@@ -33,6 +33,12 @@ class ReadOnlyInline(admin.TabularInline):
 class LinkInline(ReadOnlyInline):
     model = Link
     fields = ["role", "source", "note", "created_by", "created_at"]
+    readonly_fields = fields
+
+
+class CommentInline(ReadOnlyInline):
+    model = Comment
+    fields = ["created_at", "author", "body"]
     readonly_fields = fields
 
 
@@ -73,7 +79,7 @@ class AnnotationAdmin(ProjectScopedAdmin):
         "version",
     ]
     readonly_fields = fields
-    inlines = [LinkInline, EventInline]
+    inlines = [LinkInline, CommentInline, EventInline]
     actions = ["approve", "reject", "send_back_to_draft"]
 
     def get_queryset(self, request):

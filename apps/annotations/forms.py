@@ -85,3 +85,11 @@ class ReviewForm(forms.Form):
         max_length=5000,
         help_text="Required to reject: the author sees it.",
     )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000, label="Comment")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_comment_%s")
+        super().__init__(*args, **kwargs)

@@ -169,6 +169,10 @@ class Annotation(models.Model):
         """The link role that names who a quote or claim is attributed to."""
         return {self.Kind.QUOTE: Link.Role.SAID_BY, self.Kind.CLAIM: Link.Role.CLAIMANT}.get(self.kind)
 
+    def rejection(self) -> "AnnotationEvent | None":
+        """The latest rejection, whose reason heads the discussion while the annotation stays rejected."""
+        return self.events.filter(action=EventAction.REJECTED).select_related("actor").first()
+
     def snapshot(self) -> dict:
         """The fields a history entry keeps, to show what changed."""
         return {
@@ -254,3 +258,19 @@ class AnnotationEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Comment(models.Model):
+    """One message of an annotation's discussion between its analyst and the reviewers."""
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.CheckConstraint(condition=~models.Q(body=""), name="comment_body_not_empty")]
+
+    def __str__(self):
+        return f"{self.author}: {self.body[:60]}"

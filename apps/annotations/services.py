@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from apps.annotations.models import Annotation, AnnotationEvent, Link
+from apps.annotations.models import Annotation, AnnotationEvent, Comment, Link
 
 Status = Annotation.Status
 Action = AnnotationEvent.Action
@@ -226,3 +226,15 @@ def unlink_source(*, link: Link, user) -> None:
     with transaction.atomic():
         link.delete()
         _record(link.annotation, user, Action.UNLINKED, comment=f"{link.get_role_display()}: {link.source}")
+
+
+def add_comment(*, annotation: Annotation, user, body: str) -> Comment:
+    """Add to the annotation's discussion; the history notes it too."""
+    require(user, "annotations.comment_annotation", annotation, "Only members of the project can discuss it.")
+    body = body.strip()
+    if not body:
+        raise ValidationError("Write something first.")
+    with transaction.atomic():
+        comment = Comment.objects.create(annotation=annotation, author=user, body=body)
+        _record(annotation, user, Action.COMMENTED, comment=body[:200])
+    return comment

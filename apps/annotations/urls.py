@@ -11,6 +11,7 @@ urlpatterns = [
     path("annotations/<int:pk>/edit/", views.annotation_update, name="update"),
     path("annotations/<int:pk>/submit/", views.annotation_submit, name="submit"),
     path("annotations/<int:pk>/review/", views.annotation_review, name="review"),
+    path("annotations/<int:pk>/comments/", views.comment_create, name="comment-create"),
     path("annotations/<int:pk>/delete/", views.annotation_delete, name="delete"),
     path("annotations/<int:pk>/restore/", views.annotation_restore, name="restore"),
     path("annotations/<int:pk>/links/", views.link_create, name="link-create"),

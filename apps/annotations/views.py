@@ -4,13 +4,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from apps.annotations.forms import AnnotationCreateForm, AnnotationEditForm, LinkForm, ReviewForm
+from apps.annotations.forms import AnnotationCreateForm, AnnotationEditForm, CommentForm, LinkForm, ReviewForm
 from apps.annotations.models import Annotation, Link
 from apps.annotations.rendering import annotation_list_html, blocks_html, listed, render_blocks, spans
 from apps.annotations.services import (
     NOT_YOURS,
     DuplicateAnnotation,
     EditConflict,
+    add_comment,
     create_annotation,
     delete_annotation,
     link_source,
@@ -137,6 +138,9 @@ def panel_context(request, annotation, **extra):
         "may_review": user.has_perm("annotations.review_annotation", annotation),
         "links": annotation.links.select_related("source"),
         "events": annotation.events.select_related("actor")[:10],
+        "comments": annotation.comments.select_related("author"),
+        "rejection": annotation.rejection() if annotation.status == Annotation.Status.REJECTED else None,
+        "comment_form": extra.pop("comment_form", None) or CommentForm(),
         "form": extra.pop("form", None)
         or AnnotationEditForm(
             initial={
@@ -211,6 +215,17 @@ def annotation_review(request, pk):
         return panel(request, annotation, review_form=form, error=error_message(error), status=422)
     message = f"{annotation.get_status_display()}."
     return panel(request, annotation, saved=message, event="annotation-changed")
+
+
+@login_required
+@require_POST
+def comment_create(request, pk):
+    annotation = visible_annotation(request, pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return panel(request, annotation, comment_form=form, status=422)
+    add_comment(annotation=annotation, user=request.user, body=form.cleaned_data["body"])
+    return panel(request, annotation, event="annotation-changed")
 
 
 @login_required

@@ -113,6 +113,9 @@ rules.add_perm("annotations.delete_annotation", superuser | (is_member & (is_aut
 # Approving and rejecting is never the analysts' part, not even for their own annotations.
 rules.add_perm("annotations.review_annotation", superuser | is_reviewer)
 
+# Everyone on the project discusses its annotations.
+rules.add_perm("annotations.comment_annotation", superuser | is_member)
+
 rules.add_perm("imports.view_importjob", superuser | is_member)
 
 

@@ -44,7 +44,7 @@ class CommentInline(ReadOnlyInline):
 
 class EventInline(ReadOnlyInline):
     model = AnnotationEvent
-    fields = ["at", "actor", "action", "comment", "state"]
+    fields = ["at", "actor", "action", "comment"]
     readonly_fields = fields
 
 
@@ -102,13 +102,14 @@ class AnnotationAdmin(ProjectScopedAdmin):
         done, refused = 0, []
         for annotation in queryset.select_related("article"):
             try:
-                review_annotation(annotation=annotation, user=request.user, decision=decision, reason=reason)
-                done += 1
+                done += review_annotation(annotation=annotation, user=request.user, decision=decision, reason=reason)
             except (PermissionDenied, ValidationError) as refusal:
                 refused.append(f"“{annotation.exact[:40]}”: {' '.join(getattr(refusal, 'messages', [str(refusal)]))}")
+        outcome = {Decision.APPROVE: "approved", Decision.REJECT: "rejected", Decision.DRAFT: "sent back to draft"}
         if done:
-            outcome = {Decision.APPROVE: "approved", Decision.REJECT: "rejected", Decision.DRAFT: "sent back to draft"}
             self.message_user(request, f"{done} annotation(s) {outcome[decision]}.", messages.SUCCESS)
+        elif not refused:
+            self.message_user(request, f"Nothing changed: they were {outcome[decision]} already.", messages.INFO)
         for refusal in refused:
             self.message_user(request, refusal, messages.ERROR)
 

@@ -26,19 +26,29 @@ def quote_selector(text: str, start: int, end: int) -> dict[str, str]:
 GRAPHEME = regex.compile(r"\X")
 
 
-def cuts_a_character(text: str, position: int) -> bool:
-    """Whether `position` falls inside one user-perceived character of `text`.
+def character_around(text: str, position: int) -> tuple[int, int] | None:
+    """The user-perceived character of `text` that `position` falls inside, or None at a boundary.
 
     Clusters never cross a line feed, so only the position's own line is segmented.
     """
     if position <= 0 or position >= len(text):
-        return False
+        return None
     line_start = text.rfind("\n", 0, position) + 1
     line_end = text.find("\n", position)
     for cluster in GRAPHEME.finditer(text, line_start, len(text) if line_end == -1 else line_end):
         if cluster.end() >= position:
-            return cluster.start() < position < cluster.end()
-    return False
+            return cluster.span() if cluster.start() < position < cluster.end() else None
+    return None
+
+
+def cuts_a_character(text: str, position: int) -> bool:
+    return character_around(text, position) is not None
+
+
+def whole_characters(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen start–end to the edges of the characters it cuts."""
+    around_start, around_end = character_around(text, start), character_around(text, end)
+    return (around_start[0] if around_start else start), (around_end[1] if around_end else end)
 
 
 class AnnotationQuerySet(ProjectScopedQuerySet):

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from apps.annotations.models import Annotation, AnnotationEvent, Comment, Link
+from apps.annotations.models import Annotation, AnnotationEvent, Comment, Link, whole_characters
 
 Status = Annotation.Status
 Action = AnnotationEvent.Action
@@ -101,7 +101,8 @@ def import_spans(*, spans: list[ImportedSpan], user) -> list[Annotation]:
     annotations = []
     for span in dict.fromkeys(spans):
         annotation = Annotation(article=span.article, kind=span.kind, created_by=user, note=span.note)
-        annotation.anchor(span.start, span.end)
+        # Another tool may have cut a joined emoji or a letter from its accent: take it whole.
+        annotation.anchor(*whole_characters(span.article.text, span.start, span.end))
         annotations.append(annotation)
     return Annotation.objects.bulk_create(annotations)
 
@@ -188,19 +189,23 @@ def submit_annotation(*, annotation: Annotation, user) -> None:
         _record(annotation, user, Action.SUBMITTED)
 
 
-def review_annotation(*, annotation: Annotation, user, decision: Decision, reason: str = "") -> None:
-    """Approve, reject (a reason is required) or send back to draft; who, when and why go into the history."""
+def review_annotation(*, annotation: Annotation, user, decision: Decision, reason: str = "") -> bool:
+    """Approve, reject (a reason is required) or send back to draft; who, when and why go into the
+    history. Return whether the status changed: deciding what is already decided changes nothing."""
     require(user, "annotations.review_annotation", annotation, "Only reviewers and managers decide on annotations.")
     decision = Decision(decision)
     reason = reason.strip()
     if decision is Decision.REJECT and not reason:
         raise ValidationError("Say why it is rejected; the author needs the reason.")
+    if annotation.status == DECIDED[decision]:
+        return False
     with transaction.atomic():
         annotation.status = DECIDED[decision]
         annotation.reviewed_by, annotation.reviewed_at = user, timezone.now()
         annotation.version += 1
         annotation.save(update_fields=["status", "reviewed_by", "reviewed_at", "version"])
         _record(annotation, user, DECISION_ACTIONS[decision], comment=reason)
+    return True
 
 
 def link_source(*, annotation: Annotation, source, role: str, user, note: str = "") -> Link:

@@ -210,10 +210,11 @@ def annotation_review(request, pk):
     if not form.is_valid():
         return panel(request, annotation, review_form=form, status=422)
     try:
-        review_annotation(annotation=annotation, user=request.user, **form.cleaned_data)
+        changed = review_annotation(annotation=annotation, user=request.user, **form.cleaned_data)
     except ValidationError as error:
         return panel(request, annotation, review_form=form, error=error_message(error), status=422)
-    message = f"{annotation.get_status_display()}."
+    status = "sent back to draft" if annotation.status == Annotation.Status.DRAFT else annotation.get_status_display()
+    message = f"{status.capitalize()}." if changed else f"It was {status.lower()} already."
     return panel(request, annotation, saved=message, event="annotation-changed")
 
 

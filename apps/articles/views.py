@@ -46,5 +46,5 @@ def article_join_story(request, pk):
         story = join_story(article=article, other=other, user=request.user)
     except ValueError as refusal:
         return HttpResponseBadRequest(str(refusal))
-    messages.success(request, f"“{other.title}” is now part of the story “{story.title}”.")
+    messages.success(request, f"“{other.title}” is now part of the story “{story.title}”")
     return redirect(article)

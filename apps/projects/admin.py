@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.forms.models import BaseInlineFormSet
 
 from apps.projects.models import Membership, Project
-from apps.projects.services import add_member, change_role, remove_member
+from apps.projects.services import add_member, change_role, check_a_manager_remains, remove_member
 
 
 def admin_site_permission(request) -> bool:
@@ -55,8 +56,22 @@ class ProjectScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class MembershipFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors) or self.instance.pk is None:
+            return
+        kept = [
+            form.cleaned_data.get("role")
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("user")
+        ]
+        check_a_manager_remains(kept)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipFormSet
     extra = 1
     autocomplete_fields = ["user"]
 
@@ -82,12 +97,14 @@ class ProjectAdmin(ProjectScopedAdmin):
             return super().save_formset(request, form, formset, change)
         project = form.instance
         formset.save(commit=False)
-        for membership in formset.deleted_objects:
-            remove_member(project=project, user=membership.user, by=request.user)
+        # New managers first, departures last: each step keeps a manager, as the whole change does.
         for membership in formset.new_objects:
             add_member(project=project, user=membership.user, role=membership.role, by=request.user)
-        for membership, _ in formset.changed_objects:
+        changed = sorted(formset.changed_objects, key=lambda change: change[0].role != Membership.Role.MANAGER)
+        for membership, _ in changed:
             change_role(project=project, user=membership.user, role=membership.role, by=request.user)
+        for membership in formset.deleted_objects:
+            remove_member(project=project, user=membership.user, by=request.user)
 
 
 admin.site.unregister(get_user_model())

@@ -1,4 +1,4 @@
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from apps.projects.models import Membership, Project
@@ -22,11 +22,24 @@ def add_member(*, project: Project, user, role: str, by) -> Membership:
 
 def change_role(*, project: Project, user, role: str, by) -> None:
     require_manager(by, project)
+    others = project.memberships.exclude(user=user).values_list("role", flat=True)
+    check_a_manager_remains([*others, role])
     Membership.objects.filter(project=project, user=user).update(role=Membership.Role(role))
     forget_roles(user)
 
 
 def remove_member(*, project: Project, user, by) -> None:
     require_manager(by, project)
+    check_a_manager_remains(list(project.memberships.exclude(user=user).values_list("role", flat=True)))
     Membership.objects.filter(project=project, user=user).delete()
     forget_roles(user)
+
+
+LAST_MANAGER = "A project needs a manager: make someone else its manager first."
+
+
+def check_a_manager_remains(roles_after: list[str]) -> None:
+    """Refuse a change of members that would leave the project without a manager: nobody but a
+    superuser could add members or change roles any more."""
+    if Membership.Role.MANAGER not in roles_after:
+        raise ValidationError(LAST_MANAGER)

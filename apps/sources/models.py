@@ -3,6 +3,7 @@ import re
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import TrigramWordSimilarity
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Concat
 
@@ -147,6 +148,18 @@ class Source(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        """The same person or organisation once per project, however its name is spelled."""
+        super().clean()
+        if not (self.project_id and self.name and self.kind):
+            return
+        same = Source.objects.in_project(self.project_id).named(self.name).filter(kind=self.kind).exclude(pk=self.pk)
+        existing = same.first()
+        if existing:
+            raise ValidationError(
+                {"name": f"This project has “{existing.name}” already; add this spelling to its aliases instead."}
+            )
 
     def add_alias(self, alias: str) -> None:
         alias = " ".join(alias.split())

@@ -59,3 +59,11 @@ def test_moving_an_end_into_a_character_is_refused(analyst_client, emoji_article
     assert response.status_code == 422
     annotation.refresh_from_db()
     assert (annotation.end, annotation.version) == (5, 1)
+
+
+def test_imported_spans_that_cut_a_character_take_it_whole(emoji_article, analyst):
+    from apps.annotations.services import ImportedSpan, import_spans
+
+    start, end = cut("family", 0), cut("👨", 2)  # another tool stopped inside the joined emoji
+    [annotation] = import_spans(spans=[ImportedSpan(emoji_article, "fact", start, end, "")], user=analyst)
+    assert annotation.exact == "family 👨‍👩‍👧"

@@ -56,3 +56,17 @@ def test_source_admin_form_refuses_a_non_web_address(client, project, url):
     assert response.status_code == 200
     assert '<ul class="errorlist"' in response.content.decode()
     assert not Source.objects.exists()
+
+
+def test_admin_refuses_a_second_spelling_of_an_existing_source(client, project):
+    from tests.conftest import member
+
+    SourceFactory(project=project, name="Ron Huldai", kind="person")
+    client.force_login(member(project, "manager", "boss"))
+    response = client.post(
+        "/admin/sources/source/add/",
+        {"project": project.pk, "name": "ron  HULDAI", "kind": "person", "url": "", "aliases": ""},
+    )
+    assert response.status_code == 200
+    assert "This project has “Ron Huldai” already" in response.content.decode()
+    assert Source.objects.count() == 1

@@ -356,3 +356,51 @@ def test_adding_an_article_in_the_admin_leads_to_the_import(client, world):
     response = client.get("/admin/articles/article/add/")
     assert response.status_code == 302
     assert response["Location"] == "/imports/"
+
+
+def membership_form(project, changes=None, delete=()):
+    memberships = list(project.memberships.order_by("pk"))
+    form = {
+        "name": project.name,
+        "description": "",
+        "memberships-TOTAL_FORMS": len(memberships),
+        "memberships-INITIAL_FORMS": len(memberships),
+        "memberships-MIN_NUM_FORMS": 0,
+        "memberships-MAX_NUM_FORMS": 1000,
+    }
+    for index, membership in enumerate(memberships):
+        form |= {
+            f"memberships-{index}-id": membership.pk,
+            f"memberships-{index}-project": project.pk,
+            f"memberships-{index}-user": membership.user_id,
+            f"memberships-{index}-role": (changes or {}).get(membership.user.username, membership.role),
+        }
+        if membership.user.username in delete:
+            form[f"memberships-{index}-DELETE"] = "on"
+    return form
+
+
+def test_the_last_manager_cannot_demote_or_remove_themselves(client, world):
+    own, _, users = world
+    client.force_login(users["manager"])
+    url = f"/admin/projects/project/{own.project.pk}/change/"
+    for form in (
+        membership_form(own.project, {"manager": "analyst"}),
+        membership_form(own.project, delete=["manager"]),
+    ):
+        response = client.post(url, form)
+        assert response.status_code == 200
+        assert "A project needs a manager" in response.content.decode()
+        assert own.project.memberships.get(user=users["manager"]).role == "manager"
+
+
+def test_a_manager_hands_over_in_one_change(client, world):
+    own, _, users = world
+    client.force_login(users["manager"])
+    response = client.post(
+        f"/admin/projects/project/{own.project.pk}/change/",
+        membership_form(own.project, {"manager": "analyst", "reviewer": "manager"}),
+    )
+    assert response.status_code == 302
+    roles = dict(own.project.memberships.values_list("user__username", "role"))
+    assert (roles["manager"], roles["reviewer"]) == ("analyst", "manager")

@@ -59,7 +59,7 @@ class AnnotationAdmin(ProjectScopedAdmin):
         ("article__project", admin.RelatedOnlyFieldListFilter),
         ("created_by", admin.RelatedOnlyFieldListFilter),
     ]
-    search_fields = ["exact", "note", "article__title"]
+    search_fields = ["exact__unaccent__icontains", "note__unaccent__icontains", "article__title__unaccent__icontains"]
     list_select_related = ["article", "created_by"]
     fields = [
         "article",

@@ -11,7 +11,7 @@ from apps.projects.admin import ProjectScopedAdmin
 class ArticleAdmin(ProjectScopedAdmin):
     list_display = ["title", "language", "project", "publisher", "published_on", "imported_at"]
     list_filter = ["language", ("project", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["title", "url", "author"]
+    search_fields = ["title__unaccent__icontains", "url", "author__unaccent__icontains"]
     fields = [
         "project",
         "title",

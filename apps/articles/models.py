@@ -95,7 +95,7 @@ class ArticleQuerySet(ProjectScopedQuerySet):
         )
 
     def titled(self, query: str):
-        return self.filter(title__icontains=query) if query else self
+        return self.filter(title__unaccent__icontains=query) if query else self
 
     def in_project(self, project_id):
         return self.filter(project_id=project_id) if project_id else self
@@ -109,7 +109,9 @@ class ArticleQuerySet(ProjectScopedQuerySet):
         Every project and language stays in the answer even when none of its titles match, so
         that a filter's choices do not change under the user as they search.
         """
-        matching = models.Count("pk", filter=models.Q(title__icontains=query)) if query else models.Count("pk")
+        matching = (
+            models.Count("pk", filter=models.Q(title__unaccent__icontains=query)) if query else models.Count("pk")
+        )
         rows = self.order_by().values_list("project_id", "project__name", "language").annotate(matching=matching)
         return ArticleFacets([Facet._make(row) for row in rows])
 

@@ -70,3 +70,15 @@ def test_admin_refuses_a_second_spelling_of_an_existing_source(client, project):
     assert response.status_code == 200
     assert "This project has “Ron Huldai” already" in response.content.decode()
     assert Source.objects.count() == 1
+
+
+def test_searches_ignore_accents_like_the_source_search(client, project):
+    from tests.conftest import member
+    from tests.factories import AnnotationFactory
+
+    article = ArticleFactory(project=project, title="Protest in Łódź", text="Ramírez said the march in Łódź was calm.")
+    AnnotationFactory(article=article, start=0, end=7)
+    client.force_login(member(project, "manager", "boss"))
+    assert "Protest in Łódź" in client.get("/articles/", {"q": "lodz"}).content.decode()
+    assert "Protest in Łódź" in client.get("/admin/articles/article/", {"q": "lodz"}).content.decode()
+    assert "0 of 1 selected" in client.get("/admin/annotations/annotation/", {"q": "ramirez"}).content.decode()

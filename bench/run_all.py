@@ -141,6 +141,70 @@ def bench_create():
     )
 
 
+def bench_scaling():
+    """The article list, an article page and a span create at 1x, 10x and 100x the project's data
+    (articles, and spans across them): query counts must stay the same, times within 2x."""
+    rng = random.Random(4)
+    client = Client(HTTP_HOST="localhost")
+    rows = []
+    for factor, articles in ((1, 20), (10, 200), (100, 2000)):
+        project, user = fresh_project(f"bench-scaling-{factor}")
+        client.force_login(user)
+        text = make_text(rng, 4000)
+        Article.objects.bulk_create(
+            Article(project=project, title=f"Bench {n}", text=f"{text}\nNumber {n}.", language="en")
+            for n in range(articles)
+        )
+        spans = []
+        for article in Article.objects.filter(project=project).only("pk", "text"):
+            for _ in range(20):
+                start = rng.randrange(0, len(article.text) - 100)
+                annotation = Annotation(article=article, kind="claim", created_by=user)
+                annotation.anchor(start, start + rng.randint(5, 80))
+                spans.append(annotation)
+        Annotation.objects.bulk_create(spans, batch_size=5000, ignore_conflicts=True)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE articles_article; ANALYZE annotations_annotation")
+        article = Article.objects.filter(project=project).first()
+        page, page_queries = timed_get(client, article.get_absolute_url(), 15)
+        listing, list_queries = timed_get(client, "/articles/", 15)
+        creates, create_queries = [], 0
+        for _ in range(40):
+            start = rng.randrange(0, len(article.text) - 100)
+            end = start + rng.randint(5, 80)
+            payload = {"kind": "fact", "start": start, "end": end, "exact": article.text[start:end]}
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                client.post(f"/annotations/article/{article.pk}/new/", payload, headers={"HX-Request": "true"})
+                creates.append((time.perf_counter() - started) * 1000)
+            create_queries = max(create_queries, len(captured))
+        rows.append(
+            (
+                factor,
+                articles,
+                len(spans),
+                page,
+                page_queries,
+                listing,
+                list_queries,
+                statistics.median(creates),
+                create_queries,
+            )
+        )
+    print("data  articles  spans    article page     article list     create span")
+    for factor, articles, spans, page, pq, listing, lq, create, cq in rows:
+        print(
+            f"{factor:>3}x  {articles:>8}  {spans:>6}  {page:6.1f} ms {pq:>2} q  {listing:6.1f} ms {lq:>2} q  "
+            f"{create:6.1f} ms {cq:>2} q"
+        )
+    first, last = rows[0], rows[-1]
+    print(
+        f"100x / 1x: article page {last[3] / first[3]:.2f}x, list {last[5] / first[5]:.2f}x, create "
+        f"{last[7] / first[7]:.2f}x; query counts {'the same' if first[4::2] == last[4::2] else 'DIFFER'} "
+        "(target: within 2x, the same counts)"
+    )
+
+
 def write_jsonl(path, count, rng):
     """News-like articles of 3-8 KB, English and German mixed, one in seven with emoji."""
     with open(path, "w", encoding="utf-8") as file:
@@ -188,5 +252,6 @@ if __name__ == "__main__":
     call_command("migrate", verbosity=0)
     bench_render()
     bench_create()
+    bench_scaling()
     bench_import(int(os.environ.get("BENCH_IMPORT_COUNT", 10_000)))
     story_matching.main()

@@ -8,6 +8,7 @@ from django.conf.locale import LANG_INFO
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from apps.projects.models import ProjectScopedQuerySet
@@ -85,12 +86,20 @@ class ArticleFacets:
 
 class ArticleQuerySet(ProjectScopedQuerySet):
     def for_list(self):
+        # Counted per listed row by a subquery, so a page costs the same however many articles
+        # and annotations the project holds (a join and GROUP BY would count them all first).
+        annotations = self.model._meta.get_field("annotations").related_model.objects
+        count = (
+            annotations.filter(article=models.OuterRef("pk"), deleted_at__isnull=True)
+            .order_by()
+            .values("article")
+            .annotate(count=models.Count("pk"))
+            .values("count")
+        )
         return (
             self.select_related("project", "publisher")
             .defer("text", "original")
-            .annotate(
-                annotation_count=models.Count("annotations", filter=models.Q(annotations__deleted_at__isnull=True))
-            )
+            .annotate(annotation_count=Coalesce(models.Subquery(count), 0))
             .order_by("-imported_at", "-id")
         )
 

@@ -30,9 +30,10 @@ migrate: install
 
 # Migrates, loads the demo, then runs the background worker (large browser imports) beside
 # the server. However `make run` is stopped (Ctrl-C, kill, kill -9), config/run.py stops all of
-# them and then the embedded PostgreSQL.
+# them and then the embedded PostgreSQL. DEBUG is off unless set; `env` rather than the
+# shell's VAR=value, which would put a shell between make and the supervisor.
 run: install
-	$(PY) config/run.py $(HOST):$(PORT)
+	env DEBUG=1 $(PY) config/run.py $(HOST):$(PORT)
 
 # Debian's chromium: Playwright's own browser download is not reachable from here.
 browser:

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -23,18 +24,41 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: a forgotten variable in production never shows a traceback. `make run`
+# and the tests (pytest-env, in pyproject.toml) set DEBUG=1.
+DEBUG = env_bool("DEBUG", False)
 
 
-def local_secret_key() -> str:
+def local_secret_key(key_file: Path = BASE_DIR / ".data" / "secret_key") -> str:
     """Return a per-checkout key for local use; production must set SECRET_KEY."""
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    key_file = BASE_DIR / ".data" / "secret_key"
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (DEBUG=1 for local use).")
     key_file.parent.mkdir(parents=True, exist_ok=True)
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-    return key_file.read_text().strip()
+    try:
+        return read_private_file(key_file)
+    except FileNotFoundError:
+        pass
+    # Written whole under another name with no access for others, then linked into place: a
+    # process starting at the same moment reads either no file or the finished one, never a
+    # half-written or world-readable key, and the first link wins for everyone.
+    partial = key_file.with_name(f"{key_file.name}.{os.getpid()}.tmp")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(secrets.token_urlsafe(50))
+    try:
+        os.link(partial, key_file)
+    except FileExistsError:
+        pass
+    finally:
+        partial.unlink()
+    return read_private_file(key_file)
+
+
+def read_private_file(path: Path) -> str:
+    """Read `path`, first taking away any access by others that an older checkout left on it."""
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY") or local_secret_key()
@@ -52,6 +76,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_htmx",
     "django_tasks_db",
+    "axes",
     "apps.projects",
     "apps.sources",
     "apps.articles",
@@ -60,8 +85,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -70,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -100,7 +128,9 @@ else:
 # next request connects again by itself. DATABASE_POOL=1 uses psycopg's pool instead (for
 # threaded servers), which waits at most DATABASE_POOL_TIMEOUT seconds for a connection.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", 5))
+# While the database is down each request waits at most this long before the 503 page
+# (config/middleware.py), instead of holding a worker for the operating system's timeout.
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", 3))
 if env_bool("DATABASE_POOL", False):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"]["pool"] = {"timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", 5))}
@@ -109,10 +139,20 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Object permissions come from the project role (apps/projects/permissions.py).
+# Object permissions come from the project role (apps/projects/permissions.py). Axes comes
+# first: it refuses a locked-out user name or address before any password is checked.
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "apps.projects.permissions.PasswordBackend",
+]
+# Argon2 for new and changed passwords; the others still verify older hashes, which Django
+# rewrites with Argon2 at the user's next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -121,6 +161,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Password guessing: after LOGIN_FAILURE_LIMIT failures for one user name, or from one address,
+# logins from there wait LOGIN_COOLOFF_MINUTES after the last failure; the login page says so
+# with 429. Failures during the wait do not extend it, so the time the page gives holds.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGIN_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "config.views.login_locked_out"
+# REMOTE_ADDR, which TrustedProxyMiddleware sets from the proxy's X-Forwarded-For when a
+# trusted proxy sent the request; never a header any client can write.
+AXES_CLIENT_IP_CALLABLE = "config.middleware.client_address"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "articles:list"
 LOGOUT_REDIRECT_URL = "login"
@@ -132,7 +183,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -173,13 +224,19 @@ IMPORT_ALLOWED_PRIVATE_NETWORKS = env_list("IMPORT_ALLOWED_PRIVATE_NETWORKS", ""
 IMPORT_URL_TIMEOUT = float(os.environ.get("IMPORT_URL_TIMEOUT", 10))
 
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
+# Pages carry the token (forms, and <body hx-headers> for htmx), so no script needs the cookie.
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Addresses (or networks) of the reverse proxy in front (deploy/Caddyfile). Only requests from
+# them may say, in X-Forwarded-For and X-Forwarded-Proto, who the client is and that it used
+# HTTPS; TrustedProxyMiddleware removes those headers from anyone else's requests.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365))

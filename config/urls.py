@@ -12,3 +12,6 @@ urlpatterns = [
     path("imports/", include("apps.imports.urls")),
     path("", include("apps.annotations.urls")),
 ]
+
+# An outage met in a middleware (a session saved after the view) is still a 503, not a 500.
+handler500 = "config.views.server_error"

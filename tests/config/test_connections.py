@@ -14,9 +14,11 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.config.servers import collect_static
 from tests.factories import ArticleFactory, MembershipFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
+APP = "connections-test-server"
 
 
 def free_port() -> int:
@@ -28,20 +30,26 @@ def free_port() -> int:
 def database_url() -> str:
     db = connection.settings_dict
     host = quote(db["HOST"] or "", safe="")
-    return f"postgres://{quote(db['USER'] or '')}@{host}:{db['PORT'] or 5432}/{quote(db['NAME'])}"
+    # Named, so that the server's connections are told from others to the test database (a live
+    # server of an earlier browser test keeps one).
+    return (
+        f"postgres://{quote(db['USER'] or '')}@{host}:{db['PORT'] or 5432}/{quote(db['NAME'])}?application_name={APP}"
+    )
 
 
 def server_backends() -> set[int]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s", [APP]
         )
         return {pid for (pid,) in cursor.fetchall()}
 
 
 @pytest.fixture
-def production_server(transactional_db):
+def production_server(transactional_db, tmp_path):
     port = free_port()
+    # With DEBUG off pages name static files by the manifest collectstatic writes.
+    collect_static(tmp_path / "static")
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -49,6 +57,7 @@ def production_server(transactional_db):
         "SECRET_KEY": settings.SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
+        "STATIC_ROOT": str(tmp_path / "static"),
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1"],

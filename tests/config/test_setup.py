@@ -1,5 +1,6 @@
 import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,47 @@ def test_docker_compose_file_follows_the_compose_specification():
     assert compose["services"]["db"]["healthcheck"]
     assert "gunicorn" in " ".join(compose["services"]["web"]["command"])
     assert compose["services"]["web"]["depends_on"]["db"]["condition"] == "service_healthy"
+
+
+def settings_in_subprocess(expression: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); from django.conf import settings; print({expression})"],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": "postgres://unused/unused", **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_debug_is_off_unless_asked_for_and_then_a_secret_key_is_required():
+    assert settings_in_subprocess("settings.DEBUG", SECRET_KEY="k" * 50).stdout.strip() == "False"
+    assert settings_in_subprocess("settings.DEBUG", DEBUG="1").stdout.strip() == "True"
+    refused = settings_in_subprocess("settings.DEBUG")
+    assert refused.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in refused.stderr
+
+
+def test_the_local_secret_key_file_is_private_and_one_for_all_processes(tmp_path):
+    key_file = tmp_path / "data" / "secret_key"
+    code = (
+        "import sys; from pathlib import Path; from config.settings import local_secret_key;"
+        f"print(local_secret_key(Path({str(key_file)!r})))"
+    )
+    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": "postgres://unused/unused"}
+    # Started together, as make run's server and worker are: one key for all, written once.
+    starts = [
+        subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    keys = {start.communicate()[0].strip() for start in starts}
+    assert len(keys) == 1 and len(keys.pop()) > 40
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert [path.name for path in key_file.parent.iterdir()] == ["secret_key"]
+
+    key_file.chmod(0o644)  # as an older checkout left it
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True)
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
 
 
 def test_embedded_server_is_reused_and_survives_a_stale_pid_file(tmp_path):

@@ -1,0 +1,174 @@
+"""While PostgreSQL is down the app answers 503 with Retry-After, fast, and serves again by itself
+once it is back; a change committed before the database failed is reported as saved."""
+
+import http.client
+import re
+import signal
+import subprocess
+import sys
+import time
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode
+
+import psutil
+import psycopg
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from apps.annotations.models import Annotation
+from config.embedded_db import ensure_database, start_embedded_postgres
+from tests.config.servers import ROOT, collect_static, production_env, start_gunicorn, stop
+from tests.factories import ArticleFactory, MembershipFactory, UserFactory
+
+DATABASE = "sourcetrace_outage"
+
+
+class Browser:
+    """Just enough of a browser: keeps cookies, sends the CSRF token back."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies = SimpleCookie()
+
+    def request(self, method, path, *, form=None, headers=None, timeout=15):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        headers = {"Cookie": "; ".join(f"{k}={m.value}" for k, m in self.cookies.items()), **(headers or {})}
+        body = None
+        if form is not None:
+            form = {"csrfmiddlewaretoken": self.cookies["csrftoken"].value, **form}
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["X-CSRFToken"] = self.cookies["csrftoken"].value
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.text = response.read().decode()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            self.cookies.load(header)
+        conn.close()
+        return response
+
+
+@pytest.fixture
+def private_database(data_dir):
+    """A migrated database on an embedded server of the test's own, with one user."""
+    server = start_embedded_postgres(data_dir)
+    info = server.get_postmaster_info()
+    ensure_database(str(info.socket_dir), info.port, DATABASE)
+    url = f"postgres://postgres@{str(info.socket_dir).replace('/', '%2F')}:{info.port}/{DATABASE}"
+    env = production_env(url, SECURE_SSL_REDIRECT="0", DJANGO_SUPERUSER_PASSWORD="right-pass-123")
+    for command in (["migrate", "--no-input"], ["createsuperuser", "--no-input", "--username", "ana", "--email", ""]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
+    return server, env
+
+
+def postmaster(data_dir) -> psutil.Process:
+    return psutil.Process(int((data_dir / "postmaster.pid").read_text().split()[0]))
+
+
+def test_pages_answer_503_while_the_database_is_down_and_200_again_once_it_is_back(
+    private_database, data_dir, tmp_path_factory, tmp_path
+):
+    server, env = private_database
+    static_root = tmp_path_factory.mktemp("static")
+    collect_static(static_root)
+    gunicorn, port = start_gunicorn(env | {"STATIC_ROOT": str(static_root)}, tmp_path / "gunicorn.log")
+    try:
+        browser = Browser(port)
+        browser.request("GET", "/login/")
+        assert browser.request("POST", "/login/", form={"username": "ana", "password": "right-pass-123"}).status == 302
+        assert browser.request("GET", "/articles/").status == 200
+
+        # PostgreSQL's fast shutdown: pg_ctl refuses to run as root, so signal the postmaster.
+        database = postmaster(data_dir)
+        database.send_signal(signal.SIGINT)
+        database.wait(timeout=30)
+
+        started = time.monotonic()
+        page = browser.request("GET", "/articles/")
+        assert time.monotonic() - started < 4
+        assert page.status == 503
+        assert page.headers["Retry-After"] == "5"
+        assert page.headers["Cache-Control"] == "no-store"
+        assert "The database is unavailable" in page.text and "<html" in page.text
+
+        fragment = browser.request("GET", "/articles/", headers={"HX-Request": "true"})
+        assert fragment.status == 503
+        assert fragment.headers["HX-Retarget"] == "#messages"
+        assert "<html" not in fragment.text and "The database is unavailable" in fragment.text
+
+        change = browser.request("POST", "/imports/", form={"text": "A pasted article."})
+        assert change.status == 503
+        assert "your last change may not have been saved" in change.text
+
+        with server._lock:  # the wheel's own start, under its lock, in the same folder and socket
+            server.ensure_postgres_running()
+        back = time.monotonic()
+        statuses = []
+        while time.monotonic() - back < 2:
+            statuses.append(browser.request("GET", "/articles/").status)
+            if statuses[-1] == 200:
+                break
+            time.sleep(0.1)
+        assert statuses[-1] == 200, statuses
+        assert gunicorn.poll() is None  # the same server, not restarted
+        assert browser.request("GET", "/articles/").status == 200
+    finally:
+        stop(gunicorn)
+        server.cleanup()  # the wheel stops it as its last client
+
+
+class TerminateAfterCommit:
+    """Cut the connection from the server side at the first statement after a write committed."""
+
+    def __init__(self):
+        self.wrote = False
+
+    def __call__(self, execute, sql, params, many, context):
+        db = context["connection"]
+        if self.wrote and not db.in_atomic_block:
+            dsn = {k: v for k, v in db.get_connection_params().items() if k in {"host", "port", "user", "dbname"}}
+            with psycopg.connect(**dsn, autocommit=True) as killer:
+                killer.execute("SELECT pg_terminate_backend(%s)", [db.connection.info.backend_pid])
+            self.wrote = False
+        elif sql.lstrip().upper().startswith("INSERT") and db.in_atomic_block:
+            self.wrote = True
+        return execute(sql, params, many, context)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_committed_before_the_database_failed_is_reported_as_saved(client):
+    user = UserFactory(username="ana")
+    article = ArticleFactory(text="The minister said the bridge would reopen in May.")
+    MembershipFactory(project=article.project, user=user)
+    client.force_login(user)
+
+    with connection.execute_wrapper(TerminateAfterCommit()):
+        response = client.post(
+            reverse("annotations:create", args=[article.pk]),
+            {"kind": "claim", "start": 4, "end": 12, "exact": "minister"},
+            headers={"HX-Request": "true"},
+        )
+    connection.close()  # the test's connection was the one cut
+
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#messages"
+    assert re.search(r"Your change was saved, but the page could not be updated\s+because the database", response.text)
+    assert Annotation.objects.filter(article=article, start=4, end=12).exists()
+
+
+@pytest.mark.django_db
+def test_a_statement_refused_by_a_running_database_is_not_called_an_outage(client):
+    """A statement timeout is an OperationalError too, but the database is there: the usual 500."""
+    client.force_login(UserFactory(username="ana", is_superuser=True))
+    client.raise_request_exception = False
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = 50")  # the test's transaction only
+
+    def slow(execute, sql, params, many, context):
+        execute("SELECT pg_sleep(1)", None, False, context)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(slow):
+        response = client.get(reverse("articles:list"))
+    assert response.status_code == 500

@@ -1,14 +1,33 @@
-"""Hostile input at the door: password guessing, forged proxy headers, readable cookies."""
+"""Hostile input at the door: password guessing, forged proxy headers, readable cookies, and the
+headers a production answer carries (tests/config/servers.py runs it as deployed)."""
 
+import http.client
+import re
+import socket
+import ssl
+import time
 from datetime import timedelta
+from http.cookies import SimpleCookie
+from types import SimpleNamespace
+from urllib.parse import urlencode
 
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.db import connection
 from django.urls import reverse
 
 import config.settings as production
+from tests.config.servers import (
+    caddy_ca,
+    collect_static,
+    database_url,
+    production_env,
+    start_caddy,
+    start_gunicorn,
+    stop,
+)
 from tests.conftest import log_in
 from tests.factories import UserFactory
 
@@ -125,6 +144,108 @@ def test_no_script_can_read_the_csrf_cookie(client):
     response = client.get(reverse("login"))
     assert response.cookies["csrftoken"]["httponly"] is True
     assert 'name="csrfmiddlewaretoken"' in response.text  # the page carries the token instead
+
+
+@pytest.fixture(scope="module")
+def static_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("static")
+    collect_static(root)
+    return root
+
+
+@pytest.fixture
+def deployed(transactional_db, tmp_path, static_root):
+    """gunicorn with DEBUG off, trusting only Caddy in front of it (deploy/Caddyfile) with TLS."""
+    env = production_env(
+        database_url(connection.settings_dict),
+        STATIC_ROOT=str(static_root),
+        TRUSTED_PROXIES="127.0.0.1",
+        FORWARDED_ALLOW_IPS="127.0.0.1",
+    )
+    gunicorn, app_port = start_gunicorn(env, tmp_path / "gunicorn.log")
+    caddy, site_port, http_port = start_caddy(app_port, tmp_path, tls=True)
+    yield SimpleNamespace(app_port=app_port, site_port=site_port, http_port=http_port, tls=caddy_ca(tmp_path))
+    stop(caddy)
+    stop(gunicorn)
+
+
+def https_request(deployed, method, path, body=None, headers=None):
+    """One request to the proxy over TLS, retried while Caddy is still issuing its certificate."""
+    deadline = time.monotonic() + 15
+    while True:
+        conn = http.client.HTTPSConnection("127.0.0.1", deployed.site_port, context=deployed.tls, timeout=10)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            response.text = response.read().decode()
+            return response
+        except (ssl.SSLError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+        finally:
+            conn.close()
+
+
+def cookies(response) -> SimpleCookie:
+    jar = SimpleCookie()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        jar.load(header)
+    return jar
+
+
+def test_production_answers_carry_the_security_headers_and_cookie_flags(deployed, settings):
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS  # the server checks with its own hashers
+    UserFactory(username="ana", password="right-pass-123")
+
+    page = https_request(deployed, "GET", "/login/")
+
+    assert page.status == 200
+    csp = page.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert page.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    csrf = cookies(page)["csrftoken"]
+    assert csrf["secure"] and csrf["httponly"] and csrf["samesite"] == "Lax"
+
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    origin = f"https://127.0.0.1:{deployed.site_port}"
+    login = https_request(
+        deployed,
+        "POST",
+        "/login/",
+        body=urlencode({"username": "ana", "password": "right-pass-123", "csrfmiddlewaretoken": token}),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={csrf.value}",
+            "Origin": origin,
+            "Referer": origin + "/login/",
+        },
+    )
+    assert login.status == 302, login.text
+    session = cookies(login)["sessionid"]
+    assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
+
+
+def test_plain_http_is_sent_to_https_by_the_proxy_and_by_the_app(deployed):
+    conn = http.client.HTTPConnection("127.0.0.1", deployed.http_port, timeout=10)
+    conn.request("GET", "/login/", headers={"Host": f"127.0.0.1:{deployed.site_port}"})
+    response = conn.getresponse()
+    assert response.status in (301, 308)
+    assert response.headers["Location"].startswith("https://127.0.0.1")
+
+    # Straight to gunicorn from an address that is not the proxy, claiming HTTPS: not believed.
+    direct = socket.create_connection(("127.0.0.1", deployed.app_port), timeout=10, source_address=("127.0.0.2", 0))
+    direct.sendall(b"GET /login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Proto: https\r\nConnection: close\r\n\r\n")
+    answer = b""
+    while chunk := direct.recv(65536):
+        answer += chunk
+    direct.close()
+    assert answer.startswith(b"HTTP/1.1 301"), answer[:200]
+    assert b"Location: https://127.0.0.1/login/" in answer
 
 
 @pytest.mark.browser

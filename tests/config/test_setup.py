@@ -25,6 +25,40 @@ def test_docker_compose_file_follows_the_compose_specification():
     assert compose["services"]["web"]["depends_on"]["db"]["condition"] == "service_healthy"
 
 
+def test_compose_publishes_only_the_proxy_and_the_app_trusts_only_it():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    web, proxy = services["web"], services["proxy"]
+    assert [name for name, service in services.items() if "ports" in service] == ["proxy"]
+    assert {"80:80", "443:443"} <= set(proxy["ports"])
+    assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+    assert proxy["depends_on"]["web"]["condition"] == "service_healthy"
+    assert web["healthcheck"]["test"] and proxy["healthcheck"]["test"]
+    # The proxy's fixed address is the one both gunicorn and Django believe forwarded headers from.
+    proxy_address = proxy["networks"]["app"]["ipv4_address"]
+    assert web["environment"]["FORWARDED_ALLOW_IPS"] == web["environment"]["TRUSTED_PROXIES"] == proxy_address
+    assert "SECURE_SSL_REDIRECT" not in web["environment"]  # on, as production settings have it
+    assert web["environment"]["DEBUG"] == "0"
+
+
+def test_the_caddyfile_is_valid_for_caddy():
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "caddy"),
+            "validate",
+            "--config",
+            "deploy/Caddyfile",
+            "--adapter",
+            "caddyfile",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "SITE_ADDRESS": "sourcetrace.example", "HOME": "/nonexistent"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Valid configuration" in result.stdout + result.stderr
+
+
 def settings_in_subprocess(expression: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     return subprocess.run(

@@ -26,7 +26,7 @@ $(VENV)/.synced: pyproject.toml uv.lock
 install: $(VENV)/.synced
 
 migrate: install
-	$(PY) manage.py migrate --no-input
+	env DEBUG=1 $(PY) manage.py migrate --no-input
 
 # Migrates, loads the demo, then runs the background worker (large browser imports) beside
 # the server. However `make run` is stopped (Ctrl-C, kill, kill -9), config/run.py stops all of

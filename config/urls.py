@@ -15,3 +15,4 @@ urlpatterns = [
 
 # An outage met in a middleware (a session saved after the view) is still a 503, not a 500.
 handler500 = "config.views.server_error"
+handler403 = "config.views.permission_denied"

@@ -1,11 +1,13 @@
-"""Pages the project answers itself: the login throttle's refusal and the last-resort 500."""
+"""Pages the project answers itself: the login throttle's refusal, refusals by role, the last-resort 500."""
 
 import math
 import sys
 
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.html import format_html
 from django.utils import timezone
 from django.views import defaults
 
@@ -55,3 +57,14 @@ def server_error(request):
     """Answer an outage (or a failure after a committed change) met outside any view, in a middleware."""
     response = failure_response(request, sys.exc_info()[1]) if sys.exc_info()[1] else None
     return response or defaults.server_error(request)
+
+
+def permission_denied(request, exception=None):
+    """Say what was refused, in the page's message area for htmx, as a page of its own otherwise."""
+    reason = str(exception) if exception and str(exception) else "Your role in this project does not allow that."
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(format_html('<p class="message message-error" role="alert">{}</p>', reason), status=403)
+        # Whatever the request meant to replace stays; the refusal goes where messages go.
+        response["HX-Retarget"], response["HX-Reswap"] = "#messages", "innerHTML"
+        return response
+    return render(request, "403.html", {"reason": reason}, status=403)

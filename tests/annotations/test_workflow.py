@@ -150,3 +150,16 @@ def test_deciding_what_is_decided_changes_nothing(client, article, analyst, revi
     html = back.content.decode()
     assert "Sent back to draft." in html
     assert "reviewed by" not in html
+
+
+def test_a_refusal_says_what_was_refused_for_htmx_and_plain_requests(client, article, analyst, other_analyst):
+    annotation = AnnotationFactory(article=article, created_by=other_analyst)
+    client.force_login(analyst)
+    htmx = client.post(f"/annotations/{annotation.pk}/review/", {"decision": "approve"}, headers={"HX-Request": "true"})
+    assert htmx.status_code == 403
+    assert htmx["HX-Retarget"] == "#messages"
+    assert "Only reviewers and managers decide on annotations." in htmx.content.decode()
+    plain = client.post(f"/annotations/{annotation.pk}/edit/", {"version": 1, "kind": "fact", "note": "", "tags": ""})
+    assert plain.status_code == 403
+    assert "Only the author, a reviewer or a manager can change this annotation." in plain.content.decode()
+    assert "<h1>Not allowed</h1>" in plain.content.decode()

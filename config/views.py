@@ -7,8 +7,8 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.html import format_html
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views import defaults
 
 from config.middleware import failure_response

@@ -19,6 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("EMBEDDED_DB_NAME", "sourcetrace_bench")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Production settings for the in-process figures too (DEBUG off keeps no log of every query);
+# plain HTTP on the test client.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
 import django  # noqa: E402
 

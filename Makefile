@@ -14,7 +14,7 @@ export UV_COMPILE_BYTECODE := 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint format install browser migrate clean-db
+.PHONY: run test faults bench lint format install browser migrate clean-db
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ test: install browser
 
 # In-process figures, then the HTTP ones against gunicorn with DEBUG off (BENCH_ARGS=--quick
 # for a short smoke run; --database-url URL to measure on a server).
+# The long fault runs: writers through a production server while its database restarts and
+# stays down for ten seconds.
+faults: install
+	$(PY) -m pytest -m fault $(PYTEST_ARGS)
+
 bench: install
 	$(PY) bench/run_all.py
 	$(PY) bench/http_bench.py $(BENCH_ARGS)

@@ -1,0 +1,146 @@
+"""Long fault runs (`make faults`): writers keep creating spans through a production server while
+its database restarts and then stays down for ten seconds. No acknowledged write is lost, no write
+answered 503 is stored, the app answers 503 while the database is down and serves again by itself."""
+
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from tests.config.servers import ROOT, collect_static, start_gunicorn, stop
+from tests.config.test_outage import Browser, postmaster, private_database  # noqa: F401 - a fixture
+
+pytestmark = pytest.mark.fault
+
+WRITERS = 4
+WORDS = 6000
+SETUP = """
+from apps.articles.models import Article
+from apps.articles.services import store_articles
+from apps.projects.models import Project
+from django.db import transaction
+project = Project.objects.create(name="Faults")
+with transaction.atomic():
+    [article] = store_articles(articles=[Article(project=project, title="Words", text={text!r})])
+print(article.pk)
+"""
+
+
+def words_text() -> str:
+    return " ".join(f"w{n:05d}" for n in range(WORDS))
+
+
+def word_span(n: int) -> tuple[int, int]:
+    return n * 7, n * 7 + 6  # "w00000 " is seven characters
+
+
+def test_writes_survive_a_restart_and_a_ten_second_outage(private_database, data_dir, tmp_path_factory, tmp_path):
+    server, env = private_database
+    made = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", SETUP.format(text=words_text())],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    article = int(made.stdout.split()[-1])
+    static_root = tmp_path_factory.mktemp("static")
+    collect_static(static_root)
+    gunicorn, port = start_gunicorn(env | {"STATIC_ROOT": str(static_root)}, tmp_path / "gunicorn.log", workers=3)
+    outcomes: dict[int, str] = {}  # word -> "saved", "503", "refused NNN" or "no answer"
+    answered_at: dict[int, float] = {}
+    stop_at = time.monotonic() + 32
+
+    def writer(offset: int):
+        browser = Browser(port)
+        browser.request("GET", "/login/")
+        browser.request("POST", "/login/", form={"username": "ana", "password": "right-pass-123"})
+        word = offset
+        while time.monotonic() < stop_at and word < WORDS:
+            start, end = word_span(word)
+            try:
+                answer = browser.request(
+                    "POST",
+                    f"/annotations/article/{article}/new/",
+                    form={"kind": "fact", "start": start, "end": end, "exact": f"w{word:05d}"[: end - start]},
+                    headers={"HX-Request": "true"},
+                    timeout=20,
+                )
+                if answer.status == 200 and re.search(r"data-created=\"\d+\"", answer.text):
+                    outcomes[word] = "saved"
+                elif answer.status == 503:
+                    outcomes[word] = "503"
+                else:
+                    outcomes[word] = f"refused {answer.status}"
+            except OSError:
+                outcomes[word] = "no answer"
+            answered_at[word] = time.monotonic()
+            word += WRITERS
+            time.sleep(0.02)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
+    try:
+        for thread in threads:
+            thread.start()
+        time.sleep(5)
+        postmaster(data_dir).send_signal(signal.SIGINT)  # a restart: down and straight up again
+        postmaster_wait(data_dir)
+        with server._lock:
+            server.ensure_postgres_running()
+        time.sleep(5)
+        postmaster(data_dir).send_signal(signal.SIGINT)  # an outage of ten seconds
+        postmaster_wait(data_dir)
+        time.sleep(10)
+        with server._lock:
+            server.ensure_postgres_running()
+        back = time.monotonic()
+        for thread in threads:
+            thread.join()
+        assert gunicorn.poll() is None  # served throughout, never restarted
+    finally:
+        stop(gunicorn)
+
+    stored = stored_words(env, article)
+    saved = {word for word, outcome in outcomes.items() if outcome == "saved"}
+    answered_503 = {word for word, outcome in outcomes.items() if outcome == "503"}
+    assert saved - stored == set(), "acknowledged writes were lost"
+    assert stored & answered_503 == set(), "writes answered 503 were stored"
+    assert stored <= set(outcomes), "something was stored that nobody sent"
+    assert answered_503, "the outage was never answered with 503"
+    refused = {outcome for outcome in outcomes.values() if outcome.startswith("refused")}
+    assert refused == set(), refused
+    # Writing works again by itself within a couple of seconds of the database.
+    saved_after = [answered_at[word] for word in saved if answered_at[word] > back]
+    assert saved_after and min(saved_after) - back < 3
+
+
+def postmaster_wait(data_dir, timeout=30):
+    deadline = time.monotonic() + timeout
+    while (data_dir / "postmaster.pid").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def stored_words(env, article: int) -> set[int]:
+    listed = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-v",
+            "0",
+            "-c",
+            f"from apps.annotations.models import Annotation; "
+            f"print(' '.join(str(s) for s in Annotation.objects.filter(article_id={article}).values_list('start', flat=True)))",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return {int(start) // 7 for start in listed.stdout.split()}

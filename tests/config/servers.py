@@ -1,5 +1,6 @@
 """The app run as deployed, for tests: gunicorn with DEBUG off, and Caddy in front with deploy/Caddyfile."""
 
+import http.client
 import os
 import signal
 import socket
@@ -7,8 +8,11 @@ import ssl
 import subprocess
 import sys
 import time
+from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
+
+import psutil
 
 ROOT = Path(__file__).resolve().parents[2]
 CADDYFILE = ROOT / "deploy" / "Caddyfile"
@@ -132,3 +136,32 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class Browser:
+    """Just enough of a browser: keeps cookies, sends the CSRF token back."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies = SimpleCookie()
+
+    def request(self, method, path, *, form=None, headers=None, timeout=15):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        headers = {"Cookie": "; ".join(f"{k}={m.value}" for k, m in self.cookies.items()), **(headers or {})}
+        body = None
+        if form is not None:
+            form = {"csrfmiddlewaretoken": self.cookies["csrftoken"].value, **form}
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["X-CSRFToken"] = self.cookies["csrftoken"].value
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.text = response.read().decode()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            self.cookies.load(header)
+        conn.close()
+        return response
+
+
+def postmaster(data_dir: Path) -> psutil.Process:
+    return psutil.Process(int((data_dir / "postmaster.pid").read_text().split()[0]))

@@ -11,8 +11,7 @@ import time
 
 import pytest
 
-from tests.config.servers import ROOT, collect_static, start_gunicorn, stop
-from tests.config.test_outage import Browser, postmaster, private_database  # noqa: F401 - a fixture
+from tests.config.servers import ROOT, Browser, collect_static, postmaster, start_gunicorn, stop
 
 pytestmark = pytest.mark.fault
 

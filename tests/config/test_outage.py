@@ -1,69 +1,18 @@
 """While PostgreSQL is down the app answers 503 with Retry-After, fast, and serves again by itself
 once it is back; a change committed before the database failed is reported as saved."""
 
-import http.client
 import re
 import signal
-import subprocess
-import sys
 import time
-from http.cookies import SimpleCookie
-from urllib.parse import urlencode
 
-import psutil
 import psycopg
 import pytest
 from django.db import connection
 from django.urls import reverse
 
 from apps.annotations.models import Annotation
-from config.embedded_db import ensure_database, start_embedded_postgres
-from tests.config.servers import ROOT, collect_static, production_env, start_gunicorn, stop
+from tests.config.servers import Browser, collect_static, postmaster, start_gunicorn, stop
 from tests.factories import ArticleFactory, MembershipFactory, UserFactory
-
-DATABASE = "sourcetrace_outage"
-
-
-class Browser:
-    """Just enough of a browser: keeps cookies, sends the CSRF token back."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.cookies = SimpleCookie()
-
-    def request(self, method, path, *, form=None, headers=None, timeout=15):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        headers = {"Cookie": "; ".join(f"{k}={m.value}" for k, m in self.cookies.items()), **(headers or {})}
-        body = None
-        if form is not None:
-            form = {"csrfmiddlewaretoken": self.cookies["csrftoken"].value, **form}
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["X-CSRFToken"] = self.cookies["csrftoken"].value
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        response.text = response.read().decode()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            self.cookies.load(header)
-        conn.close()
-        return response
-
-
-@pytest.fixture
-def private_database(data_dir):
-    """A migrated database on an embedded server of the test's own, with one user."""
-    server = start_embedded_postgres(data_dir)
-    info = server.get_postmaster_info()
-    ensure_database(str(info.socket_dir), info.port, DATABASE)
-    url = f"postgres://postgres@{str(info.socket_dir).replace('/', '%2F')}:{info.port}/{DATABASE}"
-    env = production_env(url, SECURE_SSL_REDIRECT="0", DJANGO_SUPERUSER_PASSWORD="right-pass-123")
-    for command in (["migrate", "--no-input"], ["createsuperuser", "--no-input", "--username", "ana", "--email", ""]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
-    return server, env
-
-
-def postmaster(data_dir) -> psutil.Process:
-    return psutil.Process(int((data_dir / "postmaster.pid").read_text().split()[0]))
 
 
 def test_pages_answer_503_while_the_database_is_down_and_200_again_once_it_is_back(

@@ -13,7 +13,8 @@ import yaml
 from config.embedded_db import ensure_database, start_embedded_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
-COMPOSE_SCHEMA = ROOT.parent / "shared" / "conformance" / "compose-spec" / "compose-spec.json"
+# The Compose specification's JSON schema (github.com/compose-spec/compose-spec, Apache-2.0).
+COMPOSE_SCHEMA = Path(__file__).with_name("compose-spec.json")
 
 
 def test_docker_compose_file_follows_the_compose_specification():

@@ -166,6 +166,8 @@ def test_every_page_is_valid_html_with_unique_ids(client, site, who):
     admin_urls = admin_pages(client)
     for model in ("annotation", "article", "source", "project"):
         assert any(f"/{model}/" in url for url in admin_urls), f"the admin shows no {model}s to the {who}"
+    # The review queue, which the admin index does not list.
+    admin_urls.append(reverse("admin:annotations_annotation_queue"))
     for url in admin_urls:
         problems = problems_on(client, url)
         if problems:

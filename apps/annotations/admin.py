@@ -1,9 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
+from apps.annotations.forms import ReviewForm
 from apps.annotations.models import Annotation, AnnotationEvent, Comment, Link
+from apps.annotations.rendering import passage_html
 from apps.annotations.services import Decision, review_annotation
 from apps.projects.admin import ProjectScopedAdmin
 
@@ -84,6 +91,67 @@ class AnnotationAdmin(ProjectScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).live()
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("queue/", view(self.queue_view), name="annotations_annotation_queue"),
+            path("<int:pk>/decide/", view(self.decide_view), name="annotations_annotation_decide"),
+            *super().get_urls(),
+        ]
+
+    def queue(self, request):
+        """What waits for this reviewer: the submitted annotations of the projects they review."""
+        return self.get_queryset(request).reviewable_by(request.user).waiting_for_review()
+
+    def queue_view(self, request):
+        if not request.user.has_perm("annotations.review_annotation"):
+            raise PermissionDenied("Only reviewers and managers have a review queue.")
+        waiting = self.queue(request)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Waiting for me",
+            "opts": self.opts,
+            "page": Paginator(waiting.select_related("article__project", "created_by"), 50).get_page(
+                request.GET.get("page")
+            ),
+            "by_project": waiting.values("article__project__name").annotate(count=Count("pk")).order_by("-count"),
+            "by_analyst": waiting.values("created_by__username").annotate(count=Count("pk")).order_by("-count"),
+        }
+        return TemplateResponse(request, "admin/annotations/annotation/queue.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        annotation = self.get_object(request, object_id)
+        if annotation is not None:
+            extra_context = {
+                "passage": passage_html(annotation),
+                "may_review": request.user.has_perm("annotations.review_annotation", annotation),
+                "review_form": ReviewForm(),
+                "next_in_queue": self.queue(request).exclude(pk=annotation.pk).values_list("pk", flat=True).first(),
+                **(extra_context or {}),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def decide_view(self, request, pk):
+        """Decide on one annotation from its page, then go on to the next that waits."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        annotation = get_object_or_404(self.get_queryset(request).select_related("article"), pk=pk)
+        form = ReviewForm(request.POST)
+        here = reverse("admin:annotations_annotation_change", args=[pk])
+        if not form.is_valid():
+            self.message_user(request, "Choose approve, reject or back to draft.", messages.ERROR)
+            return redirect(here)
+        try:
+            review_annotation(annotation=annotation, user=request.user, **form.cleaned_data)
+        except ValidationError as refusal:
+            self.message_user(request, " ".join(refusal.messages), messages.ERROR)
+            return redirect(here)
+        self.message_user(request, f"{annotation}: {annotation.get_status_display().lower()}.", messages.SUCCESS)
+        following = self.queue(request).values_list("pk", flat=True).first()
+        if following:
+            return redirect("admin:annotations_annotation_change", following)
+        return redirect("admin:annotations_annotation_queue")
 
     def has_add_permission(self, request):
         return False  # annotations are made on the text, in the workbench

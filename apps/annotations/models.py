@@ -57,6 +57,10 @@ class AnnotationQuerySet(ProjectScopedQuerySet):
     def live(self):
         return self.filter(deleted_at__isnull=True)
 
+    def waiting_for_review(self):
+        """Submitted and not yet decided, the longest waiting first (a submit stamps updated_at)."""
+        return self.live().filter(status=AnnotationStatus.SUBMITTED).order_by("updated_at", "pk")
+
     def for_listing(self, excerpt_chars: int):
         """Rows for the article page in one query: no model instances, links folded into an array."""
         links = Link.objects.filter(annotation=models.OuterRef("pk")).order_by("pk")

@@ -188,3 +188,11 @@ def annotation_list_html(annotations: list[ListedAnnotation]) -> SafeString:
             f'{quoted_html(excerpt, complete=complete)}</a><span class="meta">{" · ".join(meta)}</span></li>'
         )
     return mark_safe("".join(parts))  # noqa: S308 - every user-supplied piece is escaped
+
+
+def passage_html(annotation) -> SafeString:
+    """The paragraphs an annotation lies in, with it alone highlighted: what a reviewer reads."""
+    article = annotation.article
+    blocks = [b for b in article.blocks() if b.start < annotation.end and b.end > annotation.start]
+    span = Span(annotation.pk, annotation.kind, annotation.start, annotation.end)
+    return blocks_html(render_blocks(article, [span], blocks))

@@ -3,7 +3,8 @@
 Reading (decoding, normalising, detecting the language) is CPU work in Python, and storing
 waits on PostgreSQL; one process doing both in turn leaves a core idle. Each worker here
 takes a chunk of inputs, reads it and stores it as one batch with its own connection, so the
-chunks' reading and the database's work overlap on every core.
+chunks' reading and the database's work overlap on every core. The command line and the
+background jobs both import this way.
 
 Worker processes import this module before Django is set up, so it imports no models at
 module level.
@@ -11,51 +12,155 @@ module level.
 
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from itertools import batched
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.db import connection
 
-from apps.imports.readers import JsonLine, LocalFile
+from apps.imports.inputs import Input
 
-Input = JsonLine | LocalFile
 # Inputs per chunk: one chunk is stored as one batch (see store.import_batch).
 CHUNK_SIZE = 250
+# A chunk also ends at this many bytes of input, so that a folder of large files is not read
+# into one process's memory at once.
+CHUNK_BYTES = 16 * 1024 * 1024
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# How often a worker checks that the process it imports for is still there.
+PARENT_CHECK_SECONDS = 1
 
 
-def import_in_parallel(*, project, inputs: Iterable[Input], user=None, processes: int = 2) -> Iterator:
+@dataclass
+class Chunk:
+    """A chunk's outcomes (ImportOutcome, in input order) and how many inputs it held."""
+
+    inputs: int
+    outcomes: list
+
+
+class GracefulStop:
+    """Within it, SIGINT and SIGTERM ask an import to stop after the chunks under way.
+
+    What was read is stored and counted, so the import can say how far it got and a second
+    run picks up from there. A second signal stops at once: it goes to the handler there was
+    before (db_worker's ends its task; Python's raises KeyboardInterrupt), else raises
+    KeyboardInterrupt. Outside the main thread, where signals cannot be caught, it does nothing.
+    """
+
+    def __init__(self):
+        self.requested = False
+        self.previous = {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self.previous = {signum: signal.signal(signum, self.handle) for signum in STOP_SIGNALS}
+        return self
+
+    def __exit__(self, *exc_info):
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+        self.previous = {}
+
+    def handle(self, signum, frame):
+        previous = self.previous.get(signum)
+        if self.requested:
+            self.__exit__()
+            if callable(previous):
+                previous(signum, frame)
+            raise KeyboardInterrupt
+        self.requested = True
+        # db_worker's handler, on a first signal, only stops it taking another task.
+        if callable(previous) and previous is not signal.default_int_handler:
+            previous(signum, frame)
+
+
+def import_in_parallel(
+    *, project, inputs: Iterable[Input], user=None, processes: int = 2, stop: GracefulStop | None = None
+) -> Iterator:
     """Import the articles of every input, yielding ImportOutcomes in input order.
 
-    Outcomes from other processes carry no article instance, only what a summary needs.
+    Outcomes from other processes carry no article instance, only its id and title.
     """
-    from apps.imports.store import import_stream
+    for chunk in import_chunks(project=project, inputs=inputs, user=user, processes=processes, stop=stop):
+        yield from chunk.outcomes
 
-    if processes < 2:
-        yield from import_stream(project=project, items=(item for each in inputs for item in each.read()), user=user)
+
+def import_chunks(
+    *, project, inputs: Iterable[Input], user=None, processes: int = 2, stop: GracefulStop | None = None
+) -> Iterator[Chunk]:
+    """Import the inputs a chunk at a time, yielding each chunk's outcomes in input order.
+
+    When `stop` is requested, no further chunk starts; those under way finish and are yielded.
+    """
+    from apps.imports.store import import_batch
+
+    chunks = chunked(inputs)
+    # Other processes cannot see what an open transaction has not committed (the project, the
+    # user), so inside one, the import runs in this process.
+    if processes < 2 or connection.in_atomic_block:
+        for chunk in chunks:
+            items = [item for each in chunk for item in each.read()]
+            yield Chunk(len(chunk), import_batch(project=project, items=items, user=user))
+            if stop and stop.requested:
+                return
         return
     user_pk = user.pk if user else None
     # Not fork: a forked copy of a process that holds a database connection and runs threads
     # can corrupt the one and deadlock on the other. Workers start clean and set Django up,
-    # on the very database this process uses (under tests, the test database).
+    # on the very database this process uses (under tests, the test database). Unlike
+    # multiprocessing.Pool, the executor notices a worker that dies (killed, out of memory)
+    # and raises BrokenProcessPool instead of waiting for ever.
     context = multiprocessing.get_context("forkserver")
     database = dict(connection.settings_dict)
-    with context.Pool(processes, initializer=_start_worker, initargs=(database,)) as pool:
+    start_args = (database, os.getpid())
+    with ProcessPoolExecutor(processes, mp_context=context, initializer=_start_worker, initargs=start_args) as pool:
         in_flight = deque()
-        # A couple of chunks per process in flight keep every core busy while memory stays
-        # flat, however long the input is.
-        for chunk in batched(inputs, CHUNK_SIZE, strict=False):
-            in_flight.append(pool.apply_async(_import_chunk, (project.pk, user_pk, chunk)))
-            if len(in_flight) >= 2 * processes:
-                yield from in_flight.popleft().get()
-        while in_flight:
-            yield from in_flight.popleft().get()
+        try:
+            # A couple of chunks per process in flight keep every core busy while memory stays
+            # flat, however long the input is.
+            for chunk in chunks:
+                in_flight.append((len(chunk), pool.submit(_import_chunk, project.pk, user_pk, chunk)))
+                if len(in_flight) >= 2 * processes:
+                    count, future = in_flight.popleft()
+                    yield Chunk(count, future.result())
+                if stop and stop.requested:
+                    break
+            while in_flight:
+                count, future = in_flight.popleft()
+                yield Chunk(count, future.result())
+        finally:
+            # Interrupted: chunks not started yet are dropped, and leaving the executor waits
+            # for the ones under way, so no process is left writing.
+            for _, future in in_flight:
+                future.cancel()
 
 
-def _start_worker(database: dict):
+def chunked(inputs: Iterable[Input]) -> Iterator[list[Input]]:
+    chunk, size = [], 0
+    for each in inputs:
+        chunk.append(each)
+        size += each.size
+        if len(chunk) == CHUNK_SIZE or size >= CHUNK_BYTES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _start_worker(database: dict, importer: int):
     import django
 
+    # The importing process decides when its workers stop: a Ctrl-C, which the terminal sends
+    # to every process of the group, or the SIGTERM of a supervisor that signals all
+    # descendants, must not kill a worker in the middle of its chunk.
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(importer,), daemon=True, name="exit-with-importer").start()
     # Point the settings straight at the parent's server, so that setting Django up does not
     # start (or join) the embedded server once more from every worker.
     os.environ.setdefault(
@@ -71,16 +176,31 @@ def _start_worker(database: dict):
     connection.settings_dict.update(database)
 
 
-def _import_chunk(project_pk: int, user_pk: int | None, inputs: tuple[Input, ...]) -> list:
+def _exit_with(importer: int):
+    """End this worker once the importing process is gone, even if it was killed outright.
+
+    Otherwise the worker would wait for work for ever, or go on storing for an import nobody
+    counts. Its parent is the forkserver, which a supervisor may stop first, so the importing
+    process is watched itself; its start time tells it from a later process given the same id.
+    """
+    import psutil
+
+    try:
+        process = psutil.Process(importer)
+        while process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+            time.sleep(PARENT_CHECK_SECONDS)
+    except psutil.NoSuchProcess:
+        pass
+    os._exit(1)
+
+
+def _import_chunk(project_pk: int, user_pk: int | None, inputs: list[Input]) -> list:
     from django.contrib.auth import get_user_model
 
-    from apps.imports.store import ImportOutcome, import_batch
+    from apps.imports.store import import_batch
     from apps.projects.models import Project
 
     project = Project.objects.get(pk=project_pk)
     user = get_user_model().objects.get(pk=user_pk) if user_pk else None
     items = [item for each in inputs for item in each.read()]
-    return [
-        ImportOutcome(o.label, o.status, o.message, spans_placed=o.spans_placed, spans_skipped=o.spans_skipped)
-        for o in import_batch(project=project, items=items, user=user)
-    ]
+    return [outcome.detached() for outcome in import_batch(project=project, items=items, user=user)]

@@ -3,6 +3,7 @@
 Nothing here touches the database: `store.import_stream` stores what this module reads.
 """
 
+import codecs
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,15 +14,19 @@ from django.template.defaultfilters import filesizeformat
 
 from apps.articles.similarity import content_hash
 from apps.imports.normalise import (
+    BINARY_REFUSAL,
+    BINARY_SAMPLE_BYTES,
     ImportRefused,
     ParsedText,
     decode_bytes,
     detect_language,
+    looks_binary,
     make_title,
     parse_date,
     parse_html,
     parse_markdown,
     parse_plain,
+    utf16_without_bom,
 )
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
@@ -29,6 +34,10 @@ HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 JSON_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 ACCEPTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | MARKDOWN_SUFFIXES | JSON_SUFFIXES
+# Read line by line however large they are: the size limit applies to each line (article).
+STREAMED_SUFFIXES = {".jsonl", ".ndjson"}
+# How much of a file file_refusal looks at.
+HEAD_BYTES = BINARY_SAMPLE_BYTES
 
 
 @dataclass
@@ -84,11 +93,43 @@ def too_large(what: str, size: int, limit: int) -> str:
     return f"The {what} is {filesizeformat(size)}; the limit is {filesizeformat(limit)}."
 
 
+def unsupported(suffix: str) -> str:
+    return f"“{suffix}” files are not supported; use .txt, .md, .html, .jsonl or .json."
+
+
+def file_refusal(name: str, size: int, head: bytes) -> str:
+    """Why a file cannot be imported, told from its name, its size and its first HEAD_BYTES; "" if it must be read.
+
+    The import page answers at once when every file is refused this way, without starting a
+    job; reading the file checks the same again.
+    """
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in ACCEPTED_SUFFIXES:
+        return unsupported(suffix)
+    limit = settings.IMPORT_MAX_BYTES
+    if size > limit and suffix not in STREAMED_SUFFIXES:
+        return too_large("file", size, limit)
+    whole = size <= len(head)
+    if whole and suffix not in STREAMED_SUFFIXES:
+        try:
+            decode_bytes(head)
+        except ImportRefused as refusal:
+            return str(refusal)
+        return ""
+    if whole and not head.strip():
+        return "The file is empty."
+    # A file in UTF-16 has NULs at every other byte; only decoding tells it from binary data.
+    unicode_start = head.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if not unicode_start and not utf16_without_bom(head) and looks_binary(head):
+        return BINARY_REFUSAL
+    return ""
+
+
 def read_upload(name: str, data: bytes) -> Iterator[ReadItem]:
     """Read one uploaded or local file into one or more drafts (JSON lines give many)."""
     suffix = PurePath(name).suffix.lower()
     if suffix not in ACCEPTED_SUFFIXES:
-        yield ReadItem(name, error=f"“{suffix}” files are not supported; use .txt, .md, .html, .jsonl or .json.")
+        yield ReadItem(name, error=unsupported(suffix))
         return
     limit = settings.IMPORT_MAX_BYTES
     if len(data) > limit:
@@ -273,39 +314,3 @@ def read_pasted(text: str, title: str = "") -> ReadItem:
         )
     except ImportRefused as refusal:
         return ReadItem(label, error=str(refusal))
-
-
-@dataclass(frozen=True)
-class JsonLine:
-    """One line of a JSON Lines stream, to be read (possibly in another process).
-
-    Bytes are decoded like a file of their own, so one badly encoded line costs only itself,
-    and the size limit applies to each article rather than to a whole crawler dump.
-    """
-
-    label: str
-    line: str | bytes
-
-    def read(self) -> list[ReadItem]:
-        line = self.line
-        if isinstance(line, bytes):
-            limit = settings.IMPORT_MAX_BYTES
-            if len(line) > limit:
-                return [ReadItem(self.label, error=too_large("line", len(line), limit))]
-            try:
-                line = decode_bytes(line)
-            except ImportRefused as refusal:
-                return [ReadItem(self.label, error=str(refusal))]
-        return [read_json_line(self.label, line)]
-
-
-@dataclass(frozen=True)
-class LocalFile:
-    """A file on this machine; `name` is what the import shows and stores as its file name."""
-
-    path: str
-    name: str
-
-    def read(self) -> list[ReadItem]:
-        with open(self.path, "rb") as file:
-            return list(read_upload(self.name, file.read()))

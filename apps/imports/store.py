@@ -43,6 +43,25 @@ class ImportOutcome:
     # Of the spans the input brought (doccano, Label Studio), how many became draft annotations.
     spans_placed: int = 0
     spans_skipped: int = 0
+    # The article imported, or the one it repeats, also once the instance is left behind.
+    article_id: int | None = None
+    article_title: str = ""
+
+    def __post_init__(self):
+        if self.article is not None:
+            self.article_id, self.article_title = self.article.pk, self.article.title
+
+    def detached(self) -> "ImportOutcome":
+        """The outcome without its article instance, small enough to send from another process."""
+        return ImportOutcome(
+            self.label,
+            self.status,
+            self.message,
+            spans_placed=self.spans_placed,
+            spans_skipped=self.spans_skipped,
+            article_id=self.article_id,
+            article_title=self.article_title,
+        )
 
     def as_dict(self) -> dict:
         """What the import pages show of it; also how an import job keeps it."""
@@ -50,8 +69,8 @@ class ImportOutcome:
             "label": self.label,
             "status": str(self.status),
             "message": self.message,
-            "article_url": self.article.get_absolute_url() if self.article else "",
-            "article_title": self.article.title if self.article else "",
+            "article_url": Article(pk=self.article_id).get_absolute_url() if self.article_id else "",
+            "article_title": self.article_title,
         }
 
 

@@ -2,8 +2,11 @@
 
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,6 +17,7 @@ from django.db import connection
 from apps.annotations.models import Annotation
 from apps.articles.models import Article
 from tests.conftest import ENGLISH_SEED, GERMAN_SEED
+from tests.imports.conftest import manage, write_jsonl
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEXT = "Officials said “the bridge is safe” on Monday. The bridge closed on Tuesday. Prices rose 5%."
@@ -108,3 +112,40 @@ def test_extraction_warnings_are_not_printed(project, tmp_path):
     assert (result.returncode, result.stderr) == (0, "")
     assert "1 imported, 0 duplicate(s) skipped, 0 refused." in result.stdout
     assert Article.objects.get().text == "Hello world"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
+def test_a_stopped_import_says_how_far_it_got_and_a_second_run_adds_the_rest(project, tmp_path, stop):
+    """Ctrl-C reaches every process of the terminal's group; `kill` and supervisors send SIGTERM to one."""
+    count = 6000
+    dump = write_jsonl(tmp_path / "dump.jsonl", count)
+    stored = Article.objects.filter(project=project)
+    command = manage("import_articles", project.name, str(dump), "--processes=2", start_new_session=True)
+    deadline = time.monotonic() + 60
+    while stored.count() < 500:
+        assert time.monotonic() < deadline and command.poll() is None, "the import did not get going"
+        time.sleep(0.02)
+    if stop == "ctrl-c":
+        os.killpg(command.pid, signal.SIGINT)
+    else:
+        command.send_signal(signal.SIGTERM)
+    out, errors = command.communicate(timeout=60)
+    assert command.returncode == 1
+    assert errors == "", "no traceback, BrokenPipeError or leaked semaphore warning"
+    stopped = re.search(
+        r"^Stopped after (\d+) articles: (\d+) imported, 0 duplicate\(s\) skipped, 0 refused\.$", out, re.M
+    )
+    assert stopped, out
+    assert int(stopped[1]) == int(stopped[2]) == stored.count() < count, (
+        "the articles under way were finished and counted"
+    )
+    assert "Run the same import again to add the rest" in out
+    done = stored.count()
+
+    again = manage("import_articles", project.name, str(dump), "--processes=2")
+    out, errors = again.communicate(timeout=120)
+    assert (again.returncode, errors) == (0, "")
+    assert f"{count - done} imported, {done} duplicate(s) skipped, 0 refused." in out
+    names = list(stored.values_list("original_name", flat=True))
+    assert sorted(names) == sorted(f"dump.jsonl line {n}" for n in range(1, count + 1))

@@ -23,6 +23,11 @@ from tests.conftest import ENGLISH_SEED, GERMAN_SEED
 GERMAN = "Die Regierung hat am Montag in Berlin ein neues Gesetz über die Förderung erneuerbarer Energien beschlossen."
 
 
+def stdin(text: str) -> io.TextIOWrapper:
+    """Standard input holding `text`; the command reads its bytes (sys.stdin.buffer)."""
+    return io.TextIOWrapper(io.BytesIO(text.encode()))
+
+
 def items(name, data):
     return list(read_upload(name, data))
 
@@ -248,7 +253,7 @@ def test_command_imports_folders_and_stdin_and_is_idempotent(project, tmp_path, 
     folder.mkdir(parents=True)
     (folder / "en.txt").write_bytes(ENGLISH_SEED.read_bytes())
     (tmp_path / "scraped" / "empty.txt").write_bytes(b"")
-    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"text": GERMAN_SEED.read_text()}) + "\n"))
+    monkeypatch.setattr("sys.stdin", stdin(json.dumps({"text": GERMAN_SEED.read_text()}) + "\n"))
     call_command("import_articles", project.name, str(tmp_path / "scraped"), "-", processes=1)
     out = capsys.readouterr().out
     assert "2 imported, 0 duplicate(s) skipped, 1 refused." in out
@@ -268,7 +273,7 @@ def test_command_in_several_processes_keeps_order_and_imports_once(project, tmp_
     lines[10] = "not json"
     lines[400] = lines[5]  # the same text again, in another chunk
     (tmp_path / "dump.jsonl").write_text("\n".join(lines[:300]))
-    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines[300:]) + "\n"))
+    monkeypatch.setattr("sys.stdin", stdin("\n".join(lines[300:]) + "\n"))
     call_command("import_articles", project.name, str(tmp_path / "dump.jsonl"), "-", processes=2)
     out = capsys.readouterr().out
     assert "598 imported, 1 duplicate(s) skipped, 1 refused." in out

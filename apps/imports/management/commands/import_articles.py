@@ -1,22 +1,25 @@
 import os
 import sys
 from collections import Counter
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from apps.imports.parallel import import_in_parallel
-from apps.imports.readers import ACCEPTED_SUFFIXES, JsonLine, LocalFile
+from apps.imports.inputs import file_inputs, stream_lines
+from apps.imports.parallel import GracefulStop, import_in_parallel
+from apps.imports.readers import ACCEPTED_SUFFIXES
 from apps.imports.store import IMPORT_ACCOUNT, Outcome
 from apps.projects.models import Project
 
-STREAMED_SUFFIXES = {".jsonl", ".ndjson"}
-
 
 class Command(BaseCommand):
-    help = "Import articles into PROJECT from files, folders (recursively) and '-' (JSON lines on stdin)."
+    help = (
+        "Import articles into PROJECT from files, folders (recursively) and '-' (JSON lines on stdin). "
+        "Ctrl-C or SIGTERM stops it after the articles under way, saying how far it got."
+    )
     # The checks inspect the whole project (URLs, admin, templates) and add to every run;
     # `manage.py check` and the server run them.
     requires_system_checks = []
@@ -42,20 +45,31 @@ class Command(BaseCommand):
             importer = get_user_model().objects.filter(username=user).first()
             if importer is None:
                 raise CommandError(f"There is no user called “{user}”.")
-        outcomes = import_in_parallel(project=project, inputs=self.inputs(paths), user=importer, processes=processes)
-        summary, refusals, spans_left_out = Counter(), [], []
-        for outcome in tqdm(outcomes, unit=" articles", disable=not sys.stderr.isatty(), file=sys.stderr):
-            summary[outcome.status] += 1
-            summary["spans placed"] += outcome.spans_placed
-            summary["spans skipped"] += outcome.spans_skipped
-            if outcome.status == Outcome.REFUSED:
-                refusals.append(f"  {outcome.label}: {outcome.message}")
-            elif outcome.spans_skipped:
-                spans_left_out.append(f"  {outcome.label}: {outcome.message}")
-        self.stdout.write(
+        inputs = self.inputs(paths, {raw: self.expand(raw) for raw in paths if raw != "-"})
+        summary, refusals, spans_left_out, broken = Counter(), [], [], ""
+        with GracefulStop() as stop:
+            outcomes = import_in_parallel(project=project, inputs=inputs, user=importer, processes=processes, stop=stop)
+            try:
+                for outcome in tqdm(outcomes, unit=" articles", disable=not sys.stderr.isatty(), file=sys.stderr):
+                    summary[outcome.status] += 1
+                    summary["spans placed"] += outcome.spans_placed
+                    summary["spans skipped"] += outcome.spans_skipped
+                    if outcome.status == Outcome.REFUSED:
+                        refusals.append(f"  {outcome.label}: {outcome.message}")
+                    elif outcome.spans_skipped:
+                        spans_left_out.append(f"  {outcome.label}: {outcome.message}")
+            except KeyboardInterrupt:
+                stop.requested = True
+            except BrokenProcessPool:
+                broken = "A worker process died (killed, or out of memory)."
+            finally:
+                outcomes.close()
+        counts = (
             f"{summary['imported']} imported, {summary['duplicate']} duplicate(s) skipped, "
             f"{summary['refused']} refused."
         )
+        articles = summary["imported"] + summary["duplicate"] + summary["refused"]
+        self.stdout.write(f"Stopped after {articles} articles: {counts}" if stop.requested or broken else counts)
         if summary["spans placed"] or summary["spans skipped"]:
             author = importer.get_username() if importer else IMPORT_ACCOUNT
             self.stdout.write(
@@ -66,6 +80,11 @@ class Command(BaseCommand):
             self.stdout.write("Refused:\n" + "\n".join(refusals))
         if spans_left_out:
             self.stdout.write("Spans left out:\n" + "\n".join(spans_left_out))
+        if stop.requested or broken:
+            self.stdout.write(
+                f"{broken} Run the same import again to add the rest: what is stored already is skipped.".strip()
+            )
+            sys.exit(1)
 
     def find_project(self, name_or_id: str) -> Project:
         projects = Project.objects.filter(name=name_or_id)
@@ -76,27 +95,14 @@ class Command(BaseCommand):
             raise CommandError(f"There is no project “{name_or_id}”. Create it in the admin first.")
         return project
 
-    def inputs(self, paths):
-        """Check every path first, so a typo fails before anything is imported; then stream the inputs."""
-        files = {raw: list(self.expand(raw)) for raw in paths if raw != "-"}
+    def inputs(self, paths: list[str], files: dict[str, list[tuple[Path, str]]]):
+        """Stream the inputs of every path; `files` lists what each path names, checked before anything is imported."""
         for raw in paths:
             if raw == "-":
-                yield from (
-                    JsonLine(f"stdin line {n}", line) for n, line in enumerate(sys.stdin, start=1) if line.strip()
-                )
+                yield from stream_lines(sys.stdin.buffer, "stdin")
             else:
                 for path, name in files[raw]:
-                    if path.suffix.lower() in STREAMED_SUFFIXES:
-                        yield from self.lines_of(path, name)
-                    else:
-                        yield LocalFile(str(path), name)
-
-    def lines_of(self, path: Path, name: str):
-        """A JSON Lines file line by line, however large: crawler dumps run to gigabytes."""
-        with path.open("rb") as file:
-            for number, line in enumerate(file, start=1):
-                if line.strip():
-                    yield JsonLine(f"{name} line {number}", line.rstrip(b"\r\n"))
+                    yield from file_inputs(path, name)
 
     def expand(self, raw: str) -> list[tuple[Path, str]]:
         """The files a path argument names, each with the name it is known by in the import.

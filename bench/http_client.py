@@ -124,9 +124,9 @@ class SourcetraceClient:
     def import_file(self, project: int, path: str, count: int) -> tuple[list[int], dict]:
         """Upload a JSON Lines file on the import page and wait, as its user does, for the outcome.
 
-        Return the stored articles' ids in input order and what the import reported. Uploads up
-        to 2 MB are imported while the page waits; larger ones go to the background worker and
-        the page redirects (HX-Redirect) to the job's page, which the browser polls.
+        Return the stored articles' ids in input order and what the import reported. Every
+        import goes to the background worker: the page redirects (HX-Redirect) to the job's
+        page, which the browser polls.
         """
         name = os.path.basename(path)
         files = [("files", (part_name, data, "application/x-ndjson")) for part_name, data in file_parts(path)]
@@ -215,9 +215,11 @@ class SourcetraceClient:
         self.request("GET", path, htmx_target="source-options", page=f"/articles/{article}/", params={"q": ""})
 
     def paste_article(self, project: int, title: str, text: str) -> int:
-        """Import pasted text, which is stored while the page waits; return the article's id."""
+        """Import pasted text, following its job as the page does; return the article's id."""
         form = {"csrfmiddlewaretoken": self.csrf, "project": str(project), "title": title, "text": text, "url": ""}
-        page = self.request("POST", "/imports/", htmx_target="import-panel", data=form).text
+        response = self.request("POST", "/imports/", htmx_target="import-panel", data=form)
+        job_url = response.headers.get("HX-Redirect")
+        page = self.follow_job(job_url, {}) if job_url else response.text
         link = ARTICLE_LINK_RE.search(page)
         if not link:
             raise RuntimeError(f"pasted article not imported: {page[:500]}")

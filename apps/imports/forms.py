@@ -1,6 +1,8 @@
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
+from apps.imports.uploads import max_upload_bytes
 from apps.projects.models import Project
 
 
@@ -23,28 +25,22 @@ class ImportForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), required=False, strip=False, label="Paste text")
     title = forms.CharField(required=False, max_length=500, help_text="For pasted text; else the first line.")
     # Empty files pass here and are refused one by one when read, so they cost no other file.
-    files = MultipleFileField(
-        required=False, allow_empty_file=True, help_text=".txt, .md, .html, .jsonl or .json; several at once."
-    )
+    files = MultipleFileField(required=False, allow_empty_file=True)
     url = forms.URLField(required=False, assume_scheme="https", max_length=2000, label="Or a web address")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = Project.objects.visible_to(user)
+        self.fields["files"].help_text = (
+            f".txt, .md, .html, .jsonl or .json; several at once. JSON Lines (.jsonl) of any size, other files up to "
+            f"{filesizeformat(settings.IMPORT_MAX_BYTES)}; at most {filesizeformat(max_upload_bytes())} at once."
+        )
 
     def clean_url(self):
         url = self.cleaned_data["url"]
         if url and not url.lower().startswith(("http://", "https://")):
             raise forms.ValidationError("Only http:// and https:// addresses can be imported.")
         return url
-
-    def is_large_batch(self) -> bool:
-        """Whether the files are too many or too big to import while the browser waits."""
-        files = self.cleaned_data["files"]
-        return (
-            len(files) > settings.IMPORT_BACKGROUND_FILES
-            or sum(upload.size for upload in files) > settings.IMPORT_BACKGROUND_BYTES
-        )
 
     def clean(self):
         data = super().clean()

@@ -1,8 +1,19 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 from django.urls import reverse
 
 from apps.projects.models import ProjectScopedQuerySet
+
+# A running job's worker records a heartbeat at least this often (see tasks.Heartbeat).
+HEARTBEAT_SECONDS = 5
+
+
+def stale_after() -> timedelta:
+    """How long a running job may go without a heartbeat before its worker counts as dead."""
+    return timedelta(seconds=getattr(settings, "IMPORT_JOB_STALE_SECONDS", 60))
 
 
 class ImportState(models.TextChoices):
@@ -12,31 +23,55 @@ class ImportState(models.TextChoices):
     FAILED = "failed"
 
 
+class Outcome(models.TextChoices):
+    IMPORTED = "imported"
+    DUPLICATE = "duplicate"
+    REFUSED = "refused"
+
+
+class ImportJobQuerySet(ProjectScopedQuerySet):
+    def stale(self):
+        """Running jobs whose worker has not been heard of for a while: it died (killed, out of memory)."""
+        return self.filter(state=ImportState.RUNNING, heartbeat_at__lt=Now() - stale_after())
+
+
 class ImportJob(models.Model):
-    """A batch of uploads imported in the background, with its progress and outcomes."""
+    """An import run by the background worker, with its progress and outcomes."""
 
     State = ImportState
 
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="import_jobs")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a worker first started on it: what it stored since is its own (see tasks.own_articles).
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=10, choices=ImportState.choices, default=ImportState.QUEUED)
-    # How many articles the uploads hold; known once the worker has read them.
+    # How many inputs (JSON lines, files, the pasted text, the address) the job reads, and how
+    # many of them are done: a job resumed after its worker died starts after those.
     total = models.PositiveIntegerField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
     imported = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     refused = models.PositiveIntegerField(default=0)
-    # One {"label", "status", "message", "article"} per input, in input order, once done.
-    outcomes = models.JSONField(default=list, blank=True)
+    # Database time of the running worker's last sign of life.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Each worker run takes the next number; a run that finds another number on the job has been
+    # replaced (it was thought dead) and writes nothing more.
+    run = models.PositiveIntegerField(default=0)
+    # Runs found dead and started again; past IMPORT_JOB_MAX_RESTARTS the job fails.
+    restarts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
 
-    objects = ProjectScopedQuerySet.as_manager()
+    objects = ImportJobQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(state__in=ImportState.values), name="import_job_state_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "heartbeat_at"], name="import_job_by_heartbeat"),
         ]
 
     def __str__(self):
@@ -53,16 +88,74 @@ class ImportJob(models.Model):
     def finished(self) -> bool:
         return self.state in {ImportState.DONE, ImportState.FAILED}
 
+    @property
+    def listed_in_part(self) -> bool:
+        """Whether the outcomes listed are only the first of each kind (see JobOutcome)."""
+        limit = listed_outcomes_limit()
+        return max(self.imported, self.duplicates, self.refused) > limit
+
+
+def listed_outcomes_limit() -> int:
+    return getattr(settings, "IMPORT_JOB_LISTED_OUTCOMES", 10_000)
+
 
 class ImportUpload(models.Model):
-    """A file waiting for its import job; removed once the job has read it."""
+    """One input of a job, in the order given; its file waits in the import folder until the job ends.
+
+    Only where the file is: its bytes never enter the database.
+    """
+
+    class Kind(models.TextChoices):
+        FILE = "file"
+        PASTED = "pasted"
+        URL = "url"
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="uploads")
-    name = models.CharField(max_length=500)
-    data = models.BinaryField()
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.FILE)
+    # The file's name as uploaded, "pasted text", or the web address.
+    name = models.CharField(max_length=2000)
+    path = models.CharField(max_length=1000, blank=True)
+    # As received, even when a file over the limit was not kept (its refusal says how large it was).
+    size = models.PositiveBigIntegerField(default=0)
+    # The title given for pasted text.
+    title = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["pk"]
 
     def __str__(self):
         return self.name
+
+
+class JobOutcome(models.Model):
+    """What became of one article of a job, as its page lists it.
+
+    Only the first IMPORT_JOB_LISTED_OUTCOMES of each kind are kept: the job counts the rest,
+    so a crawler dump of a million lines does not become a million rows here.
+    """
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="listed_outcomes")
+    # Order among the job's outcomes.
+    position = models.PositiveIntegerField()
+    label = models.TextField()
+    status = models.CharField(max_length=10, choices=Outcome)
+    message = models.TextField(blank=True)
+    article = models.ForeignKey("articles.Article", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["job", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "position"], name="job_outcome_once_per_position"),
+            models.CheckConstraint(condition=models.Q(status__in=Outcome.values), name="job_outcome_status_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.label}: {self.status}"
+
+    @property
+    def article_url(self) -> str:
+        return self.article.get_absolute_url() if self.article else ""
+
+    @property
+    def article_title(self) -> str:
+        return self.article.title if self.article else ""

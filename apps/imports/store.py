@@ -1,6 +1,5 @@
 """Store what the readers made of the input: articles in batches, with the spans they brought."""
 
-import enum
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from apps.annotations.models import Annotation
 from apps.annotations.services import ImportedSpan, import_spans
 from apps.articles.models import Article
 from apps.articles.services import store_articles
+from apps.imports.models import Outcome
 from apps.imports.normalise import clean_text
 from apps.imports.readers import ArticleDraft, ReadItem, SpanDraft
 from apps.sources.models import Source
@@ -26,12 +26,6 @@ logger = logging.getLogger(__name__)
 IMPORT_BATCH_SIZE = 250
 # The author of spans imported with no user to credit them to (import_articles without --user).
 IMPORT_ACCOUNT = "import"
-
-
-class Outcome(enum.StrEnum):
-    IMPORTED = "imported"
-    DUPLICATE = "duplicate"
-    REFUSED = "refused"
 
 
 @dataclass
@@ -64,7 +58,7 @@ class ImportOutcome:
         )
 
     def as_dict(self) -> dict:
-        """What the import pages show of it; also how an import job keeps it."""
+        """What the import pages show of it."""
         return {
             "label": self.label,
             "status": str(self.status),

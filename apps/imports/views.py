@@ -1,65 +1,86 @@
-from collections import Counter
-
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from apps.imports.fetch import read_url
 from apps.imports.forms import ImportForm
-from apps.imports.models import ImportJob
-from apps.imports.readers import read_pasted, read_upload
-from apps.imports.store import Outcome, import_items
-from apps.imports.tasks import start_import_job
+from apps.imports.models import ImportJob, Outcome, listed_outcomes_limit
+from apps.imports.tasks import restart_stale_jobs, start_import_job
+from apps.imports.uploads import ImportUploadHandler, arrival_refusal
+
+IMPORT_PAGE = "imports/import_new.html"
 
 
+@csrf_exempt
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_new(request):
-    form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
-    outcomes = None
+    """The import page. What it is given is imported by the background worker (see tasks.py).
+
+    Uploads are written to the import folder as they stream in, so the upload handler must be
+    in place before anything reads the body, the CSRF check included: that comes next.
+    """
+    handler = ImportUploadHandler(request)
+    request.upload_handlers = [handler]
+    return import_form(request, handler)
+
+
+@csrf_protect
+def import_form(request, handler: ImportUploadHandler):
+    template_name = IMPORT_PAGE + ("#import-panel" if request.htmx else "")
+    fields, files = request.POST, request.FILES  # the upload is read here
+    if handler.refusal:
+        form = ImportForm(user=request.user, initial={"project": fields.get("project")})
+        return render(request, template_name, {"form": form, "upload_refusal": handler.refusal}, status=413)
+    form = ImportForm(fields or None, files or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if not request.user.has_perm("articles.add_article", data["project"]):
             raise PermissionDenied("Only members of the project can import into it.")
-        items = []
-        if data["text"].strip():
-            items.append(read_pasted(data["text"], data["title"]))
-        if data["url"]:
-            items.extend(read_url(data["url"]))
-        if form.is_large_batch():
-            outcomes = import_items(project=data["project"], items=items, user=request.user)
-            for outcome in outcomes:
-                messages.info(request, f"{outcome.label}: {outcome.status}. {outcome.message}".strip())
-            uploads = [(upload.name, upload.read()) for upload in data["files"]]
-            job = start_import_job(project=data["project"], user=request.user, uploads=uploads)
-            if request.htmx:
-                return HttpResponseClientRedirect(job.get_absolute_url())
-            return redirect(job)
-        for upload in data["files"]:
-            items.extend(read_upload(upload.name, upload.read()))
-        outcomes = [
-            outcome.as_dict() for outcome in import_items(project=data["project"], items=items, user=request.user)
-        ]
-    template_name = "imports/import_new.html"
-    if request.htmx:
-        template_name += "#import-panel"
-    summary = Counter(outcome["status"] for outcome in outcomes or ())
-    # Nothing stored and something refused is a refusal, like an invalid form; the page still
-    # shows why, file by file. Some articles stored is a success that reports the rest.
-    refused = form.errors or (summary[Outcome.REFUSED] and not summary[Outcome.IMPORTED])
-    status = 422 if refused else 200
-    return render(request, template_name, {"form": form, "outcomes": outcomes, "summary": summary}, status=status)
+        refusals = [arrival_refusal(upload) for upload in data["files"]]
+        if not (data["text"].strip() or data["url"]) and all(refusals):
+            # Nothing to import: answered at once, like an invalid form, file by file.
+            outcomes = [
+                {"label": upload.name, "status": Outcome.REFUSED, "message": refusal}
+                for upload, refusal in zip(data["files"], refusals, strict=True)
+            ]
+            context = {"form": form, "outcomes": outcomes, "summary": {Outcome.REFUSED: len(outcomes)}}
+            return render(request, template_name, context, status=422)
+        job = start_import_job(
+            project=data["project"],
+            user=request.user,
+            uploads=data["files"],
+            text=data["text"],
+            title=data["title"],
+            url=data["url"],
+        )
+        if request.htmx:
+            return HttpResponseClientRedirect(job.get_absolute_url())
+        return redirect(job)
+    return render(request, template_name, {"form": form}, status=422 if form.errors else 200)
 
 
 @login_required
 @require_GET
 def import_job(request, pk):
     job = get_object_or_404(ImportJob.objects.visible_to(request.user).select_related("project"), pk=pk)
+    if job.state == ImportJob.State.RUNNING:
+        # Whoever follows a job whose worker died sees it resumed, not "importing" for ever.
+        restart_stale_jobs(ImportJob.objects.filter(pk=job.pk))
+        job.refresh_from_db()
     template_name = "imports/importjob_detail.html"
     if request.htmx:
         template_name += "#job-progress"
-    summary = {"imported": job.imported, "duplicate": job.duplicates, "refused": job.refused}
-    return render(request, template_name, {"job": job, "outcomes": job.outcomes, "summary": summary})
+    summary = {Outcome.IMPORTED: job.imported, Outcome.DUPLICATE: job.duplicates, Outcome.REFUSED: job.refused}
+    outcomes = job.listed_outcomes.select_related("article").only(
+        "label", "status", "message", "article__title", "job_id", "position"
+    )
+    context = {
+        "job": job,
+        "outcomes": outcomes if job.finished else None,
+        "summary": summary,
+        "listed_limit": listed_outcomes_limit(),
+    }
+    return render(request, template_name, context)

@@ -1,4 +1,4 @@
-"""Importing from the browser: several files at once, and a large batch run by the background worker."""
+"""Importing from the browser: the page hands every import to the background worker and follows it."""
 
 import json
 
@@ -13,6 +13,17 @@ from tests.conftest import ENGLISH_SEED, GERMAN_SEED, log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def import_dir(settings, tmp_path):
+    settings.IMPORT_DIR = tmp_path / "imports"
+    return settings.IMPORT_DIR
+
+
+def run_worker():
+    """The real database-backed worker, as `manage.py db_worker` runs it beside the server."""
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+
+
 def test_several_files_at_once_report_each_file(page, analyst, tmp_path):
     english, german = ENGLISH_SEED, GERMAN_SEED
     empty = tmp_path / "empty.txt"
@@ -23,6 +34,8 @@ def test_several_files_at_once_report_each_file(page, analyst, tmp_path):
     page.goto("/imports/")
     page.set_input_files("input[name=files]", [english, german, empty, picture, english])
     page.click("button:text('Import')")
+    page.wait_for_url("**/imports/*/")
+    run_worker()
     results = page.locator(".import-results")
     expect(results.locator(".summary")).to_have_text("2 imported, 1 duplicate skipped, 2 refused.")
     expect(results.locator("tr.outcome-refused", has_text="empty.txt")).to_contain_text("The file is empty.")
@@ -34,8 +47,7 @@ def test_several_files_at_once_report_each_file(page, analyst, tmp_path):
     expect(page.locator("#article-text")).to_be_visible()
 
 
-def test_a_large_batch_runs_in_the_background_and_shows_its_progress(page, analyst, tmp_path, settings):
-    settings.IMPORT_BACKGROUND_FILES = 2
+def test_an_import_runs_in_the_background_and_shows_its_progress(page, analyst, tmp_path, import_dir):
     files = []
     for n in range(3):
         path = tmp_path / f"feed-{n}.jsonl"
@@ -59,14 +71,14 @@ def test_a_large_batch_runs_in_the_background_and_shows_its_progress(page, analy
     expect(page.locator("#job-progress .state")).to_contain_text("Waiting for the background worker")
     assert Article.objects.count() == 0
 
-    # The real database-backed worker, as `manage.py db_worker` runs it beside the server.
-    call_command("db_worker", batch=True, startup_delay=False, reload=False)
+    run_worker()
 
     expect(page.locator("#job-progress .state")).to_have_text("Done.")
     expect(page.locator("#job-progress .summary")).to_have_text("120 imported, 0 duplicates skipped, 3 refused.")
     expect(page.locator("tr.outcome-refused").first).to_contain_text("line 41")
     assert Article.objects.count() == 120
     assert not ImportJob.objects.get().uploads.exists()
+    assert not any(path.is_file() for path in import_dir.rglob("*"))
 
 
 def test_refusals_are_shown_in_place(page, analyst, tmp_path):
@@ -91,3 +103,4 @@ def test_refusals_are_shown_in_place(page, analyst, tmp_path):
     expect(page.locator(".import-results .summary")).to_have_text("0 imported, 0 duplicates skipped, 1 refused.")
     expect(page.locator("tr.outcome-refused", has_text="empty.txt")).to_contain_text("The file is empty.")
     expect(page.locator("#import-panel .errorlist")).to_have_count(0)
+    assert not ImportJob.objects.exists()

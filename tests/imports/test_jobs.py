@@ -1,49 +1,58 @@
+"""Background import jobs: progress, bounded outcomes, and workers that die or are stopped midway."""
+
+import json
+import signal
+import time
+
+import psutil
 import pytest
-from django.core.management import call_command
+from django.utils import timezone
 
 from apps.articles.models import Article
-from apps.imports import tasks
-from apps.imports.models import ImportJob
-from apps.imports.tasks import run_import_job, start_import_job
+from apps.imports.models import ImportJob, JobOutcome
+from apps.imports.tasks import claim, run_import_job, start_import_job
 from tests.conftest import ENGLISH_SEED, GERMAN_SEED, client_for
+from tests.imports.conftest import manage, stop_worker, write_jsonl
 
 
-@pytest.mark.django_db(transaction=True)
-def test_large_upload_is_queued_and_the_worker_imports_it(client, analyst, project, settings):
-    settings.IMPORT_BACKGROUND_BYTES = 1000
-    client_for(client, analyst)
-    with ENGLISH_SEED.open("rb") as english, GERMAN_SEED.open("rb") as german:
-        response = client.post(
-            "/imports/",
-            {
-                "project": project.pk,
-                "files": [english, german],
-                "text": "A short pasted note about the council meeting today.",
-            },
-        )
-    job = ImportJob.objects.get()
-    assert response.status_code == 302 and response.url == job.get_absolute_url()
-    assert (job.state, job.uploads.count(), Article.objects.count()) == ("queued", 2, 1)  # the pasted note
-    call_command("db_worker", batch=True, startup_delay=False, reload=False)
-    job.refresh_from_db()
-    assert (job.state, job.total, job.imported, job.duplicates, job.refused) == ("done", 2, 2, 0, 0)
-    assert [outcome["status"] for outcome in job.outcomes] == ["imported", "imported"]
-    assert not job.uploads.exists()
-    page = client.get(job.get_absolute_url()).content.decode()
-    assert "2 imported, 0 duplicates skipped, 0 refused." in page and "hx-trigger" not in page
+def wait_until(condition, timeout=60.0, step=0.02):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(step)
+
+
+def finish_with_a_worker(job: ImportJob) -> None:
+    """Run `manage.py db_worker` until the job is finished, then stop it.
+
+    Not to the end of its queue: the story matches of thousands of new articles come after.
+    """
+    worker = manage("db_worker", "--no-startup-delay", "--no-reload", "--interval=0.1")
+    state = ImportJob.objects.filter(pk=job.pk).values_list("state", flat=True)
+    wait_until(lambda: state.get() in {"done", "failed"} or worker.poll() is not None, timeout=120)
+    stop_worker(worker)
 
 
 def test_progress_page_polls_until_the_job_is_finished(client, analyst, project):
     job = ImportJob.objects.create(
-        project=project, created_by=analyst, state="running", total=100, imported=20, duplicates=3, refused=2
+        project=project,
+        created_by=analyst,
+        state="running",
+        total=100,
+        position=25,
+        imported=20,
+        duplicates=3,
+        refused=2,
+        heartbeat_at=timezone.now(),
     )
     client_for(client, analyst)
     running = client.get(job.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
-    assert 'hx-trigger="every 1s"' in running and "25 of 100 articles" in running
+    assert 'hx-trigger="every 1s"' in running and "Importing: 25 of 100 lines and files read" in running
     assert '<progress value="25" max="100">' in running
+    assert "20 imported, 3 duplicates skipped, 2 refused." in running
     ImportJob.objects.filter(pk=job.pk).update(state="done")
     done = client.get(job.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
-    assert "hx-trigger" not in done and "Done." in done
+    assert "hx-trigger" not in done and "Done." in done and "<progress" not in done
 
 
 def test_other_projects_jobs_are_not_found(client, outsider, analyst, project):
@@ -52,15 +61,115 @@ def test_other_projects_jobs_are_not_found(client, outsider, analyst, project):
     assert client.get(job.get_absolute_url()).status_code == 404
 
 
-def test_a_job_that_breaks_says_so_and_keeps_what_it_stored(analyst, project, monkeypatch):
-    job = start_import_job(project=project, user=analyst, uploads=[("en.txt", ENGLISH_SEED.read_bytes())])
+def test_a_job_lists_the_first_outcomes_of_each_kind_and_counts_them_all(client, analyst, project, settings):
+    settings.IMPORT_JOB_LISTED_OUTCOMES = 5
+    lines = [json.dumps({"text": f"Report {n}: the mayor of town {n} resigned on {n} March."}) for n in range(9)]
+    lines += lines[:3] + ["not json"] * 6
+    job = start_import_job(project=project, user=analyst, uploads=[("dump.jsonl", "\n".join(lines).encode())])
+    run_import_job(job)
+    job.refresh_from_db()
+    assert (job.state, job.total, job.imported, job.duplicates, job.refused) == ("done", 18, 9, 3, 6)
+    listed = list(job.listed_outcomes.values_list("status", "label"))
+    assert [label for _, label in listed] == [
+        f"dump.jsonl line {n}" for n in [*range(1, 6), 10, 11, 12, 13, 14, 15, 16, 17]
+    ]
+    page = client_for(client, analyst).get(job.get_absolute_url()).content.decode()
+    assert "9 imported, 3 duplicates skipped, 6 refused." in page
+    assert page.count('class="outcome outcome-') == 13
+    assert "Listed: the first 5 of each kind; the counts above are complete." in page
 
-    def broken_reader(name, data):
-        raise OSError("disk gone")
 
-    monkeypatch.setattr(tasks, "read_upload", broken_reader)
-    with pytest.raises(OSError):
+def test_a_job_that_breaks_says_so_and_forgets_its_files(analyst, project, import_dir):
+    job = start_import_job(
+        project=project,
+        user=analyst,
+        uploads=[("en.txt", ENGLISH_SEED.read_bytes()), ("de.txt", GERMAN_SEED.read_bytes())],
+    )
+    [*_, german] = job.uploads.all()
+    assert german.path.startswith(str(import_dir))
+    (import_dir / german.path).unlink()  # the folder was cleaned up under the job's feet
+    with pytest.raises(FileNotFoundError):
         run_import_job(job)
     job.refresh_from_db()
     assert job.state == "failed" and "import the same files again" in job.error
-    assert job.finished_at is not None
+    assert job.finished_at is not None and not job.uploads.exists()
+    assert not any(path.is_file() for path in import_dir.rglob("*"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_whose_worker_died_is_resumed_from_its_page_until_it_has_died_too_often(
+    client, analyst, project, settings, import_dir
+):
+    """A worker that died leaves its job running with a heartbeat that grows old."""
+    settings.IMPORT_JOB_STALE_SECONDS = 1
+    settings.IMPORT_JOB_MAX_RESTARTS = 1
+    client_for(client, analyst)
+    job = start_import_job(project=project, user=analyst, uploads=[("en.txt", ENGLISH_SEED.read_bytes())])
+    assert claim(job)  # a worker starts on it, then dies
+    page = client.get(job.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
+    assert "Importing" in page, "a fresh heartbeat: the worker may be busy"
+    time.sleep(1.5)
+    page = client.get(job.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
+    assert "The worker importing this stopped (1 time); waiting for a worker to go on" in page
+    assert 'hx-trigger="every 1s"' in page
+    job.refresh_from_db()
+    assert (job.state, job.restarts) == ("queued", 1)
+    assert claim(job)  # the next worker dies too
+    time.sleep(1.5)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "The import stopped 2 times before it could finish" in page and "The 0 articles counted" in page
+    assert "hx-trigger" not in page
+    assert not job.uploads.exists() and not any(path.is_file() for path in import_dir.rglob("*"))
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["killed", "stopped"])
+def test_a_job_whose_worker_stops_midway_is_finished_by_the_next_with_every_article_once(
+    client, analyst, project, settings, tmp_path, import_dir, signum
+):
+    """Real `manage.py db_worker` processes on a job of a few thousand lines; the first one is
+    stopped while it imports: killed outright, or asked to stop (SIGTERM, as `make run` and
+    container runtimes do)."""
+    settings.IMPORT_JOB_STALE_SECONDS = 2
+    count = 5000
+    client_for(client, analyst)
+    with write_jsonl(tmp_path / "dump.jsonl", count).open("rb") as dump:
+        client.post("/imports/", {"project": project.pk, "files": [dump]})
+    job = ImportJob.objects.get()
+    position = ImportJob.objects.filter(pk=job.pk).values_list("position", flat=True)
+
+    worker = manage("db_worker", "--batch", "--no-startup-delay", "--no-reload")
+    wait_until(lambda: position.get() >= 750)
+    helpers = psutil.Process(worker.pid).children(recursive=True)  # the forkserver and the importing processes
+    assert len(helpers) >= 2
+    worker.send_signal(signum)
+    _, errors = worker.communicate(timeout=60)
+    _, still_running = psutil.wait_procs(helpers, timeout=10)
+    assert not still_running, "no process of the stopped worker goes on"
+    job.refresh_from_db()
+    assert 0 < job.position < count
+    if signum == signal.SIGKILL:
+        assert job.state == "running"
+        time.sleep(2.5)  # its heartbeat grows old
+        page = client.get(job.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
+        assert "The worker importing this stopped (1 time)" in page
+    else:
+        assert (worker.returncode, job.state, job.restarts) == (0, "queued", 0)
+        assert "Traceback" not in errors
+        assert job.processed == job.position == Article.objects.count(), "the chunks under way were finished"
+        page = client.get(job.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
+        assert "Paused while the background worker restarts" in page
+    assert 'hx-trigger="every 1s"' in page
+
+    finish_with_a_worker(job)
+    job.refresh_from_db()
+    assert (job.state, job.total, job.position) == ("done", count, count)
+    assert (job.imported, job.duplicates, job.refused) == (count, 0, 0)
+    names = list(Article.objects.filter(project=project).values_list("original_name", flat=True))
+    assert sorted(names) == sorted(f"dump.jsonl line {n}" for n in range(1, count + 1))
+    listed = JobOutcome.objects.filter(job=job)
+    assert listed.filter(status="imported").count() == count
+    assert sorted(listed.values_list("position", flat=True)) == list(range(count))
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "Done." in page and f"{count} imported, 0 duplicates skipped, 0 refused." in page
+    assert not job.uploads.exists() and not any(path.is_file() for path in import_dir.rglob("*"))

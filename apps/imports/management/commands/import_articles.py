@@ -9,9 +9,10 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from apps.imports.inputs import file_inputs, stream_lines
+from apps.imports.models import Outcome
 from apps.imports.parallel import GracefulStop, import_in_parallel
 from apps.imports.readers import ACCEPTED_SUFFIXES
-from apps.imports.store import IMPORT_ACCOUNT, Outcome
+from apps.imports.store import IMPORT_ACCOUNT
 from apps.projects.models import Project
 
 

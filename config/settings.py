@@ -209,12 +209,18 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
-# Imports larger than this are refused whole.
+# Largest file, or JSON line (article), imported; JSON Lines files have no limit of their own.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 10 * 1024 * 1024))
-# Uploads beyond either of these are imported by the background worker while the page shows
-# its progress; smaller ones are imported while the browser waits.
-IMPORT_BACKGROUND_FILES = int(os.environ.get("IMPORT_BACKGROUND_FILES", 10))
-IMPORT_BACKGROUND_BYTES = int(os.environ.get("IMPORT_BACKGROUND_BYTES", 2 * 1024 * 1024))
+# Uploads wait here for the background worker, which deletes them once imported: the web and
+# worker processes must share it.
+IMPORT_DIR = Path(os.environ.get("IMPORT_DIR", BASE_DIR / ".data" / "imports"))
+# Largest upload the import page accepts; a larger one is refused with 413 and nothing is kept.
+IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024))
+IMPORT_PROCESSES = int(os.environ.get("IMPORT_PROCESSES", 0)) or None  # default: one per CPU
+# A job whose worker has not written for this long is taken over by the next worker.
+IMPORT_JOB_STALE_SECONDS = int(os.environ.get("IMPORT_JOB_STALE_SECONDS", 60))
+IMPORT_JOB_MAX_RESTARTS = int(os.environ.get("IMPORT_JOB_MAX_RESTARTS", 3))
+IMPORT_JOB_LISTED_OUTCOMES = int(os.environ.get("IMPORT_JOB_LISTED_OUTCOMES", 10_000))
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = 500

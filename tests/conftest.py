@@ -24,6 +24,12 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(autouse=True)
+def private_import_folder(settings, tmp_path):
+    """Uploads of a test wait in its own folder, never among the development server's."""
+    settings.IMPORT_DIR = tmp_path / "imports"
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Hashing each factory user's password the production way costs a quarter second."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

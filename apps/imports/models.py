@@ -13,7 +13,7 @@ HEARTBEAT_SECONDS = 5
 
 def stale_after() -> timedelta:
     """How long a running job may go without a heartbeat before its worker counts as dead."""
-    return timedelta(seconds=getattr(settings, "IMPORT_JOB_STALE_SECONDS", 60))
+    return timedelta(seconds=settings.IMPORT_JOB_STALE_SECONDS)
 
 
 class ImportState(models.TextChoices):
@@ -96,7 +96,7 @@ class ImportJob(models.Model):
 
 
 def listed_outcomes_limit() -> int:
-    return getattr(settings, "IMPORT_JOB_LISTED_OUTCOMES", 10_000)
+    return settings.IMPORT_JOB_LISTED_OUTCOMES
 
 
 class ImportUpload(models.Model):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
 from apps.articles.similarity import content_hash
@@ -28,6 +29,7 @@ from apps.imports.normalise import (
     parse_plain,
     utf16_without_bom,
 )
+from apps.sources.validators import web_url
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -155,6 +157,14 @@ def read_upload(name: str, data: bytes) -> Iterator[ReadItem]:
         yield ReadItem(name, error=str(refusal))
 
 
+TOO_DEEP = "The JSON is nested too deeply to be an article; nothing of it was imported."
+
+
+def json_problem(error: json.JSONDecodeError) -> str:
+    # The decoder's own words, which sometimes end in "at" ("Unterminated string starting at").
+    return error.msg.removesuffix(" at")
+
+
 def read_json_records(name: str, text: str) -> Iterator[ReadItem]:
     """JSON Lines (one object a line), or one JSON document holding an object or a list."""
     stripped = text.lstrip()
@@ -162,7 +172,10 @@ def read_json_records(name: str, text: str) -> Iterator[ReadItem]:
         try:
             records = json.loads(stripped)
         except json.JSONDecodeError as error:
-            yield ReadItem(name, error=f"Not valid JSON: {error.msg} (line {error.lineno}).")
+            yield ReadItem(name, error=f"Not valid JSON: {json_problem(error)} (line {error.lineno}).")
+            return
+        except RecursionError:
+            yield ReadItem(name, error=TOO_DEEP)
             return
         for number, record in enumerate(records, start=1):
             yield read_record(f"{name} item {number}", record)
@@ -180,7 +193,9 @@ def read_json_line(label: str, line: str) -> ReadItem:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as error:
-        return ReadItem(label, error=f"Not valid JSON: {error.msg} at column {error.colno}.")
+        return ReadItem(label, error=f"Not valid JSON: {json_problem(error)} at column {error.colno}.")
+    except RecursionError:
+        return ReadItem(label, error=TOO_DEEP)
     return read_record(label, record, original=line.strip().encode())
 
 
@@ -226,7 +241,7 @@ def read_record(label: str, record, original: bytes | None = None) -> ReadItem:
             original_name=label,
             original_format="json",
             title=metadata["title"],
-            url=metadata["url"].strip(),
+            url=web_address(metadata["url"]),
             language=metadata["language"],
             spans=spans,
             span_text=(body_text or "") if spans else "",
@@ -234,6 +249,17 @@ def read_record(label: str, record, original: bytes | None = None) -> ReadItem:
     except ImportRefused as refusal:
         return ReadItem(label, error=str(refusal))
     return ReadItem(label, draft)
+
+
+def web_address(url: str) -> str:
+    """The article's address, if it is a web page's: nothing else may become a link."""
+    url = url.strip()
+    if url:
+        try:
+            web_url(url)
+        except ValidationError:
+            raise ImportRefused(f"“url” must be an http:// or https:// address, not {url[:80]!r}.") from None
+    return url
 
 
 def read_metadata(record: dict) -> dict:

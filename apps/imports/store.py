@@ -7,6 +7,7 @@ from itertools import batched
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from apps.annotations.models import Annotation
@@ -140,6 +141,8 @@ def import_one(*, project, item: ReadItem, user=None) -> ImportOutcome:
             return duplicate_of(item.label, existing)
         logger.exception("Import of %s failed", item.label)
         return ImportOutcome(item.label, Outcome.REFUSED, "The database refused this article.")
+    except ValidationError as refusal:  # a value the articles refuse (store_articles checks them)
+        return ImportOutcome(item.label, Outcome.REFUSED, " ".join(refusal.messages))
     except Exception:  # one broken article must not cost the batch the others
         logger.exception("Import of %s failed", item.label)
         return ImportOutcome(item.label, Outcome.REFUSED, "It could not be stored; the error was logged.")

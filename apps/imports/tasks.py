@@ -46,11 +46,11 @@ STOPPED_BY_ERROR = (
 
 
 def import_processes() -> int:
-    return getattr(settings, "IMPORT_PROCESSES", None) or os.process_cpu_count() or 1
+    return settings.IMPORT_PROCESSES or os.process_cpu_count() or 1
 
 
 def max_restarts() -> int:
-    return getattr(settings, "IMPORT_JOB_MAX_RESTARTS", 3)
+    return settings.IMPORT_JOB_MAX_RESTARTS
 
 
 def start_import_job(

@@ -22,7 +22,7 @@ ABANDONED_SECONDS = 24 * 60 * 60
 
 def import_dir() -> Path:
     """The folder where uploads wait for their job, readable by this user only."""
-    folder = Path(getattr(settings, "IMPORT_DIR", settings.BASE_DIR / ".data" / "imports"))
+    folder = Path(settings.IMPORT_DIR)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
 
@@ -34,7 +34,7 @@ def incoming_dir() -> Path:
 
 
 def max_upload_bytes() -> int:
-    return getattr(settings, "IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+    return settings.IMPORT_MAX_UPLOAD_BYTES
 
 
 def upload_too_large(size: int | None = None) -> str:

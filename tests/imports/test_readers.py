@@ -471,3 +471,32 @@ def test_publication_date_that_is_no_date_is_refused_with_its_key():
     line = json.dumps({"text": "The harbour of Hamburg reopened on Monday.", "publishedAt": "last week"})
     [item] = items("feed.jsonl", line.encode())
     assert item.error == "“publishedAt” is not a date like 2025-01-31: 'last week'."
+
+
+def test_a_line_with_a_script_address_is_refused_with_the_reason():
+    from apps.imports.readers import read_json_line
+
+    item = read_json_line(
+        "line 1", '{"text": "A long enough article text about a bridge.", "url": "javascript:alert(1)"}'
+    )
+    assert item.draft is None
+    assert item.error == "“url” must be an http:// or https:// address, not 'javascript:alert(1)'."
+
+
+def test_deeply_nested_json_is_a_refusal_not_a_crash():
+    from apps.imports.readers import read_json_line, read_upload
+
+    deep = "[" * 100_000 + "]" * 100_000
+    assert "nested too deeply" in read_json_line("line 1", deep).error
+    [item] = read_upload("deep.json", deep.encode())
+    assert "nested too deeply" in item.error
+    [item] = read_upload("deep.jsonl", ('{"text": ' + deep + "}").encode())
+    assert "nested too deeply" in item.error
+
+
+def test_json_errors_read_well():
+    from apps.imports.readers import read_json_line
+
+    assert read_json_line("line 1", '{"text": "unfinished').error == (
+        "Not valid JSON: Unterminated string starting at column 10."
+    )

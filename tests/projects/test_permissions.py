@@ -267,24 +267,10 @@ def test_querysets_and_object_checks_agree(world, role):
 def test_manager_changes_members_in_the_admin_reviewer_cannot(client, world):
     own, _, users = world
     newcomer = UserFactory(username="newcomer")
-    memberships = list(own.project.memberships.order_by("pk"))
-    form = {
-        "name": own.project.name,
-        "description": "",
-        "memberships-TOTAL_FORMS": len(memberships) + 1,
-        "memberships-INITIAL_FORMS": len(memberships),
-        "memberships-MIN_NUM_FORMS": 0,
-        "memberships-MAX_NUM_FORMS": 1000,
-    }
-    for index, membership in enumerate(memberships):
-        form |= {
-            f"memberships-{index}-id": membership.pk,
-            f"memberships-{index}-project": own.project.pk,
-            f"memberships-{index}-user": membership.user_id,
-            f"memberships-{index}-role": membership.role,
-        }
-    new = len(memberships)
+    form = membership_form(own.project)
+    new = form["memberships-TOTAL_FORMS"]
     form |= {
+        "memberships-TOTAL_FORMS": new + 1,
         f"memberships-{new}-project": own.project.pk,
         f"memberships-{new}-user": newcomer.pk,
         f"memberships-{new}-role": "reviewer",

@@ -6,6 +6,7 @@ import pytest
 
 from apps.annotations.models import Annotation, Link
 from apps.articles.models import Story
+from apps.imports.models import ImportJob
 from apps.projects.models import Membership
 from tests.conftest import log_in
 from tests.factories import (
@@ -75,11 +76,18 @@ def hostile_world(db):
         note=f"Note {PAYLOAD}",
         tags=["{{7*7}}", "<b>x</b>"],
         kind=Annotation.Kind.QUOTE,
+        status=Annotation.Status.SUBMITTED,  # so that the review queue lists it too
     )
     source = SourceFactory(project=project, name=f"Person {PAYLOAD}", aliases=[f"alias {PAYLOAD}"[:300]])
     LinkFactory(annotation=annotation, source=source, role=Link.Role.SAID_BY, note=f"Link note {PAYLOAD}")
     annotation.events.create(actor=author, action="rejected", comment=f"Reason {PAYLOAD}", state={})
-    return article, annotation, source, author, root
+    annotation.comments.create(author=author, body=f"Comment {PAYLOAD}")
+    job = ImportJob.objects.create(project=project, created_by=author, state=ImportJob.State.DONE)
+    for position, status in enumerate(("imported", "refused")):
+        job.listed_outcomes.create(
+            position=position, label=f"file {PAYLOAD}.txt", status=status, message=f"Message {PAYLOAD}", article=article
+        )
+    return article, annotation, source, author, root, job
 
 
 def visit(page, url):
@@ -97,7 +105,7 @@ def assert_inert(result, url):
 
 
 def test_hostile_text_stays_text_on_every_page(page, hostile_world):
-    article, annotation, source, author, root = hostile_world
+    article, annotation, source, author, root, job = hostile_world
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.add_init_script(RECORD_VIOLATIONS)
@@ -110,6 +118,8 @@ def test_hostile_text_stays_text_on_every_page(page, hostile_world):
         f"/annotations/{annotation.pk}/",
         f"/annotations/article/{article.pk}/sources/?q=Person",
         "/imports/",
+        job.get_absolute_url(),
+        "/admin/annotations/annotation/queue/",
     ):
         result = visit(page, url)
         assert_inert(result, url)

@@ -256,7 +256,7 @@ class Article(models.Model):
     def related_suggestions(self, limit: int = 5) -> list[tuple["Article", "Resemblance"]]:
         """Articles of the project that probably tell the same story and are not yet in its story.
 
-        Found once, after the import (services.match_stories); reading them is one query.
+        Found once, after the import (matching.match_stories); reading them is one query.
         """
         from apps.articles.similarity import Resemblance
 

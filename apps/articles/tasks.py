@@ -1,9 +1,9 @@
 from django.tasks import task
 
-from apps.articles.services import match_stories
+from apps.articles.matching import match_stories
 
 
 @task
 def match_new_articles(article_ids: list[int]) -> None:
-    """Find the story matches of freshly imported articles (see services.match_stories)."""
+    """Find the story matches of freshly imported articles (see matching.match_stories)."""
     match_stories(article_ids=article_ids)

@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.db import models
 
+from apps.projects.permissions import project_ids
+from apps.projects.roles import REVIEWING_ROLES, Role
+
 
 class ProjectScopedQuerySet(models.QuerySet):
     """Rows that belong to a project, scoped by the one rule (see permissions.py)."""
@@ -13,13 +16,9 @@ class ProjectScopedQuerySet(models.QuerySet):
 
     def reviewable_by(self, user):
         """Rows of the projects where the user reviews or manages."""
-        from apps.projects.permissions import REVIEWING_ROLES
-
         return self.in_projects(user, REVIEWING_ROLES)
 
     def in_projects(self, user, roles=None):
-        from apps.projects.permissions import project_ids
-
         ids = project_ids(user) if roles is None else project_ids(user, roles)
         return self if ids is None else self.filter(**{f"{self.project_field}__in": ids})
 
@@ -43,12 +42,6 @@ class Project(models.Model):
 
     def __str__(self):
         return self.name
-
-
-class Role(models.TextChoices):
-    ANALYST = "analyst"
-    REVIEWER = "reviewer"
-    MANAGER = "manager"
 
 
 class Membership(models.Model):

@@ -11,11 +11,10 @@ any project; the object check then decides row by row.
 """
 
 import rules
+from django.apps import apps as installed_apps
 from django.contrib.auth.backends import ModelBackend
 
-from apps.projects.models import Membership, Role
-
-REVIEWING_ROLES = frozenset({Role.REVIEWER, Role.MANAGER})
+from apps.projects.roles import REVIEWING_ROLES, Role
 
 
 def roles_of(user) -> dict[int, str]:
@@ -24,7 +23,9 @@ def roles_of(user) -> dict[int, str]:
         return {}
     roles = getattr(user, "_project_roles", None)
     if roles is None:
-        roles = dict(Membership.objects.filter(user=user).values_list("project_id", "role"))
+        # Looked up, not imported: the models' querysets ask this module for their scope.
+        memberships = installed_apps.get_model("projects", "Membership").objects
+        roles = dict(memberships.filter(user=user).values_list("project_id", "role"))
         user._project_roles = roles
     return roles
 

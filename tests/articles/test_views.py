@@ -3,7 +3,7 @@ from html import unescape
 
 import pytest
 
-from apps.articles.services import match_stories
+from apps.articles.matching import match_stories
 from apps.projects.models import Membership
 from tests.factories import ArticleFactory, MembershipFactory, ProjectFactory
 

@@ -2,8 +2,8 @@ from itertools import batched
 
 from django.core.management.base import BaseCommand
 
+from apps.articles.matching import match_stories
 from apps.articles.models import Article
-from apps.articles.services import match_stories
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from apps.articles.services import match_stories
+from apps.articles.matching import match_stories
 from apps.imports.readers import read_upload
 from apps.imports.store import import_items
 from apps.projects.models import Project, Role

@@ -17,8 +17,8 @@ def article(project):
 def test_article_page_query_count_is_constant(analyst_client, article, analyst, count, django_assert_num_queries):
     for n in range(count):
         link = LinkFactory(annotation=AnnotationFactory(article=article, start=n % 10, end=11 + n, created_by=analyst))
-    # session, user, the user's roles, article, annotations with their links and sources, suggestions
-    with django_assert_num_queries(6):
+    # session, user with their roles, article, annotations with their links and sources, suggestions
+    with django_assert_num_queries(5):
         response = analyst_client.get(article.get_absolute_url())
     assert response.status_code == 200
     assert response.content.decode().count('class="annotation-item') == count
@@ -27,19 +27,19 @@ def test_article_page_query_count_is_constant(analyst_client, article, analyst, 
 
 def test_article_list_query_count_is_constant(analyst_client, project, django_assert_num_queries):
     ArticleFactory.create_batch(5, project=project)
-    with django_assert_num_queries(5):  # session, user, the user's roles, count, page
+    with django_assert_num_queries(4):  # session, user with their roles, facets with the count, page
         analyst_client.get("/articles/")
     ArticleFactory.create_batch(20, project=project)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = analyst_client.get("/articles/")
     assert response.content.decode().count("<tr>") == 26
 
 
 def test_create_uses_a_fixed_handful_of_statements(analyst_client, article, django_assert_max_num_queries):
     start = TEXT.index("She")
-    # session, user, the user's roles, article, insert, the re-rendered blocks' spans; and the
+    # session, user with their roles, article, insert, the re-rendered blocks' spans; and the
     # savepoint around the insert with its release, which only a test's open transaction shows
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         response = analyst_client.post(
             f"/annotations/article/{article.pk}/new/",
             {"kind": "quote", "start": start, "end": start + 8, "exact": "She said"},

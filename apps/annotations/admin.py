@@ -7,6 +7,7 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.text import Truncator
 
 from apps.annotations.forms import ReviewForm
 from apps.annotations.models import Annotation, AnnotationEvent, Comment, Link
@@ -59,7 +60,7 @@ class EventInline(ReadOnlyInline):
 class AnnotationAdmin(ProjectScopedAdmin):
     """Reviewers decide here, through the same services as the workbench; nothing is edited raw."""
 
-    list_display = ["__str__", "kind", "status", "article", "created_by", "created_at"]
+    list_display = ["passage", "kind", "status", "article", "created_by", "updated_at"]
     list_filter = [
         "status",
         "kind",
@@ -91,6 +92,11 @@ class AnnotationAdmin(ProjectScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).live()
+
+    @admin.display(description="Annotation", ordering="exact")
+    def passage(self, annotation):
+        """The marked words, cut on a word boundary so a list row stays one or two lines."""
+        return Truncator(annotation.exact).words(12, truncate="…")
 
     def get_urls(self):
         view = self.admin_site.admin_view

@@ -49,6 +49,11 @@ class ArticleAdmin(ProjectScopedAdmin):
         """Articles come in through the import, which normalises, hashes and checks them."""
         return redirect(reverse("imports:new"))
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Adding leads to the import page, so "save and add another" would lead there too.
+        context["show_save_and_add_another"] = False
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def save_model(self, request, obj, form, change):
         update_article(article=obj, user=request.user, fields=form.changed_data)
 

@@ -79,3 +79,13 @@ def test_a_reviewer_of_another_project_cannot_decide_here(client, project, analy
     assert response.status_code == 404
     annotation.refresh_from_db()
     assert annotation.status == "submitted"
+
+
+def test_changelist_shows_passages_cut_on_words(client, project, analyst, reviewer):
+    text = "One two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen."
+    article = ArticleFactory(project=project, text=text)
+    AnnotationFactory(article=article, created_by=analyst, start=0, end=len(text))
+    client.force_login(reviewer)
+    page = client.get("/admin/annotations/annotation/").content.decode()
+    assert "One two three four five six seven eight nine ten eleven twelve…" in page
+    assert "thirteen" not in page.split('id="result_list"')[1]

@@ -91,12 +91,8 @@ class ImportJob(models.Model):
     @property
     def listed_in_part(self) -> bool:
         """Whether the outcomes listed are only the first of each kind (see JobOutcome)."""
-        limit = listed_outcomes_limit()
+        limit = settings.IMPORT_JOB_LISTED_OUTCOMES
         return max(self.imported, self.duplicates, self.refused) > limit
-
-
-def listed_outcomes_limit() -> int:
-    return settings.IMPORT_JOB_LISTED_OUTCOMES
 
 
 class ImportUpload(models.Model):

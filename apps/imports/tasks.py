@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from apps.articles.models import Article
 from apps.imports.inputs import Input, PastedText, WebAddress, file_inputs
-from apps.imports.models import HEARTBEAT_SECONDS, ImportJob, ImportUpload, JobOutcome, Outcome, listed_outcomes_limit
+from apps.imports.models import HEARTBEAT_SECONDS, ImportJob, ImportUpload, JobOutcome, Outcome
 from apps.imports.parallel import CHUNK_SIZE, Chunk, GracefulStop, import_chunks
 from apps.imports.store import ImportOutcome
 from apps.imports.uploads import import_dir, remove_abandoned_uploads
@@ -47,10 +47,6 @@ STOPPED_BY_ERROR = (
 
 def import_processes() -> int:
     return settings.IMPORT_PROCESSES or os.process_cpu_count() or 1
-
-
-def max_restarts() -> int:
-    return settings.IMPORT_JOB_MAX_RESTARTS
 
 
 def start_import_job(
@@ -206,7 +202,7 @@ class JobRun:
         # was stopped before it could record it.
         outcomes = self.own_articles(chunk.outcomes) if job.run > 1 else chunk.outcomes
         before = {Outcome.IMPORTED: job.imported, Outcome.DUPLICATE: job.duplicates, Outcome.REFUSED: job.refused}
-        counts, listed, limit = Counter(), [], listed_outcomes_limit()
+        counts, listed, limit = Counter(), [], settings.IMPORT_JOB_LISTED_OUTCOMES
         for number, outcome in enumerate(outcomes, start=job.processed):
             if before[outcome.status] + counts[outcome.status] < limit:
                 listed.append(
@@ -313,7 +309,7 @@ def restart_job(jobs: QuerySet) -> None:
             return
         restarts = job.restarts + 1
         this_job = ImportJob.objects.filter(pk=job.pk)
-        if restarts > max_restarts():
+        if restarts > settings.IMPORT_JOB_MAX_RESTARTS:
             this_job.update(restarts=restarts)
             error = (
                 f"The import stopped {restarts} times before it could finish (its worker was stopped or ran out "

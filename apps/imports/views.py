@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
@@ -6,7 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from apps.imports.forms import ImportForm
-from apps.imports.models import ImportJob, Outcome, listed_outcomes_limit
+from apps.imports.models import ImportJob, Outcome
 from apps.imports.tasks import restart_stale_jobs, start_import_job
 from apps.imports.uploads import ImportUploadHandler, arrival_refusal
 
@@ -81,6 +82,6 @@ def import_job(request, pk):
         "job": job,
         "outcomes": outcomes if job.finished else None,
         "summary": summary,
-        "listed_limit": listed_outcomes_limit(),
+        "listed_limit": settings.IMPORT_JOB_LISTED_OUTCOMES,
     }
     return render(request, template_name, context)

@@ -142,3 +142,16 @@ def test_a_file_over_the_limit_costs_only_itself_and_a_jsonl_file_has_no_limit(c
     assert "61 imported, 0 duplicates skipped, 1 refused." in page
     assert "The file is 5.9\xa0KB; the limit is 2.0\xa0KB." in page
     assert Article.objects.count() == 61
+
+
+def test_the_import_page_still_checks_the_csrf_token(project, analyst):
+    """The view sets its upload handler before the CSRF check reads the body; the check still runs."""
+    from django.test import Client
+
+    from apps.imports.models import ImportJob
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(analyst)
+    response = client.post("/imports/", {"project": project.pk, "text": "A pasted article about the harbour."})
+    assert response.status_code == 403
+    assert not ImportJob.objects.exists()

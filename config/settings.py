@@ -77,11 +77,16 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks_db",
     "axes",
+    "pgtrigger",
+    "pghistory",
     "apps.projects",
     "apps.sources",
     "apps.articles",
     "apps.annotations",
     "apps.imports",
+    "apps.exports",
+    "apps.review",
+    "apps.api",
 ]
 
 MIDDLEWARE = [

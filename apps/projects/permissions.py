@@ -122,6 +122,11 @@ rules.add_perm("annotations.comment_annotation", superuser | is_member)
 
 rules.add_perm("imports.view_importjob", superuser | is_member)
 
+# A project's agreement between analysts, its curation and its dashboard: the review desk's view
+# of how the team works, for those who decide on the work.
+rules.add_perm("review.view_agreement", superuser | is_reviewer)
+rules.add_perm("review.view_dashboard", superuser | is_reviewer)
+
 
 class PasswordBackend(ModelBackend):
     """Check user names and passwords, and grant nothing: every permission comes from the rules

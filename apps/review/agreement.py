@@ -1,0 +1,305 @@
+"""How far analysts who marked up the same article agree: span precision, recall and F1, and
+Cohen's kappa on per-token labels, per pair of analysts, per article and over a project.
+
+Definitions (the pages and the tests state the same):
+
+- Only live annotations count (a deleted one was withdrawn by its author), in any status: the
+  analysts' own work is compared, before and after review.
+- For a pair, the first analyst (by user name) is the reference. Precision is the share of the
+  other analyst's spans that match one of the reference's, recall the share of the reference's
+  spans that match one of the other's; F1 is their harmonic mean, the same whichever is the
+  reference. A span only ever matches a span of the same kind.
+- Exact: same start and end. Overlapping: at least one character in common.
+- With no spans on either side there is nothing to compare (no figure); with spans on one side
+  only, precision or recall has no figure and F1 is 0.
+- Tokens are words (runs of `\\w`, which takes in accents and vowel signs) and, in scripts
+  written without spaces (Chinese, Japanese, Thai...), single characters. A token's label for an
+  analyst is the kind of the spans that cover any character of it, "none" without one; a token
+  under spans of several kinds gets the combined label ("claim+quote"), a category of its own.
+  Per kind, kappa compares "this kind or not" per token, so there the combination cannot arise.
+- Kappa is (observed - expected) / (1 - expected). When the expected agreement is 1 (both
+  analysts gave every token the one same label, e.g. neither marked any fact) kappa has no
+  figure: there is no agreement beyond chance left to measure. No tokens, no figure either.
+- Over a project or several articles the counts are summed first (micro-averaged): each span and
+  each token weighs the same, wherever it is.
+"""
+
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from itertools import accumulate, combinations
+from typing import NamedTuple
+
+import regex
+from django.db.models import Count
+
+from apps.annotations.models import Annotation, AnnotationKind
+from apps.articles.models import Article
+
+KINDS: tuple[str, ...] = tuple(AnnotationKind.values)
+ALL = "all"
+NONE = "none"
+
+_NO_SPACES = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}"
+TOKEN = regex.compile(rf"[{_NO_SPACES}]\p{{M}}*|(?:(?![{_NO_SPACES}])\w)+")
+
+
+class Mark(NamedTuple):
+    """What agreement needs of an annotation."""
+
+    start: int
+    end: int
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpanCounts:
+    """Spans on each side of a pair and how many of them matched; sums stay meaningful."""
+
+    reference: int = 0
+    other: int = 0
+    reference_matched: int = 0
+    other_matched: int = 0
+
+    def __add__(self, more: "SpanCounts") -> "SpanCounts":
+        return SpanCounts(
+            self.reference + more.reference,
+            self.other + more.other,
+            self.reference_matched + more.reference_matched,
+            self.other_matched + more.other_matched,
+        )
+
+    @property
+    def precision(self) -> float | None:
+        return self.other_matched / self.other if self.other else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.reference_matched / self.reference if self.reference else None
+
+    @property
+    def f1(self) -> float | None:
+        if not self.reference and not self.other:
+            return None
+        precision, recall = self.precision or 0.0, self.recall or 0.0
+        return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def exact_counts(reference: Iterable[Mark], other: Iterable[Mark]) -> SpanCounts:
+    """Spans of one kind (or of several: a match needs the same kind too) matched exactly."""
+    reference, other = set(reference), set(other)
+    both = len(reference & other)
+    return SpanCounts(len(reference), len(other), both, both)
+
+
+def overlap_counts(reference: Iterable[Mark], other: Iterable[Mark]) -> SpanCounts:
+    """Spans that share at least one character with a span of the same kind on the other side."""
+    reference, other = set(reference), set(other)
+    return SpanCounts(
+        len(reference), len(other), _count_overlapping(reference, other), _count_overlapping(other, reference)
+    )
+
+
+def _count_overlapping(marks: set[Mark], against: set[Mark]) -> int:
+    """How many of `marks` overlap some mark of `against` of their kind, in O(n log n): a mark
+    overlaps one of those starting before its end iff the furthest end among them passes its start."""
+    by_kind = defaultdict(list)
+    for mark in against:
+        by_kind[mark.kind].append((mark.start, mark.end))
+    index = {}
+    for kind, spans in by_kind.items():
+        spans.sort()
+        index[kind] = ([start for start, _ in spans], list(accumulate((end for _, end in spans), max)))
+    matched = 0
+    for mark in marks:
+        if mark.kind not in index:
+            continue
+        starts, furthest_end = index[mark.kind]
+        before_end = bisect_left(starts, mark.end)
+        matched += before_end > 0 and furthest_end[before_end - 1] > mark.start
+    return matched
+
+
+def tokens(text: str) -> list[tuple[int, int]]:
+    """The (start, end) code-point offsets of the text's tokens."""
+    return [match.span() for match in TOKEN.finditer(text)]
+
+
+def token_labels(token_spans: list[tuple[int, int]], marks: Iterable[Mark]) -> dict[int, frozenset[str]]:
+    """Token index -> the kinds covering it, for the tokens some mark covers (the rest are "none")."""
+    starts = [start for start, _ in token_spans]
+    ends = [end for _, end in token_spans]
+    labels: dict[int, set[str]] = defaultdict(set)
+    for mark in marks:
+        # Tokens ending after the mark starts and starting before it ends share a character with it.
+        for index in range(bisect_right(ends, mark.start), bisect_left(starts, mark.end)):
+            labels[index].add(mark.kind)
+    return {index: frozenset(kinds) for index, kinds in labels.items()}
+
+
+def label_name(kinds: frozenset[str]) -> str:
+    return "+".join(sorted(kinds)) if kinds else NONE
+
+
+def token_confusion(
+    token_count: int, reference: Mapping[int, frozenset[str]], other: Mapping[int, frozenset[str]]
+) -> Counter:
+    """(reference label, other label) -> tokens; labels are frozensets of kinds, empty for none."""
+    confusion = Counter(
+        (reference.get(index, frozenset()), other.get(index, frozenset())) for index in reference.keys() | other.keys()
+    )
+    unmarked = token_count - len(reference.keys() | other.keys())
+    if unmarked:
+        confusion[frozenset(), frozenset()] += unmarked
+    return confusion
+
+
+def cohen_kappa(confusion: Mapping[tuple, int]) -> float | None:
+    """Kappa of a confusion count; None without tokens or when chance alone agrees fully."""
+    total = sum(confusion.values())
+    if not total:
+        return None
+    agreed = sum(count for (left, right), count in confusion.items() if left == right)
+    left_totals, right_totals = Counter(), Counter()
+    for (left, right), count in confusion.items():
+        left_totals[left] += count
+        right_totals[right] += count
+    # In whole numbers: observed = agreed / total, expected = chance / total².
+    chance = sum(count * right_totals[label] for label, count in left_totals.items())
+    if chance == total * total:
+        return None
+    return (total * agreed - chance) / (total * total - chance)
+
+
+def kind_confusion(confusion: Mapping[tuple, int], kind: str) -> Counter:
+    """The confusion of "this kind or not" per token."""
+    binary = Counter()
+    for (left, right), count in confusion.items():
+        binary[kind in left, kind in right] += count
+    return binary
+
+
+@dataclass
+class PairAgreement:
+    """Two analysts' agreement on one article, or summed over several."""
+
+    reference: str
+    other: str
+    exact: dict[str, SpanCounts] = field(default_factory=dict)
+    overlap: dict[str, SpanCounts] = field(default_factory=dict)
+    confusion: Counter = field(default_factory=Counter)
+
+    def __add__(self, more: "PairAgreement") -> "PairAgreement":
+        return PairAgreement(
+            self.reference,
+            self.other,
+            {kind: self.exact.get(kind, SpanCounts()) + more.exact[kind] for kind in more.exact},
+            {kind: self.overlap.get(kind, SpanCounts()) + more.overlap[kind] for kind in more.overlap},
+            self.confusion + more.confusion,
+        )
+
+    def kappa(self, kind: str = ALL) -> float | None:
+        return cohen_kappa(self.confusion if kind == ALL else kind_confusion(self.confusion, kind))
+
+    def rows(self) -> list[dict]:
+        """One row per kind and one for all kinds, as the agreement page shows them."""
+        return [
+            {"kind": kind, "exact": self.exact[kind], "overlap": self.overlap[kind], "kappa": self.kappa(kind)}
+            for kind in (*KINDS, ALL)
+        ]
+
+
+def compare_pair(
+    reference: str, other: str, marks: Mapping[str, list[Mark]], token_spans: list[tuple[int, int]]
+) -> PairAgreement:
+    """The agreement of two analysts' marks over a text cut into `token_spans`."""
+    left, right = marks.get(reference, []), marks.get(other, [])
+    exact, overlap = {}, {}
+    for kind in KINDS:
+        left_kind = [mark for mark in left if mark.kind == kind]
+        right_kind = [mark for mark in right if mark.kind == kind]
+        exact[kind] = exact_counts(left_kind, right_kind)
+        overlap[kind] = overlap_counts(left_kind, right_kind)
+    exact[ALL] = sum((exact[kind] for kind in KINDS), SpanCounts())
+    overlap[ALL] = sum((overlap[kind] for kind in KINDS), SpanCounts())
+    confusion = token_confusion(len(token_spans), token_labels(token_spans, left), token_labels(token_spans, right))
+    return PairAgreement(reference, other, exact, overlap, confusion)
+
+
+def compare_article(text: str, marks: Mapping[str, list[Mark]]) -> list[PairAgreement]:
+    """Every pair of the analysts who marked the text, each pair in user-name order."""
+    token_spans = tokens(text)
+    return [compare_pair(left, right, marks, token_spans) for left, right in combinations(sorted(marks), 2)]
+
+
+# The query layer: a project's or an article's live annotations, read in a few queries.
+
+
+@dataclass
+class ArticleAgreement:
+    article_id: int
+    title: str
+    analysts: list[str]
+    pairs: list[PairAgreement]
+
+
+@dataclass
+class ProjectAgreement:
+    articles: list[ArticleAgreement]
+    pairs: list[PairAgreement]  # summed over the articles both analysts marked
+
+    @property
+    def total(self) -> PairAgreement | None:
+        """Every pair on every article summed: the project's figure."""
+        return sum(self.pairs[1:], self.pairs[0]) if self.pairs else None
+
+
+def shared_articles(articles):
+    """Of `articles`, those marked by two analysts or more (live annotations only)."""
+    marked = (
+        Annotation.objects.live()
+        .filter(article__in=articles)
+        .order_by()
+        .values("article")
+        .annotate(analysts=Count("created_by", distinct=True))
+        .filter(analysts__gte=2)
+        .values("article")
+    )
+    return articles.filter(pk__in=marked)
+
+
+def marks_by_article(articles) -> dict[int, dict[str, list[Mark]]]:
+    """Article id -> analyst's user name -> their live marks, in one query."""
+    rows = (
+        Annotation.objects.live()
+        .filter(article__in=articles)
+        .order_by()
+        .values_list("article_id", "created_by__username", "start", "end", "kind")
+    )
+    marks = defaultdict(lambda: defaultdict(list))
+    for article_id, username, start, end, kind in rows:
+        marks[article_id][username].append(Mark(start, end, kind))
+    return marks
+
+
+def project_agreement(project) -> ProjectAgreement:
+    """Agreement on every article of `project` that two analysts or more marked (two queries)."""
+    articles = shared_articles(Article.objects.filter(project=project))
+    marks = marks_by_article(articles.values("pk"))
+    per_article, per_pair = [], {}
+    for article_id, title, text in articles.order_by("title", "pk").values_list("pk", "title", "text"):
+        pairs = compare_article(text, marks[article_id])
+        per_article.append(ArticleAgreement(article_id, title, sorted(marks[article_id]), pairs))
+        for pair in pairs:
+            key = (pair.reference, pair.other)
+            per_pair[key] = per_pair[key] + pair if key in per_pair else pair
+    return ProjectAgreement(per_article, [per_pair[key] for key in sorted(per_pair)])
+
+
+def article_agreement(article) -> ArticleAgreement:
+    """The agreement of everyone who marked `article` (one query; the article is at hand)."""
+    marks = marks_by_article([article.pk])
+    return ArticleAgreement(
+        article.pk, article.title, sorted(marks[article.pk]), compare_article(article.text, marks[article.pk])
+    )

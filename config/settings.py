@@ -233,6 +233,12 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 500
 # networks listed here (tests serve pages to themselves on 127.0.0.0/8).
 IMPORT_ALLOWED_PRIVATE_NETWORKS = env_list("IMPORT_ALLOWED_PRIVATE_NETWORKS", "")
 IMPORT_URL_TIMEOUT = float(os.environ.get("IMPORT_URL_TIMEOUT", 10))
+# Exports with more annotations than this are written by the background worker into
+# EXPORT_DIR (shared by web and worker) instead of streaming from the request.
+EXPORT_STREAM_MAX_ANNOTATIONS = int(os.environ.get("EXPORT_STREAM_MAX_ANNOTATIONS", 20_000))
+EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", BASE_DIR / ".data" / "exports"))
+# Where the app is served, for the absolute links of exports made on the command line.
+EXPORT_BASE_URL = os.environ.get("EXPORT_BASE_URL", "http://localhost:8000").rstrip("/")
 
 SESSION_COOKIE_HTTPONLY = True
 # Pages carry the token (forms, and <body hx-headers> for htmx), so no script needs the cookie.

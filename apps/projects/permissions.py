@@ -121,6 +121,7 @@ rules.add_perm("annotations.review_annotation", superuser | is_reviewer)
 rules.add_perm("annotations.comment_annotation", superuser | is_member)
 
 rules.add_perm("imports.view_importjob", superuser | is_member)
+rules.add_perm("exports.export_project", superuser | is_member)
 
 # A project's agreement between analysts, its curation and its dashboard: the review desk's view
 # of how the team works, for those who decide on the work.

@@ -282,3 +282,7 @@ LOGGING = {
     "loggers": {"django.request": {"filters": ["without_refusal_traceback"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# The JSON API's browsable docs use the Swagger UI files that come with django-ninja, served
+# from this site like the app's own static files: the CSP allows no CDN.
+INSTALLED_APPS.append("ninja")

@@ -1,0 +1,40 @@
+"""The JSON API, version 1: django-ninja builds the OpenAPI description from the typed
+operations in `endpoints`, which call the same services under the same rule as the pages."""
+
+import json
+
+from ninja import NinjaAPI, Swagger
+from ninja.parser import Parser
+
+from apps.api.auth import SessionAuth, TokenAuth
+from apps.api.endpoints import annotations, articles, imports, projects, sources
+from apps.api.errors import install_error_handlers
+
+
+class StrictJsonParser(Parser):
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if b"\\u" in request.body:
+            # JSON may spell a lone surrogate (\\ud800), which neither UTF-8 nor PostgreSQL can hold:
+            # refused here (ninja answers 400) instead of failing when saved.
+            json.dumps(data, ensure_ascii=False).encode()
+        return data
+
+
+api = NinjaAPI(
+    title="Sourcetrace API",
+    version="1",
+    description=(
+        "Projects, articles, annotations, sources and their review, for scripts. Authenticate with a personal "
+        "token (`Authorization: Bearer <token>`, made on /api/tokens/) or the browser's session. Every refusal "
+        "is JSON: `message` for people and `errors`, the fields refused."
+    ),
+    urls_namespace="api:v1",
+    auth=[TokenAuth(), SessionAuth()],
+    parser=StrictJsonParser(),
+    # The Swagger UI files that come with ninja, served from this site: the CSP allows no CDN.
+    docs=Swagger(settings={"persistAuthorization": False}),
+)
+install_error_handlers(api)
+for module in (projects, articles, imports, annotations, sources):
+    api.add_router("", module.router)

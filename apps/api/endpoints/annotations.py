@@ -1,0 +1,252 @@
+"""Annotations, their source links, review and discussion: the workbench's forms validate the
+input and the annotation services make every change, checking the one rule themselves."""
+
+import re
+from datetime import UTC
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from ninja import Header, Path, Query, Router, Status
+
+from apps.annotations.forms import AnnotationCreateForm, AnnotationEditForm, CommentForm, LinkForm, ReviewForm
+from apps.annotations.models import Annotation, Link
+from apps.annotations.services import (
+    NOT_YOURS,
+    EditConflict,
+    add_comment,
+    create_annotation,
+    delete_annotation,
+    link_source,
+    review_annotation,
+    submit_annotation,
+    unlink_source,
+    update_annotation,
+)
+from apps.api.endpoints.common import answers, without_nul
+from apps.api.errors import PreconditionRequired, error_body, etag, validated
+from apps.api.paging import paged
+from apps.api.schemas import (
+    MAX_ID,
+    AnnotationChange,
+    AnnotationFilters,
+    AnnotationIn,
+    AnnotationOut,
+    AnnotationPage,
+    CommentIn,
+    CommentOut,
+    ConflictOut,
+    ErrorOut,
+    LinkIn,
+    LinkOut,
+    Page,
+    ReviewIn,
+)
+from apps.articles.models import Article
+from apps.sources.services import find_or_create_source
+
+router = Router(tags=["annotations"])
+
+AnnotationId = Path(..., ge=1, le=MAX_ID)
+ETAG_RE = re.compile(r'^"annotation-(\d+)-v(\d+)"$')
+
+
+def annotation_rows(user):
+    """The live annotations the user may see, with what their representation needs in two queries."""
+    return (
+        Annotation.objects.visible_to(user)
+        .live()
+        .select_related("created_by", "updated_by", "reviewed_by")
+        .prefetch_related(Prefetch("links", Link.objects.select_related("source").order_by("pk")))
+    )
+
+
+def visible_annotation(request, pk: int) -> Annotation:
+    """The annotation if the user may see it; 404 otherwise, so that other projects stay unseen."""
+    return get_object_or_404(annotation_rows(request.auth).select_related("article__project"), pk=pk)
+
+
+def editable_annotation(request, pk: int) -> Annotation:
+    """404 when the user may not even see it, 403 when they may only see it (as in the workbench)."""
+    annotation = visible_annotation(request, pk)
+    if not request.auth.has_perm("annotations.change_annotation", annotation):
+        raise PermissionDenied(NOT_YOURS)
+    return annotation
+
+
+def represented(response: HttpResponse, annotation: Annotation) -> Annotation:
+    response["ETag"] = etag(annotation)
+    return annotation
+
+
+def fresh(request, response: HttpResponse, pk: int) -> Annotation:
+    return represented(response, visible_annotation(request, pk))
+
+
+@router.get("/annotations", response=answers({200: AnnotationPage}), summary="Annotations, oldest first")
+def annotation_list(request, response: HttpResponse, filters: Query[AnnotationFilters], page: Query[Page]):
+    annotations = annotation_rows(request.auth).order_by("pk")
+    if filters.article:
+        annotations = annotations.filter(article_id=filters.article)
+    if filters.project:
+        annotations = annotations.filter(article__project_id=filters.project)
+    if filters.kind:
+        annotations = annotations.filter(kind=filters.kind)
+    if filters.status:
+        annotations = annotations.filter(status=filters.status)
+    if filters.author:
+        annotations = annotations.filter(created_by__username=without_nul(filters.author))
+    if filters.updated_since:
+        since = filters.updated_since
+        annotations = annotations.filter(updated_at__gte=since if since.tzinfo else since.replace(tzinfo=UTC))
+    return paged(request, response, annotations, limit=page.limit, offset=page.offset)
+
+
+@router.post("/annotations", response=answers({201: AnnotationOut}, 409), summary="Mark a span of an article")
+def annotation_create(request, response: HttpResponse, payload: AnnotationIn):
+    articles = Article.objects.visible_to(request.auth).only("pk", "project_id", "text", "headings")
+    article = get_object_or_404(articles, pk=payload.article)
+    data = validated(AnnotationCreateForm(payload.model_dump(mode="json", exclude={"article"})))
+    annotation = create_annotation(article=article, user=request.auth, **data)
+    response["Location"] = reverse("api:v1:annotation_detail", args=[annotation.pk])
+    return Status(201, fresh(request, response, annotation.pk))
+
+
+@router.get(
+    "/annotations/{annotation_id}",
+    response=answers({200: AnnotationOut}),
+    url_name="annotation_detail",
+    summary="One annotation, with its ETag",
+)
+def annotation_detail(request, response: HttpResponse, annotation_id: int = AnnotationId):
+    return fresh(request, response, annotation_id)
+
+
+def base_version(annotation: Annotation, version: int | None, if_match: str | None) -> int:
+    """The version a change was made from: the body's `version`, else the If-Match ETag's."""
+    if version is not None:
+        return version
+    if if_match is None:
+        raise PreconditionRequired(
+            "Say which version you changed: `version` in the body, or If-Match with the ETag you read."
+        )
+    if if_match.strip() == "*":
+        return annotation.version
+    match = ETAG_RE.match(if_match.strip())
+    if not match or int(match.group(1)) != annotation.pk:
+        raise ValidationError({"If-Match": "Send the ETag this annotation was served with, as it was."})
+    return int(match.group(2))
+
+
+@router.patch(
+    "/annotations/{annotation_id}",
+    response=answers({200: AnnotationOut, 409: ConflictOut, 428: ErrorOut}),
+    summary="Change an annotation made from a version you name (409 with the current state if it is stale)",
+)
+def annotation_update(
+    request,
+    response: HttpResponse,
+    payload: AnnotationChange,
+    annotation_id: int = AnnotationId,
+    if_match: str | None = Header(None, alias="If-Match"),
+):
+    annotation = editable_annotation(request, annotation_id)
+    version = base_version(annotation, payload.version, if_match)
+    span_given = any(value is not None for value in (payload.start, payload.end, payload.exact))
+    start = payload.start if payload.start is not None else annotation.start
+    end = payload.end if payload.end is not None else annotation.end
+    form = AnnotationEditForm(
+        {
+            "version": version,
+            "kind": payload.kind or annotation.kind,
+            "note": annotation.note if payload.note is None else payload.note,
+            # The workbench's tags field: comma-separated, so a tag cannot hold a comma.
+            "tags": ", ".join(annotation.tags if payload.tags is None else payload.tags),
+            "start": start if span_given else "",
+            "end": end if span_given else "",
+        }
+    )
+    data = validated(form)
+    changes = form.changes()
+    if span_given:
+        changes["exact"] = payload.exact if payload.exact is not None else annotation.article.text[start:end]
+    update_annotation(annotation=annotation, user=request.auth, base_version=data["version"], **changes)
+    return fresh(request, response, annotation.pk)
+
+
+@router.delete(
+    "/annotations/{annotation_id}", response=answers({204: None}), summary="Delete an annotation (kept in its history)"
+)
+def annotation_delete(request, annotation_id: int = AnnotationId):
+    delete_annotation(annotation=editable_annotation(request, annotation_id), user=request.auth)
+    return Status(204, None)
+
+
+@router.post(
+    "/annotations/{annotation_id}/submit",
+    response=answers({200: AnnotationOut}, 409),
+    summary="Hand a draft (or a reworked rejection) to the reviewers",
+)
+def annotation_submit(request, response: HttpResponse, annotation_id: int = AnnotationId):
+    annotation = editable_annotation(request, annotation_id)
+    try:
+        submit_annotation(annotation=annotation, user=request.auth)
+    except ValidationError as refusal:
+        return Status(409, error_body(" ".join(refusal.messages), [("status", m) for m in refusal.messages]))
+    return fresh(request, response, annotation.pk)
+
+
+@router.post(
+    "/annotations/{annotation_id}/review",
+    response=answers({200: AnnotationOut}),
+    summary="Approve, reject (with a reason) or send back to draft; reviewers and managers only",
+)
+def annotation_review(request, response: HttpResponse, payload: ReviewIn, annotation_id: int = AnnotationId):
+    annotation = visible_annotation(request, annotation_id)
+    data = validated(ReviewForm(payload.model_dump(mode="json")))
+    review_annotation(annotation=annotation, user=request.auth, **data)
+    return fresh(request, response, annotation.pk)
+
+
+@router.get(
+    "/annotations/{annotation_id}/comments", response=answers({200: list[CommentOut]}), summary="The discussion"
+)
+def comment_list(request, annotation_id: int = AnnotationId):
+    return visible_annotation(request, annotation_id).comments.select_related("author")
+
+
+@router.post(
+    "/annotations/{annotation_id}/comments", response=answers({201: CommentOut}), summary="Add to the discussion"
+)
+def comment_create(request, payload: CommentIn, annotation_id: int = AnnotationId):
+    annotation = visible_annotation(request, annotation_id)
+    data = validated(CommentForm(payload.model_dump(mode="json")))
+    return Status(201, add_comment(annotation=annotation, user=request.auth, body=data["body"]))
+
+
+@router.post(
+    "/annotations/{annotation_id}/links",
+    response=answers({201: LinkOut}),
+    summary="Link a source (an existing one, or one found or created by name) with its role",
+)
+def link_create(request, payload: LinkIn, annotation_id: int = AnnotationId):
+    annotation = editable_annotation(request, annotation_id)
+    project = annotation.article.project
+    fields = payload.model_dump(mode="json")
+    fields = {name: "" if value is None else value for name, value in fields.items()}
+    data = validated(LinkForm(fields, project=project))
+    source = data["source"] or find_or_create_source(
+        project=project, name=data["new_source_name"], kind=data["new_source_kind"]
+    )
+    link = link_source(annotation=annotation, source=source, role=data["role"], user=request.auth, note=data["note"])
+    return Status(201, link)
+
+
+@router.delete("/links/{link_id}", response=answers({204: None}), summary="Remove a source link")
+def link_delete(request, link_id: int = Path(..., ge=1, le=MAX_ID)):
+    link = get_object_or_404(Link.objects.select_related("source"), pk=link_id)
+    link.annotation = editable_annotation(request, link.annotation_id)
+    unlink_source(link=link, user=request.auth)
+    return Status(204, None)

@@ -1,0 +1,72 @@
+from django import forms
+from django.contrib.postgres.forms import SimpleArrayField
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Field, Path, Query, Router, Schema, Status
+
+from apps.api.endpoints.common import answers, without_nul
+from apps.api.errors import validated
+from apps.api.paging import paged
+from apps.api.schemas import MAX_ID, Page, SourceChange, SourceIn, SourceKind, SourceOut, SourcePage
+from apps.projects.models import Project
+from apps.sources.models import Source
+from apps.sources.services import save_source
+
+router = Router(tags=["sources"])
+
+
+class SourceForm(forms.ModelForm):
+    """The model's own validation (lengths, web addresses only, one source per spelling)."""
+
+    # One alias a line: names may hold commas ("Smith, John").
+    aliases = SimpleArrayField(forms.CharField(max_length=300), delimiter="\n", required=False)
+
+    class Meta:
+        model = Source
+        fields = ["name", "kind", "url", "description", "aliases"]
+
+
+class SourceFilters(Schema):
+    project: int | None = Field(None, ge=1, le=MAX_ID)
+    kind: SourceKind | None = None
+    q: str | None = Field(None, max_length=300, description="Search names and aliases (typos, accents tolerated).")
+
+
+def source_form(source: Source, fields: dict) -> SourceForm:
+    data = {name: value for name, value in fields.items() if value is not None}
+    data["aliases"] = "\n".join(data.get("aliases", source.aliases))
+    initial = {"name": source.name, "kind": source.kind, "url": source.url, "description": source.description}
+    return SourceForm({**initial, **data}, instance=source)
+
+
+@router.get("/sources", response=answers({200: SourcePage}), summary="Sources, or those matching a search")
+def source_list(request, response: HttpResponse, filters: Query[SourceFilters], page: Query[Page]):
+    sources = Source.objects.visible_to(request.auth)
+    if filters.project:
+        sources = sources.filter(project_id=filters.project)
+    if filters.kind:
+        sources = sources.filter(kind=filters.kind)
+    query = without_nul(filters.q or "")
+    sources = sources.matching(query) if query.strip() else sources.order_by("name", "pk")
+    return paged(request, response, sources, limit=page.limit, offset=page.offset)
+
+
+@router.get("/sources/{source_id}", response=answers({200: SourceOut}), summary="One source")
+def source_detail(request, source_id: int = Path(..., ge=1, le=MAX_ID)):
+    return get_object_or_404(Source.objects.visible_to(request.auth), pk=source_id)
+
+
+@router.post("/sources", response=answers({201: SourceOut}), summary="Add a source to a project")
+def source_create(request, payload: SourceIn):
+    project = get_object_or_404(Project.objects.visible_to(request.auth), pk=payload.project)
+    form = source_form(Source(project=project), payload.model_dump(mode="json", exclude={"project"}))
+    validated(form)
+    return Status(201, save_source(source=form.instance, user=request.auth))
+
+
+@router.patch("/sources/{source_id}", response=answers({200: SourceOut}), summary="Change a source")
+def source_update(request, payload: SourceChange, source_id: int = Path(..., ge=1, le=MAX_ID)):
+    source = get_object_or_404(Source.objects.visible_to(request.auth), pk=source_id)
+    form = source_form(source, payload.model_dump(mode="json"))
+    validated(form)
+    return save_source(source=form.instance, user=request.auth)

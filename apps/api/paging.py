@@ -1,0 +1,28 @@
+"""Pages of a list: limit and offset in the query, and the neighbouring pages in the body and
+in a Link header (RFC 8288), as the Web Annotation Protocol pages its containers."""
+
+from django.http import HttpResponse
+from django.utils.http import urlencode
+
+
+def page_url(request, offset: int, limit: int) -> str:
+    query = request.GET.copy()
+    query["offset"], query["limit"] = str(offset), str(limit)
+    return request.build_absolute_uri(request.path + "?" + urlencode(sorted(query.lists()), doseq=True))
+
+
+def paged(request, response: HttpResponse, queryset, *, limit: int, offset: int, count: int | None = None) -> dict:
+    """One page of `queryset` with the count and the neighbouring pages; sets the Link header."""
+    count = queryset.count() if count is None else count
+    items = list(queryset[offset : offset + limit])
+    links = {"first": page_url(request, 0, limit)}
+    following = page_url(request, offset + limit, limit) if offset + limit < count else None
+    previous = page_url(request, max(0, offset - limit), limit) if offset > 0 else None
+    if following:
+        links["next"] = following
+    if previous:
+        links["prev"] = previous
+    last_offset = max(0, (count - 1) // limit * limit)
+    links["last"] = page_url(request, last_offset, limit)
+    response["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())
+    return {"count": count, "limit": limit, "offset": offset, "next": following, "previous": previous, "items": items}

@@ -1,0 +1,260 @@
+"""The shapes the API reads and writes; ninja builds the OpenAPI description from them.
+
+They describe the types; the rules are the forms' and the services' (see endpoints), so
+that the API refuses exactly what the workbench and the import page refuse.
+"""
+
+from datetime import date, datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+from apps.annotations.models import AnnotationKind, AnnotationStatus, LinkRole
+from apps.annotations.services import Decision
+from apps.sources.models import SourceKind
+
+# Larger numbers are no row's id, and PostgreSQL's integers stop here.
+MAX_ID = 2**63 - 1
+
+
+class FieldError(Schema):
+    field: str = Field(description="The field refused, or `__all__` for the request as a whole.")
+    message: str
+
+
+class ErrorOut(Schema):
+    message: str = Field(description="What was refused and why, for people.")
+    errors: list[FieldError] = Field(default_factory=list, description="Each refused field with its reason.")
+
+
+class Page(Schema):
+    limit: int = Field(50, ge=1, le=100, description="How many items a page holds (at most 100).")
+    offset: int = Field(0, ge=0, le=2**31 - 1, description="How many items to skip.")
+
+
+class PageOut(Schema):
+    count: int = Field(description="How many items all pages hold together.")
+    limit: int
+    offset: int
+    next: str | None = Field(description="The next page's address, also in the Link header.")
+    previous: str | None
+
+
+class ProjectOut(Schema):
+    id: int
+    name: str
+    description: str
+    role: str | None = Field(description="Your role here: analyst, reviewer or manager (none for a superuser).")
+    created_at: datetime
+
+
+class ArticleBrief(Schema):
+    id: int
+    project: int = Field(alias="project_id")
+    title: str
+    language: str
+    url: str
+    author: str
+    published_on: date | None
+    publisher: str | None
+    original_name: str
+    imported_at: datetime
+    annotation_count: int
+
+    @staticmethod
+    def resolve_publisher(article) -> str | None:
+        return article.publisher.name if article.publisher_id else None
+
+
+class ArticlePage(PageOut):
+    items: list[ArticleBrief]
+
+
+class ArticleOut(ArticleBrief):
+    text: str = Field(description="The text every annotation's offsets (Unicode code points) point into.")
+    text_length: int
+    headings: list[int] = Field(description="Code-point starts of the lines that are headings.")
+    story: int | None = Field(alias="story_id")
+    content_hash: str
+
+
+class SourceBrief(Schema):
+    id: int
+    name: str
+    kind: SourceKind
+
+
+class LinkOut(Schema):
+    id: int
+    annotation: int = Field(alias="annotation_id")
+    role: LinkRole
+    note: str
+    source: SourceBrief
+
+
+class AnnotationOut(Schema):
+    id: int
+    article: int = Field(alias="article_id")
+    kind: AnnotationKind
+    status: AnnotationStatus
+    start: int = Field(description="Code point where the span starts in the article's text.")
+    end: int = Field(description="Code point just after the span.")
+    exact: str
+    prefix: str
+    suffix: str
+    note: str
+    tags: list[str]
+    version: int = Field(description="Send it back with a change (or If-Match with the ETag).")
+    created_by: str
+    created_at: datetime
+    updated_by: str | None
+    updated_at: datetime
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    links: list[LinkOut]
+
+    @staticmethod
+    def resolve_created_by(annotation) -> str:
+        return annotation.created_by.get_username()
+
+    @staticmethod
+    def resolve_updated_by(annotation) -> str | None:
+        return annotation.updated_by.get_username() if annotation.updated_by_id else None
+
+    @staticmethod
+    def resolve_reviewed_by(annotation) -> str | None:
+        return annotation.reviewed_by.get_username() if annotation.reviewed_by_id else None
+
+    @staticmethod
+    def resolve_links(annotation) -> list:
+        return list(annotation.links.all())
+
+
+class AnnotationPage(PageOut):
+    items: list[AnnotationOut]
+
+
+class ConflictOut(ErrorOut):
+    current: AnnotationOut = Field(description="The annotation as it is now; nothing was changed.")
+
+
+class AnnotationFilters(Schema):
+    article: int | None = Field(None, ge=1, le=MAX_ID)
+    project: int | None = Field(None, ge=1, le=MAX_ID)
+    kind: AnnotationKind | None = None
+    status: AnnotationStatus | None = None
+    author: str | None = Field(None, max_length=150, description="The author's user name.")
+    updated_since: datetime | None = Field(None, description="Changed at or after this time (ISO 8601).")
+
+
+class AnnotationIn(Schema):
+    article: int = Field(ge=1, le=MAX_ID)
+    kind: AnnotationKind
+    start: int = Field(description="Unicode code point offset into the article's text.")
+    end: int
+    exact: str = Field(description="The text at start–end, to prove the offsets point where you mean.")
+
+
+class AnnotationChange(Schema):
+    version: int | None = Field(None, description="The version you edited; or send If-Match with the ETag.")
+    kind: AnnotationKind | None = None
+    note: str | None = None
+    tags: list[str] | None = None
+    start: int | None = None
+    end: int | None = None
+    exact: str | None = Field(None, description="With start and end: the text there, checked like on create.")
+
+
+class ReviewIn(Schema):
+    decision: Decision = Field(description="approve, reject (needs a reason) or draft (back to its author).")
+    reason: str = ""
+
+
+class CommentIn(Schema):
+    body: str
+
+
+class CommentOut(Schema):
+    id: int
+    author: str
+    body: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_author(comment) -> str:
+        return comment.author.get_username()
+
+
+class LinkIn(Schema):
+    role: LinkRole
+    source: int | None = Field(None, ge=1, le=MAX_ID, description="An existing source of the project.")
+    new_source_name: str = Field("", description="Or the name of a source to find or create.")
+    new_source_kind: SourceKind | None = None
+    note: str = ""
+
+
+class SourceOut(Schema):
+    id: int
+    project: int = Field(alias="project_id")
+    name: str
+    kind: SourceKind
+    url: str
+    description: str
+    aliases: list[str]
+    created_at: datetime
+
+
+class SourcePage(PageOut):
+    items: list[SourceOut]
+
+
+class SourceIn(Schema):
+    project: int = Field(ge=1, le=MAX_ID)
+    name: str
+    kind: SourceKind
+    url: str = ""
+    description: str = ""
+    aliases: list[str] = Field(default_factory=list)
+
+
+class SourceChange(Schema):
+    name: str | None = None
+    kind: SourceKind | None = None
+    url: str | None = None
+    description: str | None = None
+    aliases: list[str] | None = None
+
+
+class ImportIn(Schema):
+    project: int = Field(ge=1, le=MAX_ID)
+    text: str = Field("", description="Pasted text, one article.")
+    title: str = Field("", description="The pasted text's title; else its first line.")
+    url: str = Field("", description="A web address to fetch.")
+    articles: list[dict] = Field(
+        default_factory=list,
+        description="Articles as JSON Lines objects (`text` or `html`, with optional metadata), one per item.",
+    )
+
+
+class OutcomeOut(Schema):
+    label: str
+    status: Literal["imported", "duplicate", "refused"]
+    message: str
+    article: int | None = Field(alias="article_id")
+
+
+class ImportJobOut(Schema):
+    id: int
+    project: int = Field(alias="project_id")
+    state: Literal["queued", "running", "done", "failed"]
+    total: int | None
+    position: int
+    imported: int
+    duplicates: int
+    refused: int
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+    outcomes: list[OutcomeOut] | None = Field(
+        None, description="What became of each input, once the job has ended (the first of each kind)."
+    )

@@ -5,7 +5,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.articles.models import Article
+from apps.articles.models import Article, Story
 from apps.articles.services import join_story
 
 
@@ -48,3 +48,12 @@ def article_join_story(request, pk):
         return HttpResponseBadRequest(str(refusal))
     messages.success(request, f"“{other.title}” is now part of the story “{story.title}”")
     return redirect(article)
+
+
+@login_required
+@require_GET
+def story_detail(request, pk):
+    """The articles that tell one story, in their languages."""
+    story = get_object_or_404(Story.objects.visible_to(request.user).select_related("project"), pk=pk)
+    articles = story.articles.only("pk", "title", "language", "url", "published_on").order_by("language", "pk")
+    return render(request, "articles/story_detail.html", {"story": story, "articles": articles})

@@ -17,7 +17,7 @@ from apps.articles.models import Article
 
 CHUNK_SIZE = 2000
 # What each annotation row brings of its article; the text is loaded once per article when needed.
-ARTICLE_FIELDS = ("id", "project_id", "story_id", "title", "language", "url", "text_length")
+ARTICLE_FIELDS = ("id", "project_id", "story_id", "title", "language", "url", "author", "published_on", "publisher")
 LINKS = Prefetch("links", queryset=Link.objects.select_related("source", "created_by").order_by("role", "pk"))
 
 
@@ -59,11 +59,12 @@ def for_export(annotations: QuerySet) -> QuerySet:
     """
     article_fields = [f"article__{name}" for name in ARTICLE_FIELDS]
     return (
-        annotations.select_related("article", "created_by")
+        annotations.select_related("article__publisher", "created_by")
         .only(
             *[field.name for field in Annotation._meta.concrete_fields if field.name != "article"],
             "article",
             *article_fields,
+            "article__publisher__name",
             "created_by__username",
             "created_by__first_name",
             "created_by__last_name",

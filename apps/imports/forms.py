@@ -32,7 +32,8 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = Project.objects.visible_to(user)
         self.fields["files"].help_text = (
-            f".txt, .md, .html, .jsonl or .json; several at once. JSON Lines (.jsonl) of any size, other files up to "
+            f".txt, .md, .html, .jsonl, .json or .jsonld (W3C Web Annotations); several at once. "
+            f"JSON Lines (.jsonl) of any size, other files up to "
             f"{filesizeformat(settings.IMPORT_MAX_BYTES)}; at most {filesizeformat(max_upload_bytes())} at once."
         )
 

@@ -34,7 +34,7 @@ from apps.sources.validators import web_url
 TEXT_SUFFIXES = {".txt", ".text", ""}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
-JSON_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+JSON_SUFFIXES = {".jsonl", ".ndjson", ".json", ".jsonld"}
 ACCEPTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | MARKDOWN_SUFFIXES | JSON_SUFFIXES
 # Read line by line however large they are: the size limit applies to each line (article).
 STREAMED_SUFFIXES = {".jsonl", ".ndjson"}
@@ -96,7 +96,7 @@ def too_large(what: str, size: int, limit: int) -> str:
 
 
 def unsupported(suffix: str) -> str:
-    return f"“{suffix}” files are not supported; use .txt, .md, .html, .jsonl or .json."
+    return f"“{suffix}” files are not supported; use .txt, .md, .html, .jsonl, .json or .jsonld."
 
 
 def file_refusal(name: str, size: int, head: bytes) -> str:
@@ -166,8 +166,16 @@ def json_problem(error: json.JSONDecodeError) -> str:
 
 
 def read_json_records(name: str, text: str) -> Iterator[ReadItem]:
-    """JSON Lines (one object a line), or one JSON document holding an object or a list."""
+    """JSON Lines (one object a line), one JSON document holding an object or a list, or W3C Web Annotations."""
     stripped = text.lstrip()
+    if stripped.startswith("{"):
+        try:
+            document = json.loads(stripped)
+        except (json.JSONDecodeError, RecursionError):
+            document = None  # JSON Lines, read (and refused where broken) line by line below
+        if is_web_annotation(document):
+            yield from read_web_annotations(name, document)
+            return
     if stripped.startswith("["):
         try:
             records = json.loads(stripped)
@@ -176,6 +184,9 @@ def read_json_records(name: str, text: str) -> Iterator[ReadItem]:
             return
         except RecursionError:
             yield ReadItem(name, error=TOO_DEEP)
+            return
+        if records and all(is_web_annotation(record) for record in records):
+            yield from read_web_annotations(name, records)
             return
         for number, record in enumerate(records, start=1):
             yield read_record(f"{name} item {number}", record)
@@ -327,6 +338,108 @@ def label_studio_spans(task: dict) -> list[SpanDraft]:
                 exact = value.get("text") if isinstance(value.get("text"), str) else ""
                 spans.append(SpanDraft(start, end, str(labels[0]), exact))
     return spans
+
+
+W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+W3C_TYPES = {"Annotation", "AnnotationPage", "AnnotationCollection"}
+
+
+def is_web_annotation(document) -> bool:
+    """A W3C Web Annotation, page or collection (by its JSON-LD context or its type)."""
+    if not isinstance(document, dict):
+        return False
+    context, kind = document.get("@context"), document.get("type")
+    contexts = context if isinstance(context, list) else [context]
+    kinds = kind if isinstance(kind, list) else [kind]
+    return W3C_CONTEXT in contexts or any(k in W3C_TYPES for k in kinds if isinstance(k, str))
+
+
+def web_annotations_in(document) -> Iterator[dict]:
+    """The annotations of a collection (its embedded first page), a page, a list or a @graph."""
+    if isinstance(document, list):
+        for each in document:
+            yield from web_annotations_in(each)
+    elif isinstance(document, dict):
+        kinds = document.get("type") if isinstance(document.get("type"), list) else [document.get("type")]
+        if "AnnotationCollection" in kinds:
+            yield from web_annotations_in(document.get("first"))
+        elif "AnnotationPage" in kinds:
+            yield from web_annotations_in(document.get("items"))
+        elif "@graph" in document:
+            yield from web_annotations_in(document["@graph"])
+        elif "Annotation" in kinds:
+            yield document
+
+
+def web_annotation_span(annotation: dict) -> tuple[dict, SpanDraft] | None:
+    """The annotation's target (its source described) and its span: positions, words and classifying label."""
+    target = annotation.get("target")
+    target = target[0] if isinstance(target, list) and target else target
+    if not isinstance(target, dict) or not isinstance(target.get("source"), dict):
+        return None
+    selectors = target.get("selector")
+    selectors = [s for s in (selectors if isinstance(selectors, list) else [selectors]) if isinstance(s, dict)]
+    position = next((s for s in selectors if s.get("type") == "TextPositionSelector"), {})
+    quote = next((s for s in selectors if s.get("type") == "TextQuoteSelector"), {})
+    bodies = annotation.get("body")
+    bodies = bodies if isinstance(bodies, list) else [bodies]
+    label = next(
+        (b["value"] for b in bodies if isinstance(b, dict) and b.get("purpose") == "classifying" and "value" in b), ""
+    )
+    start, end = position.get("start"), position.get("end")
+    if not (isinstance(start, int) and isinstance(end, int)):
+        start = end = 0
+    exact = quote.get("exact") if isinstance(quote.get("exact"), str) else ""
+    return target, SpanDraft(start, end, str(label), exact)
+
+
+def read_web_annotations(name: str, document) -> Iterator[ReadItem]:
+    """W3C Web Annotations that embed the text they target (the `value` of the target's source,
+    as Sourcetrace's own export writes it): an article per text, with its spans.
+
+    Annotations of a text the file does not hold cannot be placed: each such text is refused
+    with its reason.
+    """
+    sources: dict[str, dict] = {}
+    spans: dict[str, list[SpanDraft]] = {}
+    for annotation in web_annotations_in(document):
+        found = web_annotation_span(annotation)
+        if found is None:
+            continue
+        target, span = found
+        source = target["source"]
+        key = str(source.get("id", len(sources)))
+        described = sources.setdefault(key, {"scope": target.get("scope")})
+        described.update({k: v for k, v in source.items() if v not in (None, "")})
+        spans.setdefault(key, []).append(span)
+    if not sources:
+        yield ReadItem(name, error="The W3C annotations hold no target with a text to import.")
+    for number, (key, source) in enumerate(sources.items(), start=1):
+        label = f"{name} text {number}"
+        text = source.get("value")
+        if not isinstance(text, str):
+            yield ReadItem(
+                label, error=f"The annotations of {key[:200]} do not hold its text, so they cannot be placed."
+            )
+            continue
+        scope = source.get("scope") if isinstance(source.get("scope"), str) else ""
+        title, language = source.get("label"), source.get("language")
+        try:
+            draft = ArticleDraft(
+                parse_plain(text),
+                original=json.dumps(source, ensure_ascii=False).encode(),
+                original_name=label,
+                original_format="json",
+                title=title if isinstance(title, str) else "",
+                url=web_address(scope),
+                language=language if isinstance(language, str) else "",
+                spans=spans[key],
+                span_text=text,
+            )
+        except ImportRefused as refusal:
+            yield ReadItem(label, error=str(refusal))
+            continue
+        yield ReadItem(label, draft)
 
 
 def read_pasted(text: str, title: str = "") -> ReadItem:

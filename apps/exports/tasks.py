@@ -1,0 +1,124 @@
+"""Large exports, written by the background worker (`manage.py db_worker`) into EXPORT_DIR.
+
+An export only reads, so a job whose worker died is simply written again from the start: a
+look at its page finds it stale (no progress for models.STALE_AFTER) and queues it again.
+"""
+
+import logging
+import os
+import time
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Now
+from django.tasks import task
+
+from apps.exports.formats import FORMATS, Format, export_chunks
+from apps.exports.models import HEARTBEAT_SECONDS, MAX_RESTARTS, ExportJob
+from apps.exports.rows import Selection
+from apps.exports.services import export_context, export_dir, export_title, job_selection
+
+logger = logging.getLogger(__name__)
+
+FAILED = "The export stopped because of an error, which was logged. Start it again from the same link."
+
+
+def start_export_job(*, fmt: Format, selection: Selection, user, base_url: str) -> ExportJob:
+    """Queue a large export for the background worker; return the job to follow."""
+    with transaction.atomic():
+        job = ExportJob.objects.create(
+            project_id=selection.project_id,
+            article_id=selection.article_id,
+            story_id=selection.story_id,
+            status=selection.status,
+            format=fmt.name,
+            base_url=base_url,
+            created_by=user,
+            total=selection.count(),
+        )
+        # The task is a row of this database, queued in the same transaction as its job.
+        run_export.enqueue(job.pk)
+    return job
+
+
+@task(priority=10)
+def run_export(job_id: int) -> None:
+    claimed = ExportJob.objects.filter(pk=job_id, state=ExportJob.State.QUEUED).update(
+        state=ExportJob.State.RUNNING, run=F("run") + 1, heartbeat_at=Now(), done=0
+    )
+    if not claimed:
+        return
+    job = ExportJob.objects.select_related("project").get(pk=job_id)
+    this_run = ExportJob.objects.filter(pk=job.pk, run=job.run, state=ExportJob.State.RUNNING)
+    fmt = FORMATS[job.format]
+    file_name = f"export-{job.pk}.{fmt.extension}"
+    partial = export_dir() / f"{file_name}.{job.run}.part"
+    try:
+        written = write_export(job, fmt, this_run, partial)
+        if not written:
+            logger.warning("Export job %s was taken over by another worker; this run stopped.", job.pk)
+            return
+        os.replace(partial, export_dir() / file_name)
+        this_run.update(
+            state=ExportJob.State.DONE,
+            done=F("total"),
+            file_name=file_name,
+            size=(export_dir() / file_name).stat().st_size,
+            finished_at=Now(),
+            heartbeat_at=None,
+        )
+    except Exception:
+        logger.exception("Export job %s failed", job.pk)
+        this_run.update(state=ExportJob.State.FAILED, error=FAILED, finished_at=Now(), heartbeat_at=None)
+        raise
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def write_export(job: ExportJob, fmt: Format, this_run, path) -> bool:
+    """Write the export to `path`, recording progress; False when the job is no longer this run's."""
+    selection = job_selection(job)
+    progress = Recorder(this_run)
+    context = export_context(
+        fmt, selection, base_url=job.base_url, title=export_title(job.project, selection), progress=progress
+    )
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
+        for chunk in export_chunks(fmt, selection, context):
+            file.write(chunk)
+            if progress.lost:
+                return False
+    return True
+
+
+class Recorder:
+    """Record how far the export got, at most every HEARTBEAT_SECONDS; that is its heartbeat too."""
+
+    def __init__(self, this_run):
+        self.this_run = this_run
+        self.done = 0
+        self.recorded_at = time.monotonic()
+        self.lost = False
+
+    def __call__(self, count: int) -> None:
+        self.done += count
+        if time.monotonic() - self.recorded_at >= HEARTBEAT_SECONDS:
+            self.recorded_at = time.monotonic()
+            self.lost = not self.this_run.update(done=self.done, heartbeat_at=Now())
+
+
+def restart_if_stale(job: ExportJob) -> None:
+    """Queue again a job whose worker died, or fail it if that happened MAX_RESTARTS times."""
+    with transaction.atomic():
+        stale = ExportJob.objects.filter(pk=job.pk).stale().select_for_update().first()
+        if stale is None:
+            return
+        if stale.restarts >= MAX_RESTARTS:
+            error = f"The export's worker stopped {stale.restarts + 1} times, so it was given up. Start it again."
+            ExportJob.objects.filter(pk=job.pk).update(
+                state=ExportJob.State.FAILED, error=error, finished_at=Now(), heartbeat_at=None
+            )
+        else:
+            ExportJob.objects.filter(pk=job.pk).update(
+                state=ExportJob.State.QUEUED, restarts=F("restarts") + 1, heartbeat_at=None
+            )
+            run_export.enqueue(job.pk)

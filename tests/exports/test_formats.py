@@ -1,0 +1,146 @@
+import csv
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from apps.articles.models import Article
+from apps.exports.formats import FORMATS, neutralised
+from tests.exports.conftest import check_w3c
+from tests.factories import ProjectFactory
+
+
+def export(project, fmt, tmp_path, *options) -> bytes:
+    path = tmp_path / f"export.{FORMATS[fmt].extension}"
+    call_command("export", str(project.pk), "--format", fmt, "-o", str(path), *options, verbosity=0)
+    return path.read_bytes()
+
+
+def test_w3c_export_of_every_kind_overlap_emoji_and_rtl_passes_the_checker(seeded, project, tmp_path):
+    data = export(project, "w3c", tmp_path)
+    path = tmp_path / "export.jsonld"
+    result = check_w3c(path)
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert "0 failed" in result.stdout
+    collection = json.loads(data)
+    items = collection["first"]["items"]
+    assert collection["type"] == "AnnotationCollection" and collection["total"] == len(items) == 9
+    kinds = {body["value"] for item in items for body in item["body"] if body["purpose"] == "classifying"}
+    assert kinds == {"claim", "quote", "fact"}
+    # Each text rides along once, with its first annotation.
+    texts = [item["target"]["source"].get("value") for item in items]
+    assert sum(text is not None for text in texts) == 3
+    rtl = [item for item in items if item["target"]["source"].get("language") == "ar"]
+    assert {item["target"]["source"]["textDirection"] for item in rtl} == {"rtl"}
+    emoji = next(item for item in rtl if "🏙️" in item["target"]["selector"][0]["exact"])
+    position = emoji["target"]["selector"][1]
+    assert seeded["rtl"].text[position["start"] : position["end"]] == emoji["target"]["selector"][0]["exact"]
+    quote = next(item for item in items if item["target"]["selector"][0]["exact"].startswith("This agreement"))
+    sources = {body["schema:roleName"]: body for body in quote["body"] if body["type"] == "SpecificResource"}
+    assert sources["said_by"]["purpose"] == "identifying" and sources["said_by"]["source"]["name"] == "Arkady Mil-Man"
+    assert sources["cited"]["purpose"] == "linking"
+    claim = next(
+        item
+        for item in items
+        if item["target"]["selector"][0]["exact"] == "Belarus is in fact an integral part of Russia"
+    )
+    purposes = [(body["purpose"], body.get("value")) for body in claim["body"] if body["type"] == "TextualBody"]
+    assert ("tagging", "russia") in purposes and ("tagging", "+belarus") in purposes
+    assert any(purpose == "commenting" for purpose, _ in purposes)
+    assert claim["created"].endswith("Z") and claim["modified"].endswith("Z")
+
+
+def test_w3c_export_of_one_article_passes_the_checker_against_its_text(seeded, project, tmp_path):
+    rtl = seeded["rtl"]
+    export(project, "w3c", tmp_path, "--article", str(rtl.pk))
+    text = tmp_path / "text.txt"
+    text.write_text(rtl.text, encoding="utf-8", newline="")
+    import subprocess
+    import sys
+
+    from tests.exports.conftest import CHECKER
+
+    result = subprocess.run(
+        [sys.executable, str(CHECKER), "--source-text", str(text), str(tmp_path / "export.jsonld")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "EXTRA checks: 1 passed, 0 failed" in result.stdout
+
+
+def test_csv_has_a_bom_a_row_per_annotation_and_no_formula(seeded, project, tmp_path):
+    data = export(project, "csv", tmp_path)
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert len(rows) == 9
+    claim = next(row for row in rows if row["text"] == "Belarus is in fact an integral part of Russia")
+    assert claim["note"].startswith("'=HYPERLINK(")
+    assert claim["tags"] == "russia, +belarus"  # starts with a letter: left alone
+    assert claim["speaker"] == "Arkady Mil-Man"
+    quote = next(row for row in rows if row["kind"] == "quote" and row["language"] == "en")
+    assert quote["sources"] == "cited: INSS; said_by: Arkady Mil-Man"
+    assert quote["start"].isdigit() and quote["author"] == "analyst1"
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+def test_cells_that_would_be_formulas_are_quoted(value):
+    assert neutralised(value) == "'" + value
+    assert neutralised("a" + value) == "a" + value
+    assert neutralised(-1) == -1
+
+
+def test_doccano_export_has_each_article_with_its_spans(seeded, project, tmp_path):
+    lines = [json.loads(line) for line in export(project, "doccano", tmp_path).decode().splitlines()]
+    assert len(lines) == 3
+    for line in lines:
+        article = Article.objects.get(pk=line["id"])
+        assert line["text"] == article.text
+        for start, end, label in line["label"]:
+            assert label in {"CLAIM", "QUOTE", "FACT"}
+            assert article.annotations.filter(start=start, end=end, kind=label.lower()).exists()
+    assert sum(len(line["label"]) for line in lines) == 9
+
+
+def test_label_studio_export_has_tasks_with_regions(seeded, project, tmp_path):
+    tasks = json.loads(export(project, "labelstudio", tmp_path))
+    assert len(tasks) == 3
+    regions = [region for task in tasks for annotation in task["annotations"] for region in annotation["result"]]
+    assert len(regions) == 9
+    for task in tasks:
+        for region in task["annotations"][0]["result"]:
+            value = region["value"]
+            assert task["data"]["text"][value["start"] : value["end"]] == value["text"]
+            assert region["type"] == "labels" and region["from_name"] == "label" and region["to_name"] == "text"
+
+
+def test_claimreview_export_has_the_claims_with_a_note(seeded, project, tmp_path):
+    document = json.loads(export(project, "claimreview", tmp_path))
+    assert document["@context"] == "https://schema.org"
+    reviews = document["@graph"]
+    assert {review["claimReviewed"] for review in reviews} == {
+        "Belarus is in fact an integral part of Russia",
+        "120 شخصًا أُجلوا من المدينة 🏙️",
+    }
+    for review in reviews:
+        assert review["@type"] == "ClaimReview" and review["url"].startswith("http")
+        assert review["author"]["name"] and review["reviewBody"] and review["datePublished"]
+        assert review["itemReviewed"]["@type"] == "Claim" and review["itemReviewed"]["appearance"]["url"]
+    english = next(review for review in reviews if review["claimReviewed"].startswith("Belarus"))
+    assert english["itemReviewed"]["author"] == {
+        "@type": "Person",
+        "name": "Arkady Mil-Man",
+        "sameAs": "https://www.inss.org.il/",
+    }
+
+
+def test_status_filter_and_empty_project(seeded, project, tmp_path):
+    assert json.loads(export(project, "w3c", tmp_path, "--status", "approved"))["total"] == 0
+    empty = ProjectFactory()
+    assert json.loads(export(empty, "labelstudio", tmp_path)) == []
+    assert export(empty, "csv", tmp_path).decode("utf-8-sig").count("\n") == 1

@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils.text import Truncator
 
 from apps.annotations.forms import ReviewForm
-from apps.annotations.models import Annotation, AnnotationEvent, Comment, Link
+from apps.annotations.models import Annotation, AnnotationEvent, Comment, CommentHistory, Link, LinkHistory
 from apps.annotations.rendering import passage_html
 from apps.annotations.services import Decision, review_annotation
 from apps.projects.admin import ProjectScopedAdmin
@@ -97,6 +97,14 @@ class AnnotationAdmin(ProjectScopedAdmin):
     def passage(self, annotation):
         """The marked words, cut on a word boundary so a list row stays one or two lines."""
         return Truncator(annotation.exact).words(12, truncate="…")
+
+    def history_events(self, annotation) -> list:
+        """The annotation's own changes with those of its links and comments."""
+        return [
+            annotation.history.all(),
+            LinkHistory.objects.filter(annotation_id=annotation.pk),
+            CommentHistory.objects.filter(annotation_id=annotation.pk),
+        ]
 
     def get_urls(self):
         view = self.admin_site.admin_view

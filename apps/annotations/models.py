@@ -1,10 +1,11 @@
+import pghistory
 import regex
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import JSONObject, Left
+from django.db.models.functions import Coalesce, JSONObject, Left
 from django.utils import timezone
 
 from apps.projects.models import ProjectScopedQuerySet
@@ -61,6 +62,18 @@ class AnnotationQuerySet(ProjectScopedQuerySet):
         """Submitted and not yet decided, the longest waiting first (a submit stamps updated_at)."""
         return self.live().filter(status=AnnotationStatus.SUBMITTED).order_by("updated_at", "pk")
 
+    def with_unread_count(self, user):
+        """Each annotation with `unread`: how many comments of its thread are new to the user."""
+        unread = (
+            Comment.objects.filter(annotation=models.OuterRef("pk"))
+            .unread_by(user)
+            .order_by()
+            .values("annotation")
+            .annotate(count=models.Count("pk"))
+            .values("count")
+        )
+        return self.annotate(unread=Coalesce(models.Subquery(unread), 0))
+
     def for_listing(self, excerpt_chars: int):
         """Rows for the article page in one query: no model instances, links folded into an array."""
         links = Link.objects.filter(annotation=models.OuterRef("pk")).order_by("pk")
@@ -90,6 +103,18 @@ class AnnotationStatus(models.TextChoices):
     REJECTED = "rejected"
 
 
+@pghistory.track(
+    pghistory.InsertEvent("created"),
+    pghistory.UpdateEvent("changed"),
+    pghistory.DeleteEvent("deleted"),
+    # The selector's context is the article's own text around `exact`; the text never changes.
+    exclude=["prefix", "suffix"],
+    model_name="AnnotationHistory",
+    # One trigger run per statement, not per row: imports insert many spans at once.
+    level=pghistory.Statement,
+    obj_field=pghistory.ObjForeignKey(related_name="history"),
+    append_only=True,
+)
 class Annotation(models.Model):
     """A span of an article's text marked as a claim, a quote or a fact."""
 
@@ -209,6 +234,14 @@ class LinkRole(models.TextChoices):
     CONTRADICTS = "contradicts"
 
 
+@pghistory.track(
+    pghistory.InsertEvent("created"),
+    pghistory.UpdateEvent("changed"),
+    pghistory.DeleteEvent("deleted"),
+    model_name="LinkHistory",
+    obj_field=pghistory.ObjForeignKey(related_name="history"),
+    append_only=True,
+)
 class Link(models.Model):
     """An annotation's tie to a source, with the part the source plays."""
 
@@ -274,6 +307,37 @@ class AnnotationEvent(models.Model):
         return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
 
 
+class CommentQuerySet(ProjectScopedQuerySet):
+    project_field = "annotation__article__project"
+
+    def unread_by(self, user):
+        """Comments by others newer than the user's last reading of their thread (all, if never read)."""
+        last_read = CommentRead.objects.filter(user=user, annotation=models.OuterRef("annotation_id")).values("read_at")
+        return (
+            self.exclude(author=user)
+            .alias(last_read=models.Subquery(last_read[:1]))
+            .filter(models.Q(last_read__isnull=True) | models.Q(created_at__gt=models.F("last_read")))
+        )
+
+    def unread_in_threads_of(self, user):
+        """Unread comments in the threads the user is part of: their own annotations' and those
+        they have read or written in (a thread nobody asked them into stays out of their total)."""
+        return (
+            self.visible_to(user)
+            .filter(annotation__deleted_at__isnull=True)
+            .unread_by(user)
+            .filter(models.Q(last_read__isnull=False) | models.Q(annotation__created_by=user))
+        )
+
+
+@pghistory.track(
+    pghistory.InsertEvent("created"),
+    pghistory.UpdateEvent("changed"),
+    pghistory.DeleteEvent("deleted"),
+    model_name="CommentHistory",
+    obj_field=pghistory.ObjForeignKey(related_name="history"),
+    append_only=True,
+)
 class Comment(models.Model):
     """One message of an annotation's discussion between its analyst and the reviewers."""
 
@@ -282,9 +346,26 @@ class Comment(models.Model):
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = CommentQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [models.CheckConstraint(condition=~models.Q(body=""), name="comment_body_not_empty")]
+        indexes = [models.Index(fields=["annotation", "created_at"], name="comment_annotation_created")]
 
     def __str__(self):
         return f"{self.author}: {self.body[:60]}"
+
+
+class CommentRead(models.Model):
+    """When a user last read an annotation's discussion; what others wrote after that is new to them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="reads")
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "annotation"], name="comment_read_once_per_user")]
+
+    def __str__(self):
+        return f"{self.user} read {self.annotation_id} at {self.read_at:%Y-%m-%d %H:%M}"

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from apps.annotations.models import Annotation, AnnotationEvent, Comment, Link, whole_characters
+from apps.annotations.models import Annotation, AnnotationEvent, Comment, CommentRead, Link, whole_characters
 
 Status = Annotation.Status
 Action = AnnotationEvent.Action
@@ -189,6 +189,17 @@ def submit_annotation(*, annotation: Annotation, user) -> None:
         _record(annotation, user, Action.SUBMITTED)
 
 
+def submit_drafts(*, article, user) -> list[Annotation]:
+    """Hand all of the user's drafts in the article to the reviewers at once, each checked by the
+    rule as if submitted alone; all or none are submitted."""
+    drafts = article.annotations.live().filter(created_by=user, status=Status.DRAFT).order_by("start", "end", "pk")
+    with transaction.atomic():
+        drafts = list(drafts.select_for_update(of=("self",)))
+        for annotation in drafts:
+            submit_annotation(annotation=annotation, user=user)
+    return drafts
+
+
 def review_annotation(*, annotation: Annotation, user, decision: Decision, reason: str = "") -> bool:
     """Approve, reject (a reason is required) or send back to draft; who, when and why go into the
     history. Return whether the status changed: deciding what is already decided changes nothing."""
@@ -242,4 +253,17 @@ def add_comment(*, annotation: Annotation, user, body: str) -> Comment:
     with transaction.atomic():
         comment = Comment.objects.create(annotation=annotation, author=user, body=body)
         _record(annotation, user, Action.COMMENTED, comment=body[:200])
+        mark_thread_read(annotation=annotation, user=user)
     return comment
+
+
+def mark_thread_read(*, annotation: Annotation, user, at=None) -> None:
+    """Remember that the user has read the annotation's discussion up to `at` (now); one statement."""
+    if not user.is_authenticated:
+        return
+    CommentRead.objects.bulk_create(
+        [CommentRead(user=user, annotation=annotation, read_at=at or timezone.now())],
+        update_conflicts=True,
+        unique_fields=["user", "annotation"],
+        update_fields=["read_at"],
+    )

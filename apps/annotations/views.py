@@ -1,11 +1,13 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from apps.annotations.forms import AnnotationCreateForm, AnnotationEditForm, CommentForm, LinkForm, ReviewForm
-from apps.annotations.models import Annotation, Link
+from apps.annotations.models import Annotation, Comment, CommentRead, Link
 from apps.annotations.rendering import annotation_list_html, blocks_html, listed, render_blocks, spans
 from apps.annotations.services import (
     NOT_YOURS,
@@ -15,9 +17,11 @@ from apps.annotations.services import (
     create_annotation,
     delete_annotation,
     link_source,
+    mark_thread_read,
     restore_annotation,
     review_annotation,
     submit_annotation,
+    submit_drafts,
     unlink_source,
     update_annotation,
 )
@@ -96,6 +100,7 @@ def workbench(request, article_pk):
         "annotation_items": annotation_list_html(shown),
         "filters": filters,
         "authors": sorted({(a.author_id, a.author) for a in annotations}, key=lambda author: author[1]),
+        "my_drafts": sum(a.author_id == request.user.pk and a.status == Annotation.Status.DRAFT for a in annotations),
         "kinds": Annotation.Kind.choices,
         "statuses": Annotation.Status.choices,
     }
@@ -129,8 +134,21 @@ def annotation_create(request, article_pk):
     )
 
 
+def read_thread(user, annotation) -> tuple[list, int]:
+    """The annotation's comments, each marked `is_new` if the user had not read it, and how many
+    are new; showing them is reading them. Two queries and one write."""
+    read_at = timezone.now()
+    last_read = CommentRead.objects.filter(user=user, annotation=annotation).values_list("read_at", flat=True).first()
+    comments = list(annotation.comments.select_related("author"))
+    for comment in comments:
+        comment.is_new = comment.author_id != user.pk and (last_read is None or comment.created_at > last_read)
+    mark_thread_read(annotation=annotation, user=user, at=read_at)
+    return comments, sum(comment.is_new for comment in comments)
+
+
 def panel_context(request, annotation, **extra):
     user = request.user
+    comments, unread = read_thread(user, annotation)
     return {
         "annotation": annotation,
         "article": annotation.article,
@@ -138,7 +156,8 @@ def panel_context(request, annotation, **extra):
         "may_review": user.has_perm("annotations.review_annotation", annotation),
         "links": annotation.links.select_related("source"),
         "events": annotation.events.select_related("actor")[:10],
-        "comments": annotation.comments.select_related("author"),
+        "comments": comments,
+        "unread_count": unread,
         "rejection": annotation.rejection() if annotation.status == Annotation.Status.REJECTED else None,
         "comment_form": extra.pop("comment_form", None) or CommentForm(),
         "form": extra.pop("form", None)
@@ -200,6 +219,36 @@ def annotation_submit(request, pk):
     except ValidationError as error:
         return panel(request, annotation, error=error_message(error), status=409)
     return panel(request, annotation, saved="Submitted for review.", event="annotation-changed")
+
+
+@login_required
+@require_POST
+def drafts_submit(request, article_pk):
+    """Submit all of the user's drafts in the article at once."""
+    article = get_object_or_404(Article.objects.visible_to(request.user).only("pk", "project_id"), pk=article_pk)
+    submitted = submit_drafts(article=article, user=request.user)
+    message = f"{len(submitted)} draft(s) submitted for review." if submitted else "You have no drafts here."
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect(article)
+    response = render(request, CHANGED, {"article": article, "notice": message})
+    return trigger_client_event(response, "annotation-changed")
+
+
+@login_required
+@require_GET
+def unread_replies(request):
+    """The threads with comments new to the user; to htmx, the header's count alone (one query)."""
+    unread = Comment.objects.unread_in_threads_of(request.user)
+    if request.htmx:
+        return render(request, "annotations/unread_replies.html#unread-total", {"unread_total": unread.count()})
+    threads = (
+        Annotation.objects.filter(pk__in=unread.values("annotation"))
+        .with_unread_count(request.user)
+        .select_related("article", "created_by")
+        .order_by("-unread", "-updated_at")[:200]
+    )
+    return render(request, "annotations/unread_replies.html", {"threads": threads})
 
 
 @login_required

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
+import pghistory
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.contrib.postgres.fields import ArrayField
@@ -141,6 +142,19 @@ class Story(models.Model):
         return self.title
 
 
+@pghistory.track(
+    pghistory.InsertEvent("created"),
+    pghistory.UpdateEvent("changed"),
+    pghistory.DeleteEvent("deleted"),
+    # The text never changes and can be megabytes: each history row names it by the row's id
+    # instead of copying it (with the input as received and what is derived from the text).
+    exclude=["text", "original", "headings", "fingerprint", "content_hash", "text_length"],
+    model_name="ArticleHistory",
+    # One trigger run per COPY of a batch, not per article: the import's cost stays the same.
+    level=pghistory.Statement,
+    obj_field=pghistory.ObjForeignKey(related_name="history"),
+    append_only=True,
+)
 class Article(models.Model):
     """An imported text. `text` is immutable (a database trigger refuses changes).
 

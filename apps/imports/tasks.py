@@ -22,6 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from pathlib import Path
 
+import pghistory
 from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.db import DatabaseError, connection, transaction
@@ -107,7 +108,9 @@ def import_uploads(job_id: int) -> None:
     restart_stale_jobs()
     job = ImportJob.objects.select_related("project", "created_by").filter(pk=job_id).first()
     if job is not None:
-        run_import_job(job)
+        # Who the history names for what the job writes (pghistory's triggers read it).
+        with pghistory.context(user=job.created_by_id, import_job=job.pk):
+            run_import_job(job)
 
 
 def run_import_job(job: ImportJob) -> None:

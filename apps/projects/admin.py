@@ -3,7 +3,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.forms.models import BaseInlineFormSet
 
-from apps.projects.models import Membership, Project
+from apps.projects.history import timeline
+from apps.projects.models import Membership, MembershipHistory, Project
 from apps.projects.services import add_member, change_role, check_a_manager_remains, remove_member
 
 
@@ -48,6 +49,16 @@ class ProjectScopedAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return request.user.has_perm("projects.use_admin") and request.user.has_perm(self.model_perm("add"))
 
+    def history_events(self, obj) -> list:
+        """Querysets of the recorded changes the object's page shows (pghistory's event rows)."""
+        return [obj.history.all()] if hasattr(obj, "history") else []
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Read-only whatever the user's role: the history is written by database triggers only.
+        if obj is not None and obj.pk is not None:
+            context["change_history"] = timeline(*self.history_events(obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         """Choices for a project, or a row of a project, come from the user's projects only."""
         related = db_field.related_model
@@ -90,6 +101,10 @@ class ProjectAdmin(ProjectScopedAdmin):
     list_display = ["name", "created_at"]
     search_fields = ["name"]
     inlines = [MembershipInline]
+
+    def history_events(self, project) -> list:
+        """Who joined, changed role and left, kept after the membership itself is gone."""
+        return [MembershipHistory.objects.filter(project_id=project.pk)]
 
     def save_formset(self, request, form, formset, change):
         """Members are added, re-roled and removed through the project services."""

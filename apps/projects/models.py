@@ -1,3 +1,4 @@
+import pghistory
 from django.conf import settings
 from django.db import models
 
@@ -44,6 +45,14 @@ class Project(models.Model):
         return self.name
 
 
+@pghistory.track(
+    pghistory.InsertEvent("created"),
+    pghistory.UpdateEvent("changed"),
+    pghistory.DeleteEvent("deleted"),
+    model_name="MembershipHistory",
+    obj_field=pghistory.ObjForeignKey(related_name="history"),
+    append_only=True,
+)
 class Membership(models.Model):
     Role = Role
 

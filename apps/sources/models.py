@@ -1,5 +1,6 @@
 import re
 
+import pghistory
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import TrigramWordSimilarity
@@ -105,6 +106,14 @@ class SourceKind(models.TextChoices):
     ARTICLE = "article"
 
 
+@pghistory.track(
+    pghistory.InsertEvent("created"),
+    pghistory.UpdateEvent("changed"),
+    pghistory.DeleteEvent("deleted"),
+    model_name="SourceHistory",
+    obj_field=pghistory.ObjForeignKey(related_name="history"),
+    append_only=True,
+)
 class Source(models.Model):
     """Where an assertion comes from: a person, an organisation, an outlet, a document..."""
 

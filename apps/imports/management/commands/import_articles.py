@@ -4,6 +4,7 @@ from collections import Counter
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+import pghistory
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
@@ -48,7 +49,10 @@ class Command(BaseCommand):
                 raise CommandError(f"There is no user called “{user}”.")
         inputs = self.inputs(paths, {raw: self.expand(raw) for raw in paths if raw != "-"})
         summary, refusals, spans_left_out, broken = Counter(), [], [], ""
-        with GracefulStop() as stop:
+        with (
+            pghistory.context(command="import_articles", user=importer.pk if importer else None),
+            GracefulStop() as stop,
+        ):
             outcomes = import_in_parallel(project=project, inputs=inputs, user=importer, processes=processes, stop=stop)
             try:
                 for outcome in tqdm(outcomes, unit=" articles", disable=not sys.stderr.isatty(), file=sys.stderr):

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import pghistory
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -24,6 +25,7 @@ DEMO_USERS = [
 class Command(BaseCommand):
     help = "Create the demo project, one user per role, and import the sample articles (idempotent)."
 
+    @pghistory.context(command="load_demo")
     def handle(self, *args, **options):
         with transaction.atomic():
             project, _ = Project.objects.get_or_create(

@@ -1,0 +1,45 @@
+"""Curation: a reviewer takes one analyst's version of a passage into the approved set.
+
+Every change goes through the annotation services, which check the rule and record the history;
+this only decides which annotations they are asked to change, in one transaction.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from apps.annotations.models import Annotation
+from apps.annotations.services import Decision, review_annotation
+
+SAME_PASSAGE = "The same passage was accepted in curation from {author}'s annotation."
+OTHER_VERSION = "{author}'s version of this passage was accepted in curation."
+
+
+def accept_version(*, annotation: Annotation, user) -> list[Annotation]:
+    """Approve `annotation` and reject the other analysts' live annotations of its kind that
+    overlap it, so that the approved set holds one version of the passage. Return those rejected.
+
+    An analyst's own overlapping annotations are other passages of theirs and stay as they are.
+    """
+    with transaction.atomic():
+        # Locked, so that a second reviewer curating the same passage waits and then sees this outcome.
+        live = Annotation.objects.live().select_for_update(of=("self",)).select_related("article", "created_by")
+        annotation = live.filter(pk=annotation.pk).first()
+        if annotation is None:
+            raise ValidationError("That annotation was deleted meanwhile; nothing was changed.")
+        competing = list(
+            live.filter(
+                article_id=annotation.article_id,
+                kind=annotation.kind,
+                start__lt=annotation.end,
+                end__gt=annotation.start,
+            )
+            .exclude(created_by_id=annotation.created_by_id)
+            .order_by("start", "end", "pk")
+        )
+        review_annotation(annotation=annotation, user=user, decision=Decision.APPROVE)
+        author = annotation.created_by.get_username()
+        for other in competing:
+            same = (other.start, other.end) == (annotation.start, annotation.end)
+            reason = (SAME_PASSAGE if same else OTHER_VERSION).format(author=author)
+            review_annotation(annotation=other, user=user, decision=Decision.REJECT, reason=reason)
+    return competing

@@ -1,0 +1,165 @@
+"""The review desk's project pages in the admin: dashboard, agreement, curation.
+
+The URLs wrap each view in `admin.site.admin_view`, so only those the admin lets in (reviewers
+and managers, see projects/admin.py) reach them; each view then asks the rule about its project:
+outside the user's projects a page does not exist (404), within them a role that may not see it
+is refused (403).
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from apps.annotations.models import Annotation
+from apps.articles.models import Article
+from apps.projects.models import Project
+from apps.review import charts
+from apps.review.agreement import ALL, KINDS, project_agreement
+from apps.review.curation import article_passages
+from apps.review.dashboard import STATUSES, duration_text, project_dashboard
+from apps.review.services import accept_version
+
+ARTICLES_PER_PAGE = 50
+
+
+def project_for(request, pk: int, perm: str) -> Project:
+    project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
+    if not request.user.has_perm(perm, project):
+        raise PermissionDenied("Only the project's reviewers and managers see this page.")
+    return project
+
+
+def page(request, template: str, context: dict, status: int = 200) -> TemplateResponse:
+    return TemplateResponse(request, template, {**admin.site.each_context(request), **context}, status=status)
+
+
+@require_GET
+def review_index(request):
+    """The projects whose dashboard and agreement the user may see (the admin index lists them too)."""
+    return page(request, "review/review_index.html", {"title": "Review desk: projects"})
+
+
+@require_GET
+def project_dashboard_page(request, pk):
+    project = project_for(request, pk, "review.view_dashboard")
+    figures = project_dashboard(project)
+    status_colours = {status: charts.STATUS_COLOURS[status] for status in STATUSES}
+    weeks = [week.start for week in figures.weeks]
+    kind_rows = {Annotation.Kind(kind).label: counts for kind, counts in figures.by_kind.items()}
+    context = {
+        "title": f"Dashboard: {project}",
+        "project": project,
+        "figures": figures,
+        "statuses": STATUSES,
+        "kind_rows": [(label, [counts[s] for s in STATUSES], counts.total()) for label, counts in kind_rows.items()],
+        "analyst_rows": [
+            (name, [counts[s] for s in STATUSES], counts.total()) for name, counts in figures.by_analyst.items()
+        ],
+        "median_to_decision": duration_text(figures.median_to_decision),
+        "charts": [
+            charts.stacked_bars(
+                id="chart-kinds",
+                title="Annotations by kind and status",
+                description=f"{figures.total} live annotations of the project, one bar per kind, cut by status.",
+                rows=kind_rows,
+                segments=status_colours,
+            ),
+            charts.stacked_bars(
+                id="chart-analysts",
+                title="Annotations by analyst and status",
+                description="One bar per analyst, cut by status.",
+                rows=figures.by_analyst,
+                segments=status_colours,
+            ),
+            charts.weekly_bars(
+                id="chart-created",
+                title="Annotations made per week",
+                description="Live annotations by the week they were made.",
+                weeks=weeks,
+                series=[("Made", charts.CREATED_COLOUR, [week.created for week in figures.weeks])],
+            ),
+            charts.weekly_bars(
+                id="chart-work",
+                title="Submitted and decided per week",
+                description="Submissions and decisions (approved, rejected, sent back to draft) each week.",
+                weeks=weeks,
+                series=[
+                    ("Submitted", charts.SUBMITTED_COLOUR, [week.submitted for week in figures.weeks]),
+                    ("Decided", charts.DECIDED_COLOUR, [week.decided for week in figures.weeks]),
+                ],
+            ),
+        ],
+    }
+    return page(request, "review/project_dashboard.html", context)
+
+
+@require_GET
+def project_agreement_page(request, pk):
+    project = project_for(request, pk, "review.view_agreement")
+    agreement = project_agreement(project)
+
+    def disagreement(article):
+        kappas = [pair.kappa() for pair in article.pairs]
+        known = [kappa for kappa in kappas if kappa is not None]
+        return (not known, min(known, default=0), article.title)
+
+    articles = Paginator(sorted(agreement.articles, key=disagreement), ARTICLES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "title": f"Agreement: {project}",
+        "project": project,
+        "agreement": agreement,
+        "total": agreement.total,
+        "articles": articles,
+        "kinds": KINDS,
+        "all": ALL,
+    }
+    return page(request, "review/project_agreement.html", context)
+
+
+class AcceptForm(forms.Form):
+    accept = forms.IntegerField(min_value=1, error_messages={"required": "Choose the version to accept."})
+
+
+@require_http_methods(["GET", "POST"])
+def article_curation(request, pk):
+    article = get_object_or_404(Article.objects.visible_to(request.user).select_related("project"), pk=pk)
+    project_for(request, article.project_id, "review.view_agreement")
+    may_review = request.user.has_perm("annotations.review_annotation", article)
+    form = AcceptForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not may_review:
+            raise PermissionDenied("Only reviewers and managers accept a version.")
+        if form.is_valid():
+            annotation = get_object_or_404(article.annotations.live(), pk=form.cleaned_data["accept"])
+            try:
+                rejected = accept_version(annotation=annotation, user=request.user)
+            except ValidationError as refusal:
+                messages.error(request, " ".join(refusal.messages))
+                return redirect("review:curation", article.pk)
+            messages.success(
+                request,
+                f"{annotation.created_by}'s {annotation.get_kind_display().lower()} is approved"
+                + (
+                    f"; {len(rejected)} other version{'s' if len(rejected) != 1 else ''} rejected." if rejected else "."
+                ),
+            )
+            return redirect(f"{request.path}#version-{annotation.pk}")
+        status = 422
+    analysts, passages = article_passages(article)
+    context = {
+        "title": f"Curation: {article.title}",
+        "article": article,
+        "project": article.project,
+        "analysts": analysts,
+        "passages": passages,
+        "may_review": may_review,
+        "form": form,
+    }
+    return page(request, "review/article_curation.html", context, status=status)

@@ -1,0 +1,170 @@
+"""The review desk's project pages: who gets in, what they show, and curation's one write path."""
+
+import pytest
+from django.urls import reverse
+
+from apps.annotations.models import Annotation, AnnotationEvent
+from apps.projects.models import Membership
+from tests.conftest import member
+from tests.factories import AnnotationFactory, ArticleFactory, MembershipFactory, ProjectFactory
+from tests.test_pages import html_problems
+
+TEXT = "The mayor said the bridge reopens in May.\nCritics <b>doubt</b> it will."
+
+
+@pytest.fixture
+def desk(project, analyst, other_analyst, reviewer):
+    """An article two analysts marked: one passage alike, one with other ends, one only the first saw."""
+    manager = member(project, Membership.Role.MANAGER, "manager1")
+    article = ArticleFactory(project=project, title="Bridge <script>alert(1)</script>", text=TEXT)
+
+    def mark(user, start, end, kind="claim"):
+        return AnnotationFactory(article=article, created_by=user, kind=kind, start=start, end=end)
+
+    marks = {
+        "mayor-1": mark(analyst, 0, 9),  # "The mayor"
+        "mayor-2": mark(other_analyst, 0, 9),
+        "bridge-1": mark(analyst, 15, 41),  # "the bridge reopens in May."
+        "bridge-2": mark(other_analyst, 19, 40),  # "bridge reopens in May"
+        "critics-1": mark(analyst, 42, 49, "quote"),  # "Critics"
+        "own-nested": mark(analyst, 19, 25),  # the first analyst's own other passage inside "bridge"
+    }
+    return {"manager": manager, "reviewer": reviewer, "analyst": analyst, "article": article, **marks}
+
+
+def urls(project, article):
+    return [
+        reverse("review:dashboard", args=[project.pk]),
+        reverse("review:agreement", args=[project.pk]),
+        reverse("review:curation", args=[article.pk]),
+    ]
+
+
+@pytest.mark.parametrize("who", ["manager", "reviewer"])
+def test_reviewers_and_managers_read_every_page_as_valid_html(client, project, desk, who):
+    client.force_login(desk[who])
+    for url in [reverse("review:index"), reverse("admin:index"), *urls(project, desk["article"])]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert html_problems(response.content.decode()) == [], url
+
+
+def test_user_text_is_shown_never_run(client, project, desk):
+    client.force_login(desk["manager"])
+    for url in urls(project, desk["article"])[1:]:
+        page = client.get(url).content.decode()
+        assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page, url
+    curation = client.get(urls(project, desk["article"])[2]).content.decode()
+    assert "<b>doubt</b>" not in curation and "&lt;b&gt;doubt&lt;/b&gt;" in curation
+
+
+def test_the_admin_index_links_the_projects_the_user_reviews_only(client, project, desk):
+    elsewhere = ProjectFactory(name="Elsewhere")
+    client.force_login(desk["reviewer"])
+    page = client.get(reverse("admin:index")).content.decode()
+    assert reverse("review:dashboard", args=[project.pk]) in page
+    assert reverse("review:agreement", args=[project.pk]) in page
+    assert reverse("review:dashboard", args=[elsewhere.pk]) not in page
+
+
+def test_a_reviewer_of_another_project_finds_nothing_here(client, project, desk):
+    stranger = member(ProjectFactory(name="Other desk"), Membership.Role.REVIEWER, "stranger")
+    client.force_login(stranger)
+    for url in urls(project, desk["article"]):
+        assert client.get(url).status_code == 404, url
+    response = client.post(urls(project, desk["article"])[2], {"accept": desk["mayor-1"].pk})
+    assert response.status_code == 404
+    assert set(Annotation.objects.values_list("status", flat=True)) == {"draft"}
+    assert reverse("review:dashboard", args=[project.pk]) not in client.get(reverse("review:index")).content.decode()
+
+
+def test_analysts_do_not_get_these_pages_and_cannot_accept(client, project, desk):
+    client.force_login(desk["analyst"])
+    for url in [reverse("review:index"), *urls(project, desk["article"])]:
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/"), url
+    client.post(urls(project, desk["article"])[2], {"accept": desk["mayor-1"].pk})
+    assert set(Annotation.objects.values_list("status", flat=True)) == {"draft"}
+
+
+def test_an_analyst_here_who_reviews_elsewhere_is_refused(client, project, desk):
+    """The admin lets them in (they review another project); this project's pages refuse them."""
+    analyst = desk["analyst"]
+    MembershipFactory(project=ProjectFactory(name="Their desk"), user=analyst, role=Membership.Role.REVIEWER)
+    client.force_login(analyst)
+    for url in urls(project, desk["article"]):
+        assert client.get(url).status_code == 403, url
+    response = client.post(urls(project, desk["article"])[2], {"accept": desk["mayor-1"].pk})
+    assert response.status_code == 403
+    assert set(Annotation.objects.values_list("status", flat=True)) == {"draft"}
+
+
+def test_curation_shows_the_analysts_side_by_side(client, project, desk):
+    client.force_login(desk["reviewer"])
+    page = client.get(urls(project, desk["article"])[2]).content.decode()
+    header = page.split("<thead>")[1].split("</thead>")[0]
+    assert header.index("analyst1") < header.index("analyst2")
+    rows = page.split("<tbody>")[1].split("</tbody>")[0].split("<tr ")[1:]
+    # In text order: the mayor (same span), the bridge (different ends), the first analyst's own
+    # nested passage falls into the bridge's, Critics (a quote only the first analyst marked).
+    assert [row.split('class="')[1].split('"')[0] for row in rows] == ["agreed", "different", "partial"]
+    assert "not marked" in rows[2]
+    assert '<mark class="hl hl-claim"' in rows[0]
+
+
+def test_accepting_a_version_approves_it_and_rejects_the_competing_ones(client, project, desk):
+    client.force_login(desk["reviewer"])
+    url = urls(project, desk["article"])[2]
+    response = client.post(url, {"accept": desk["bridge-2"].pk}, follow=True)
+    assert response.redirect_chain[-1][0] == f"{url}#version-{desk['bridge-2'].pk}"
+    assert "2 other versions rejected" in response.content.decode()
+
+    def state(name):
+        annotation = Annotation.objects.get(pk=desk[name].pk)
+        return annotation.status, annotation.reviewed_by
+
+    assert state("bridge-2") == ("approved", desk["reviewer"])
+    assert state("bridge-1") == ("rejected", desk["reviewer"])
+    # Every other analyst's claim overlapping the accepted one competes with it, the nested one too;
+    # other passages and other kinds stay as they were.
+    assert state("own-nested")[0] == "rejected"
+    assert state("mayor-1")[0] == state("mayor-2")[0] == "draft"
+    assert state("critics-1")[0] == "draft"
+    reasons = dict(AnnotationEvent.objects.filter(action="rejected").values_list("annotation_id", "comment"))
+    assert reasons[desk["bridge-1"].pk] == "analyst2's version of this passage was accepted in curation."
+    assert AnnotationEvent.objects.get(annotation=desk["bridge-2"], action="approved").actor == desk["reviewer"]
+
+    # Accepting the same words from the other analyst's copy rejects the copy with its own reason.
+    client.post(url, {"accept": desk["mayor-1"].pk})
+    assert state("mayor-1")[0] == "approved" and state("mayor-2")[0] == "rejected"
+    assert AnnotationEvent.objects.get(annotation=desk["mayor-2"], action="rejected").comment == (
+        "The same passage was accepted in curation from analyst1's annotation."
+    )
+
+
+def test_accept_refuses_bad_input_with_a_message(client, project, desk):
+    client.force_login(desk["reviewer"])
+    url = urls(project, desk["article"])[2]
+    response = client.post(url, {"accept": "first"})
+    assert response.status_code == 422
+    assert "Enter a whole number" in response.content.decode()
+    assert html_problems(response.content.decode()) == []
+    assert client.post(url, {}).status_code == 422
+    elsewhere = AnnotationFactory(article=ArticleFactory(project=project, text="Another article."))
+    assert client.post(url, {"accept": elsewhere.pk}).status_code == 404
+    assert client.post(url, {"accept": 10**12}).status_code == 404
+    assert set(Annotation.objects.values_list("status", flat=True)) == {"draft"}
+
+
+def test_dashboard_costs_the_same_queries_whatever_the_data(client, project, desk, django_assert_num_queries):
+    client.force_login(desk["manager"])
+    url = reverse("review:dashboard", args=[project.pk])
+    client.get(url)
+    # session, user with roles, project, annotations, weekly work, time to decision
+    with django_assert_num_queries(6):
+        client.get(url)
+    for n in range(5):
+        article = ArticleFactory(project=project, text=f"More text {n}.")
+        AnnotationFactory(article=article, created_by=desk["analyst"])
+    with django_assert_num_queries(6):
+        client.get(url)

@@ -78,3 +78,10 @@ def check_w3c(path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(CHECKER), str(path)], capture_output=True, text=True, timeout=120, check=False
     )
+
+
+@pytest.fixture(autouse=True)
+def private_export_folder(settings, tmp_path):
+    """Large exports of a test are written to its own folder."""
+    settings.EXPORT_DIR = tmp_path / "exports"
+    return settings.EXPORT_DIR

@@ -1,14 +1,20 @@
 import csv
 import io
 import json
+import subprocess
+import sys
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
+from apps.annotations.models import Annotation
 from apps.articles.models import Article
+from apps.exports import w3c
 from apps.exports.formats import FORMATS, neutralised
-from tests.exports.conftest import check_w3c
-from tests.factories import ProjectFactory
+from apps.exports.rows import LINKS
+from tests.exports.conftest import CHECKER, check_w3c
+from tests.factories import ArticleFactory, ProjectFactory
+from tests.imports.conftest import manage
 
 
 def export(project, fmt, tmp_path, *options) -> bytes:
@@ -56,11 +62,6 @@ def test_w3c_export_of_one_article_passes_the_checker_against_its_text(seeded, p
     export(project, "w3c", tmp_path, "--article", str(rtl.pk))
     text = tmp_path / "text.txt"
     text.write_text(rtl.text, encoding="utf-8", newline="")
-    import subprocess
-    import sys
-
-    from tests.exports.conftest import CHECKER
-
     result = subprocess.run(
         [sys.executable, str(CHECKER), "--source-text", str(text), str(tmp_path / "export.jsonld")],
         capture_output=True,
@@ -144,3 +145,41 @@ def test_status_filter_and_empty_project(seeded, project, tmp_path):
     empty = ProjectFactory()
     assert json.loads(export(empty, "labelstudio", tmp_path)) == []
     assert export(empty, "csv", tmp_path).decode("utf-8-sig").count("\n") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_command_writes_to_standard_output_and_names_the_project_by_name(seeded, project):
+    process = manage("export", project.name, "--format", "doccano")
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert [json.loads(line)["text"] for line in out.splitlines()] == [
+        article.text for article in Article.objects.filter(project=project).order_by("pk")
+    ]
+    process = manage("export", str(project.pk), "--format", "csv", "--article", str(seeded["rtl"].pk))
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0 and out.startswith("\ufeff")
+    assert len(list(csv.reader(io.StringIO(out[1:])))) == 4  # the header and three rows
+
+
+def test_command_refuses_what_it_cannot_find(seeded, project, tmp_path):
+    with pytest.raises(CommandError, match="There is no project “nope”"):
+        call_command("export", "nope", "--format", "csv")
+    other = ArticleFactory()
+    with pytest.raises(CommandError, match=f"has no article {other.pk}"):
+        call_command("export", str(project.pk), "--format", "csv", "--article", str(other.pk))
+    with pytest.raises(CommandError, match="has no story 999"):
+        call_command("export", str(project.pk), "--format", "csv", "--story", "999")
+
+
+def test_one_annotation_alone_is_a_conformant_web_annotation(seeded, tmp_path):
+    annotation = (
+        Annotation.objects.select_related("article", "created_by")
+        .prefetch_related(LINKS)
+        .get(kind="quote", article=seeded["english"])
+    )
+    document = w3c.annotation(annotation, base_url="https://sourcetrace.example")
+    assert document["@context"] == w3c.ANNO_CONTEXT and "value" not in document["target"]["source"]
+    path = tmp_path / "one.jsonld"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    result = check_w3c(path)
+    assert result.returncode == 0, result.stdout

@@ -133,7 +133,9 @@ def install_error_handlers(api) -> None:
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request, exc):
-        return respond(request, 413, error_body("The request body is larger than this server accepts; send less at once."))
+        return respond(
+            request, 413, error_body("The request body is larger than this server accepts; send less at once.")
+        )
 
 
 def etag(annotation) -> str:

@@ -4,10 +4,11 @@ They describe the types; the rules are the forms' and the services' (see endpoin
 that the API refuses exactly what the workbench and the import page refuse.
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
 from apps.annotations.models import AnnotationKind, AnnotationStatus, LinkRole
 from apps.annotations.services import Decision
@@ -144,7 +145,20 @@ class AnnotationFilters(Schema):
     kind: AnnotationKind | None = None
     status: AnnotationStatus | None = None
     author: str | None = Field(None, max_length=150, description="The author's user name.")
-    updated_since: datetime | None = Field(None, description="Changed at or after this time (ISO 8601).")
+    updated_since: datetime | None = Field(
+        None, description="Changed at or after this time (ISO 8601; UTC if no offset)."
+    )
+
+    @field_validator("updated_since")
+    @classmethod
+    def in_utc(cls, moment: datetime | None) -> datetime | None:
+        """PostgreSQL takes offsets within ±15:59 and years up to 294276: UTC fits every moment there is."""
+        if moment is None:
+            return None
+        try:
+            return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+        except OverflowError:
+            raise ValueError("This moment is out of range.") from None
 
 
 class AnnotationIn(Schema):

@@ -2,8 +2,6 @@
 input and the annotation services make every change, checking the one rule themselves."""
 
 import re
-from datetime import UTC
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
@@ -99,8 +97,7 @@ def annotation_list(request, response: HttpResponse, filters: Query[AnnotationFi
     if filters.author:
         annotations = annotations.filter(created_by__username=without_nul(filters.author))
     if filters.updated_since:
-        since = filters.updated_since
-        annotations = annotations.filter(updated_at__gte=since if since.tzinfo else since.replace(tzinfo=UTC))
+        annotations = annotations.filter(updated_at__gte=filters.updated_since)
     return paged(request, response, annotations, limit=page.limit, offset=page.offset)
 
 

@@ -57,11 +57,18 @@ def start_import(request, *, project_id: int, text: str, title: str, url: str, f
         raise PermissionDenied("Only members of the project can import into it.")
     refusals = [arrival_refusal(upload) for upload in data["files"]]
     if not (data["text"].strip() or data["url"]) and all(refusals):
-        items = [("files", f"{upload.name}: {refusal}") for upload, refusal in zip(data["files"], refusals, strict=True)]
+        items = [
+            ("files", f"{upload.name}: {refusal}") for upload, refusal in zip(data["files"], refusals, strict=True)
+        ]
         message = f"Nothing to import: {len(items)} refused. " + " ".join(text for _, text in items)
         return Status(422, error_body(message, items))
     job = start_import_job(
-        project=data["project"], user=user, uploads=data["files"], text=data["text"], title=data["title"], url=data["url"]
+        project=data["project"],
+        user=user,
+        uploads=data["files"],
+        text=data["text"],
+        title=data["title"],
+        url=data["url"],
     )
     return job
 

@@ -23,7 +23,12 @@ class SourceForm(forms.ModelForm):
 
     class Meta:
         model = Source
-        fields = ["name", "kind", "url", "description", "aliases"]
+        # The project too, so that the form checks the constraints it is part of (one name per kind).
+        fields = ["project", "name", "kind", "url", "description", "aliases"]
+
+    def __init__(self, *args, instance: Source, **kwargs):
+        super().__init__(*args, instance=instance, **kwargs)
+        self.fields["project"].queryset = Project.objects.filter(pk=instance.project_id)
 
 
 class SourceFilters(Schema):
@@ -36,7 +41,7 @@ def source_form(source: Source, fields: dict) -> SourceForm:
     data = {name: value for name, value in fields.items() if value is not None}
     data["aliases"] = "\n".join(data.get("aliases", source.aliases))
     initial = {"name": source.name, "kind": source.kind, "url": source.url, "description": source.description}
-    return SourceForm({**initial, **data}, instance=source)
+    return SourceForm({**initial, **data, "project": source.project_id}, instance=source)
 
 
 @router.get("/sources", response=answers({200: SourcePage}), summary="Sources, or those matching a search")

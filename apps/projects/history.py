@@ -16,7 +16,17 @@ from django.contrib.auth import get_user_model
 from django.db import models
 
 # Kept by every change anyway, and told by the entry's who and when.
-NOT_SHOWN = {"version", "updated_at", "updated_by", "pgh_id", "pgh_created_at", "pgh_label", "pgh_obj", "pgh_context"}
+NOT_SHOWN = {
+    "id",
+    "version",
+    "updated_at",
+    "updated_by",
+    "pgh_id",
+    "pgh_created_at",
+    "pgh_label",
+    "pgh_obj",
+    "pgh_context",
+}
 LABELS = {"created": "created", "changed": "changed", "deleted": "deleted"}
 
 
@@ -37,8 +47,12 @@ class Entry:
 
 
 def tracked_fields(event_model) -> list[models.Field]:
-    tracked = {f.name for f in event_model.pgh_tracked_model._meta.concrete_fields}
-    return [f for f in event_model._meta.concrete_fields if f.name in tracked and f.name not in NOT_SHOWN]
+    tracked = {f.name: f for f in event_model.pgh_tracked_model._meta.concrete_fields}
+    fields = [f for f in event_model._meta.concrete_fields if f.name in tracked and f.name not in NOT_SHOWN]
+    for f in fields:
+        # The copies of the fields may lose their choices; the labels are the tracked model's.
+        f.tracked_choices = tracked[f.name].flatchoices
+    return fields
 
 
 def timeline(*event_querysets, author_fields=("created_by", "imported_by", "author", "user"), limit=100) -> list[Entry]:
@@ -118,8 +132,9 @@ def readable(f: models.Field, value, names: dict) -> str:
         return "—"
     if f.is_relation:
         return names.get(f.related_model, {}).get(value, f"#{value} (deleted)")
-    if f.choices:
-        return str(dict(f.flatchoices).get(value, value))
+    choices = getattr(f, "tracked_choices", None) or f.flatchoices
+    if choices:
+        return str(dict(choices).get(value, value))
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, list):

@@ -118,10 +118,11 @@ def install_error_handlers(api) -> None:
     @api.exception_handler(EditConflict)
     def conflict(request, exc):
         current = exc.current
+        author = current.updated_by or current.created_by
         body = {
             **error_body(
-                f"Somebody saved this annotation after the version you edited ({current.updated_by or current.created_by} "
-                f"made version {current.version}); nothing was changed. Apply your change to the current state."
+                f"Somebody saved this annotation after the version you edited ({author} made version "
+                f"{current.version}); nothing was changed. Apply your change to the current state."
             ),
             "current": AnnotationOut.from_orm(current).model_dump(),
         }

@@ -2,6 +2,7 @@
 input and the annotation services make every change, checking the one rule themselves."""
 
 import re
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
@@ -13,7 +14,6 @@ from apps.annotations.forms import AnnotationCreateForm, AnnotationEditForm, Com
 from apps.annotations.models import Annotation, Link
 from apps.annotations.services import (
     NOT_YOURS,
-    EditConflict,
     add_comment,
     create_annotation,
     delete_annotation,

@@ -1,5 +1,5 @@
-from django.shortcuts import get_object_or_404
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema
 
 from apps.api.endpoints.common import answers, without_nul

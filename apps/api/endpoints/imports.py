@@ -9,8 +9,8 @@ job at its address until it is done; its outcomes list each article, duplicate a
 import json
 from functools import wraps
 
-from django.core.files.base import ContentFile
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -124,7 +124,7 @@ def import_upload(
     text: str = Form(""),
     title: str = Form(""),
     url: str = Form(""),
-    files: list[UploadedFile] = File(None),
+    files: File[list[UploadedFile]] = None,
 ):
     handler = request.import_upload_handler
     if handler.refusal:

@@ -1,19 +1,122 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db import models
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.text import Truncator
 
 from apps.annotations.forms import ReviewForm
 from apps.annotations.models import Annotation, AnnotationEvent, Comment, CommentHistory, Link, LinkHistory
 from apps.annotations.rendering import passage_html
-from apps.annotations.services import Decision, review_annotation
+from apps.annotations.services import Decision, mark_thread_read, review_annotation
+from apps.articles.models import Article, language_name, searchable
 from apps.projects.admin import ProjectScopedAdmin
+from apps.projects.models import Project
+from apps.projects.permissions import project_ids
+from apps.sources.models import Source
+
+
+class CappedPaginator(Paginator):
+    """Counts no further than CAP rows: a page of a million annotations costs what a page of
+    ten thousand does, and the list says "more than" instead of the exact number."""
+
+    CAP = 10_000
+
+    @cached_property
+    def counted(self) -> int:
+        return self.object_list.order_by()[: self.CAP + 1].count()
+
+    @property
+    def count(self) -> int:
+        return min(self.counted, self.CAP)
+
+    @property
+    def capped(self) -> bool:
+        return self.counted > self.CAP
+
+
+class AnnotationChangeList(ChangeList):
+    def get_queryset(self, request, exclude_parameters=None):
+        # How many comments of each listed row are new to the reviewer, counted for the page's rows only.
+        return super().get_queryset(request, exclude_parameters).with_unread_count(request.user)
+
+
+class ScopedFilter(admin.SimpleListFilter):
+    """A filter whose choices are rows of the user's own projects only."""
+
+    def choices_for(self, request) -> list[tuple]:
+        raise NotImplementedError
+
+    def lookups(self, request, model_admin):
+        return self.choices_for(request)
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if value not in {str(key) for key, _ in self.lookup_choices}:
+            return queryset.none()  # not one of the user's: nothing, rather than someone else's rows
+        return self.filter(queryset, value)
+
+    def filter(self, queryset, value):
+        raise NotImplementedError
+
+
+class ProjectFilter(ScopedFilter):
+    title = "project"
+    parameter_name = "project"
+
+    def choices_for(self, request):
+        return list(Project.objects.visible_to(request.user).values_list("pk", "name"))
+
+    def filter(self, queryset, value):
+        return queryset.filter(article__project_id=value)
+
+
+class AuthorFilter(ScopedFilter):
+    title = "author"
+    parameter_name = "author"
+
+    def choices_for(self, request):
+        ids = project_ids(request.user)
+        users = get_user_model().objects.order_by("username")
+        if ids is not None:
+            users = users.filter(memberships__project_id__in=ids).distinct()
+        return list(users.values_list("pk", "username"))
+
+    def filter(self, queryset, value):
+        return queryset.filter(created_by_id=value)
+
+
+class LanguageFilter(ScopedFilter):
+    title = "language"
+    parameter_name = "language"
+
+    def choices_for(self, request):
+        codes = Article.objects.visible_to(request.user).order_by().values_list("language", flat=True).distinct()
+        return sorted(((code, language_name(code)) for code in codes), key=lambda choice: choice[1])
+
+    def filter(self, queryset, value):
+        return queryset.filter(article__language=value)
+
+
+class SourceFilter(ScopedFilter):
+    title = "source"
+    parameter_name = "source"
+
+    def choices_for(self, request):
+        return list(Source.objects.visible_to(request.user).order_by("name", "pk").values_list("pk", "name"))
+
+    def filter(self, queryset, value):
+        return queryset.filter(Exists(Link.objects.filter(annotation=OuterRef("pk"), source_id=value)))
 
 
 class ReasonForm(forms.Form):
@@ -60,15 +163,24 @@ class EventInline(ReadOnlyInline):
 class AnnotationAdmin(ProjectScopedAdmin):
     """Reviewers decide here, through the same services as the workbench; nothing is edited raw."""
 
-    list_display = ["passage", "kind", "status", "article", "created_by", "updated_at"]
+    list_display = ["passage", "kind", "status", "article", "created_by", "updated_at", "new_replies"]
+    # Choices come from the user's projects (never a scan of a million annotations for them).
     list_filter = [
-        "status",
+        ProjectFilter,
         "kind",
-        ("article__project", admin.RelatedOnlyFieldListFilter),
-        ("created_by", admin.RelatedOnlyFieldListFilter),
+        "status",
+        AuthorFilter,
+        LanguageFilter,
+        SourceFilter,
+        ("updated_at", admin.DateFieldListFilter),
     ]
-    search_fields = ["exact__unaccent__icontains", "note__unaccent__icontains", "article__title__unaccent__icontains"]
+    # See get_search_results: the text, the note and the article's title, accents ignored.
+    search_fields = ["exact", "note", "article__title"]
+    search_help_text = "Words of the marked text, the note or the article's title; accents and case are ignored."
     list_select_related = ["article", "created_by"]
+    ordering = ["-updated_at", "-id"]
+    show_full_result_count = False
+    paginator = CappedPaginator
     fields = [
         "article",
         "kind",
@@ -92,6 +204,31 @@ class AnnotationAdmin(ProjectScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).live()
+
+    def get_changelist(self, request, **kwargs):
+        return AnnotationChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        """Every word must be in the text, the note or the article's title, accents and case
+        ignored; trigram indexes on each answer it without reading every row."""
+        for word in search_term.split():
+            key = searchable(models.Value(word))
+            by_article = Article.objects.alias(key=searchable("title")).filter(key__contains=key).values("pk")
+            matching = (
+                Annotation.objects.alias(key=searchable("exact"))
+                .filter(key__contains=key)
+                .values("pk")
+                .union(
+                    Annotation.objects.alias(key=searchable("note")).filter(key__contains=key).values("pk"),
+                    Annotation.objects.filter(article__in=by_article).values("pk"),
+                )
+            )
+            queryset = queryset.filter(pk__in=matching)
+        return queryset, False
+
+    @admin.display(description="Discussion")
+    def new_replies(self, annotation):
+        return f"{annotation.unread} new" if getattr(annotation, "unread", 0) else ""
 
     @admin.display(description="Annotation", ordering="exact")
     def passage(self, annotation):
@@ -126,9 +263,9 @@ class AnnotationAdmin(ProjectScopedAdmin):
             **self.admin_site.each_context(request),
             "title": "Waiting for me",
             "opts": self.opts,
-            "page": Paginator(waiting.select_related("article__project", "created_by"), 50).get_page(
-                request.GET.get("page")
-            ),
+            "page": Paginator(
+                waiting.select_related("article__project", "created_by").with_unread_count(request.user), 50
+            ).get_page(request.GET.get("page")),
             "by_project": waiting.values("article__project__name").annotate(count=Count("pk")).order_by("-count"),
             "by_analyst": waiting.values("created_by__username").annotate(count=Count("pk")).order_by("-count"),
         }
@@ -137,7 +274,11 @@ class AnnotationAdmin(ProjectScopedAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         annotation = self.get_object(request, object_id)
         if annotation is not None:
+            # Showing the page shows its discussion: what was new is read now.
+            unread = Comment.objects.filter(annotation=annotation).unread_by(request.user).count()
+            mark_thread_read(annotation=annotation, user=request.user)
             extra_context = {
+                "unread_count": unread,
                 "passage": passage_html(annotation),
                 "may_review": request.user.has_perm("annotations.review_annotation", annotation),
                 "review_form": ReviewForm(),

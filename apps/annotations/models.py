@@ -3,11 +3,13 @@ import regex
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Coalesce, JSONObject, Left
 from django.utils import timezone
 
+from apps.articles.models import searchable
 from apps.projects.models import ProjectScopedQuerySet
 
 # How much context the TextQuoteSelector keeps on each side; enough to re-anchor a span.
@@ -168,7 +170,21 @@ class Annotation(models.Model):
                 name="annotation_once_per_author",
             ),
         ]
-        indexes = [models.Index(fields=["article", "start"], name="annotation_article_start")]
+        indexes = [
+            models.Index(fields=["article", "start"], name="annotation_article_start"),
+            # The admin's list (latest changes first) and the review queue (submitted, oldest first).
+            models.Index(
+                fields=["-updated_at", "-id"], name="annotation_recent", condition=models.Q(deleted_at__isnull=True)
+            ),
+            models.Index(
+                fields=["status", "updated_at", "id"],
+                name="annotation_status_updated",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
+            # The admin's search, which must not read a million rows (see AnnotationAdmin.get_search_results).
+            GinIndex(OpClass(searchable("exact"), name="gin_trgm_ops"), name="annotation_exact_trgm"),
+            GinIndex(OpClass(searchable("note"), name="gin_trgm_ops"), name="annotation_note_trgm"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()}: “{self.exact[:60]}”"

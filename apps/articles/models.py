@@ -7,7 +7,7 @@ import pghistory
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -30,6 +30,14 @@ MORE_LANGUAGE_NAMES = dict(
         "tl:Tagalog vo:Volapük wa:Walloon yi:Yiddish yo:Yoruba zh:Chinese"
     ).split()
 )
+
+
+def searchable(expression):
+    """Text as the admin's searches compare it: lower case, accents removed. The SQL function
+    (migration articles 0010) is IMMUTABLE, so trigram indexes can hold it."""
+    if isinstance(expression, str):
+        expression = models.F(expression)
+    return models.Func(expression, function="sourcetrace_searchable", output_field=models.TextField())
 
 
 def language_name(code: str) -> str:
@@ -227,6 +235,7 @@ class Article(models.Model):
             # New entries wait in a pending list of up to 64 MB that vacuum merges later, so
             # that a large import does not stop every few hundred articles to merge them.
             GinIndex(fields=["fingerprint"], name="article_fingerprint", gin_pending_list_limit=64 * 1024),
+            GinIndex(OpClass(searchable("title"), name="gin_trgm_ops"), name="article_title_trgm"),
         ]
 
     def __str__(self):

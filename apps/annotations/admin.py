@@ -281,11 +281,17 @@ class AnnotationAdmin(ProjectScopedAdmin):
                 "unread_count": unread,
                 "passage": passage_html(annotation),
                 "may_review": request.user.has_perm("annotations.review_annotation", annotation),
-                "review_form": ReviewForm(),
+                "review_form": self.review_form(),
                 "next_in_queue": self.queue(request).exclude(pk=annotation.pk).values_list("pk", flat=True).first(),
                 **(extra_context or {}),
             }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def review_form(self) -> ReviewForm:
+        """The decision form with the cursor in its reason: type it, then Alt+R rejects (or Alt+A approves)."""
+        form = ReviewForm()
+        form.fields["reason"].widget.attrs["autofocus"] = True
+        return form
 
     def decide_view(self, request, pk):
         """Decide on one annotation from its page, then go on to the next that waits."""

@@ -11,8 +11,20 @@ def page_url(request, offset: int, limit: int) -> str:
     return request.build_absolute_uri(request.path + "?" + urlencode(sorted(query.lists()), doseq=True))
 
 
+def collection_url(request) -> str:
+    """The list's address without its paging: what all its pages are part of."""
+    query = request.GET.copy()
+    for name in ("offset", "limit"):
+        query.pop(name, None)
+    suffix = "?" + urlencode(sorted(query.lists()), doseq=True) if query else ""
+    return request.build_absolute_uri(request.path + suffix)
+
+
 def paged(request, response: HttpResponse, queryset, *, limit: int, offset: int, count: int | None = None) -> dict:
-    """One page of `queryset` with the count and the neighbouring pages; sets the Link header."""
+    """One page of `queryset` with the count and the neighbouring pages; sets the Link header.
+
+    `links` holds the Link header's addresses by relation (first, prev, next, last).
+    """
     count = queryset.count() if count is None else count
     items = list(queryset[offset : offset + limit])
     links = {"first": page_url(request, 0, limit)}
@@ -25,4 +37,12 @@ def paged(request, response: HttpResponse, queryset, *, limit: int, offset: int,
     last_offset = max(0, (count - 1) // limit * limit)
     links["last"] = page_url(request, last_offset, limit)
     response["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())
-    return {"count": count, "limit": limit, "offset": offset, "next": following, "previous": previous, "items": items}
+    return {
+        "count": count,
+        "limit": limit,
+        "offset": offset,
+        "next": following,
+        "previous": previous,
+        "items": items,
+        "links": links,
+    }

@@ -17,12 +17,15 @@ from schemathesis.specs.openapi.checks import (
 
 from apps.annotations.models import Annotation
 from apps.api.api import api
+from apps.exports import w3c
 from apps.imports.models import ImportJob
 from tests.api.conftest import api_client_for
 from tests.factories import AnnotationFactory, ArticleFactory, LinkFactory, SourceFactory
 
 # Enough to meet each operation's refusals; the whole run stays well under a minute.
 MAX_EXAMPLES = 15
+# Annotations come as W3C Web Annotations too when asked for.
+ACCEPTED = ["application/json", w3c.MEDIA_TYPE, "*/*"]
 CHECKS = [
     schemathesis.checks.not_a_server_error,
     status_code_conformance,
@@ -89,11 +92,11 @@ def test_the_api_answers_every_generated_request_as_its_description_says(api_sch
     # Valid requests and broken ones (wrong types, missing fields, values out of range).
     cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
 
-    @given(case=cases, aim=st.booleans())
+    @given(case=cases, aim=st.booleans(), accept=st.sampled_from(ACCEPTED))
     @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    def answers_as_described(case, aim):
+    def answers_as_described(case, aim, accept):
         if aim:
             aimed_at(case, existing)
-        case.call_and_validate(headers=headers, checks=CHECKS)
+        case.call_and_validate(headers=headers | {"Accept": accept}, checks=CHECKS)
 
     answers_as_described()

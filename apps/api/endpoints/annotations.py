@@ -1,6 +1,7 @@
 """Annotations, their source links, review and discussion: the workbench's forms validate the
 input and the annotation services make every change, checking the one rule themselves."""
 
+import json
 import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,7 +26,7 @@ from apps.annotations.services import (
 )
 from apps.api.endpoints.common import answers, without_nul
 from apps.api.errors import PreconditionRequired, error_body, etag, validated
-from apps.api.paging import paged
+from apps.api.paging import collection_url, page_url, paged
 from apps.api.schemas import (
     MAX_ID,
     AnnotationChange,
@@ -43,11 +44,15 @@ from apps.api.schemas import (
     ReviewIn,
 )
 from apps.articles.models import Article
+from apps.exports import w3c
+from apps.exports.rows import LINKS
 from apps.sources.services import find_or_create_source
 
 router = Router(tags=["annotations"])
 
 AnnotationId = Path(..., ge=1, le=MAX_ID)
+# What an article row holds beyond what an annotation's W3C target names.
+ARTICLE_BULK = ("article__text", "article__original", "article__fingerprint", "article__headings")
 ETAG_RE = re.compile(r'^"annotation-(\d+)-v(\d+)"$')
 
 
@@ -74,6 +79,42 @@ def editable_annotation(request, pk: int) -> Annotation:
     return annotation
 
 
+def wants_web_annotations(request) -> bool:
+    """Whether the Accept header prefers W3C Web Annotations (JSON-LD) to the plain JSON."""
+    return request.get_preferred_type(["application/json", w3c.MEDIA_TYPE]) == w3c.MEDIA_TYPE
+
+
+def web_annotation_rows(user):
+    """The annotations as the W3C serialisation reads them: articles without their text, links with theirs."""
+    return (
+        Annotation.objects.visible_to(user)
+        .live()
+        .select_related("article", "created_by")
+        .defer(*ARTICLE_BULK)
+        .prefetch_related(LINKS)
+    )
+
+
+def json_ld(document: dict, *, status: int = 200) -> HttpResponse:
+    response = HttpResponse(json.dumps(document, ensure_ascii=False), content_type=w3c.MEDIA_TYPE, status=status)
+    response["Vary"] = "Accept"
+    return response
+
+
+def web_annotation(request, pk: int) -> HttpResponse:
+    annotation = get_object_or_404(web_annotation_rows(request.auth), pk=pk)
+    response = json_ld(w3c.annotation(annotation, base_url=base_url(request)))
+    response["ETag"] = etag(annotation)
+    # The Web Annotation Protocol's headers for an annotation (4.1).
+    response["Link"] = '<http://www.w3.org/ns/ldp#Resource>; rel="type"'
+    response["Allow"] = "GET, PATCH, DELETE, HEAD, OPTIONS"
+    return response
+
+
+def base_url(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
 def represented(response: HttpResponse, annotation: Annotation) -> Annotation:
     response["ETag"] = etag(annotation)
     return annotation
@@ -83,7 +124,18 @@ def fresh(request, response: HttpResponse, pk: int) -> Annotation:
     return represented(response, visible_annotation(request, pk))
 
 
-@router.get("/annotations", response=answers({200: AnnotationPage}), summary="Annotations, oldest first")
+def also_as_web_annotations(kind: str) -> dict:
+    """The OpenAPI description of the W3C representation, which Accept chooses."""
+    schema = {"type": "object", "description": f"A W3C Web Annotation {kind} (JSON-LD)"}
+    return {"responses": {200: {"content": {w3c.MEDIA_TYPE: {"schema": schema}}}}}
+
+
+@router.get(
+    "/annotations",
+    response=answers({200: AnnotationPage}),
+    openapi_extra=also_as_web_annotations("AnnotationPage"),
+    summary="Annotations, oldest first; an AnnotationPage when Accept asks for W3C Web Annotations",
+)
 def annotation_list(request, response: HttpResponse, filters: Query[AnnotationFilters], page: Query[Page]):
     annotations = annotation_rows(request.auth).order_by("pk")
     if filters.article:
@@ -98,7 +150,36 @@ def annotation_list(request, response: HttpResponse, filters: Query[AnnotationFi
         annotations = annotations.filter(created_by__username=without_nul(filters.author))
     if filters.updated_since:
         annotations = annotations.filter(updated_at__gte=filters.updated_since)
+    response["Vary"] = "Accept"
+    if wants_web_annotations(request):
+        rows = web_annotation_rows(request.auth).filter(pk__in=annotations.values("pk")).order_by("pk")
+        return annotation_page(request, response, rows, page)
     return paged(request, response, annotations, limit=page.limit, offset=page.offset)
+
+
+def annotation_page(request, response: HttpResponse, annotations, page: Page) -> HttpResponse:
+    """One page of the list as a W3C AnnotationPage, part of the collection the filters select.
+
+    As the Web Annotation Protocol pages a container (5.3): the collection's total, first and
+    last pages, this page's neighbours in the body and in the Link header.
+    """
+    listed = paged(request, response, annotations, limit=page.limit, offset=page.offset)
+    links = listed["links"]
+    collection = w3c.collection(
+        id=collection_url(request), label="Annotations", total=listed["count"], first=links["first"], last=links["last"]
+    )
+    del collection["@context"]  # the page's context covers it
+    document = w3c.page(
+        [w3c.annotation(annotation, base_url=base_url(request), with_context=False) for annotation in listed["items"]],
+        id=page_url(request, page.offset, page.limit),
+        start_index=listed["offset"],
+        part_of=collection,
+        next=listed["next"],
+        prev=listed["previous"],
+    )
+    answer = json_ld(document)
+    answer["Link"] = response["Link"] + ', <http://www.w3.org/ns/oa#AnnotationPage>; rel="type"'
+    return answer
 
 
 @router.post("/annotations", response=answers({201: AnnotationOut}, 409), summary="Mark a span of an article")
@@ -114,10 +195,14 @@ def annotation_create(request, response: HttpResponse, payload: AnnotationIn):
 @router.get(
     "/annotations/{annotation_id}",
     response=answers({200: AnnotationOut}),
+    openapi_extra=also_as_web_annotations("Annotation"),
     url_name="annotation_detail",
-    summary="One annotation, with its ETag",
+    summary="One annotation, with its ETag; a W3C Web Annotation when Accept asks for one",
 )
 def annotation_detail(request, response: HttpResponse, annotation_id: int = AnnotationId):
+    response["Vary"] = "Accept"
+    if wants_web_annotations(request):
+        return web_annotation(request, annotation_id)
     return fresh(request, response, annotation_id)
 
 

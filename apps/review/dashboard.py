@@ -11,9 +11,11 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db import connection
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.db.models import Count, F, Window
 from django.db.models.functions import Lead, TruncWeek
+from django.utils import timezone
 
 from apps.annotations.models import Annotation, AnnotationEvent, AnnotationKind, AnnotationStatus, EventAction
 
@@ -54,55 +56,73 @@ class Dashboard:
 
 def project_dashboard(project) -> Dashboard:
     annotations = Annotation.objects.live().filter(article__project=project).order_by()
-    rows = annotations.values("kind", "status", "created_by__username", week=TruncWeek("created_at")).annotate(
+    # Grouped by the author's id: joining the user names before grouping costs as much again.
+    rows = annotations.values("kind", "status", "created_by_id", week=TruncWeek("created_at")).annotate(
         count=Count("pk")
     )
     by_kind = {kind: Counter() for kind in KINDS}
-    by_analyst: dict[str, Counter] = defaultdict(Counter)
+    by_author: dict[int, Counter] = defaultdict(Counter)
     created: Counter = Counter()
     for row in rows:
         by_kind[row["kind"]][row["status"]] += row["count"]
-        by_analyst[row["created_by__username"]][row["status"]] += row["count"]
+        by_author[row["created_by_id"]][row["status"]] += row["count"]
         created[row["week"].date()] += row["count"]
+    names = dict(get_user_model().objects.filter(pk__in=by_author).values_list("pk", "username"))
 
-    events = AnnotationEvent.objects.filter(annotation__article__project=project).order_by()
-    work: dict[datetime.date, Counter] = defaultdict(Counter)
-    flow = events.filter(action__in=(EventAction.SUBMITTED, *DECISIONS))
-    for row in flow.values("action", week=TruncWeek("at")).annotate(count=Count("pk")):
-        work[row["week"].date()][row["action"]] += row["count"]
-
-    timing = time_to_decision(flow)
+    work, timing = work_per_week(project)
     weeks = consecutive_weeks(created, work)
     return Dashboard(
         by_kind=by_kind,
-        by_analyst=dict(sorted(by_analyst.items())),
+        by_analyst=dict(sorted((names[pk], counts) for pk, counts in by_author.items())),
         weeks=weeks[-MAX_WEEKS:],
         earlier_weeks=max(0, len(weeks) - MAX_WEEKS),
-        median_to_decision=timing["median"],
-        timed_decisions=timing["timed"],
+        median_to_decision=timing[0],
+        timed_decisions=timing[1],
     )
 
 
-def time_to_decision(flow) -> dict:
-    """The median time from a submission to the decision that follows it, and how many were timed.
+def work_per_week(project) -> tuple[dict[datetime.date, Counter], tuple[datetime.timedelta | None, int]]:
+    """Submissions and decisions per week and action, and the median time from a submission to
+    the decision that follows it with how many were timed, in one pass over the history.
 
     In the history of one annotation, submissions and decisions alternate, so the event right
     after a submission, if it is a decision, is the first decision on it. The ORM would filter
     the submissions before the window looks for the next event, so the outer query is SQL.
     """
+    flow = AnnotationEvent.objects.filter(
+        annotation__article__project=project, action__in=(EventAction.SUBMITTED, *DECISIONS)
+    ).order_by()
     following = {"partition_by": F("annotation_id"), "order_by": [F("at").asc(), F("pk").asc()]}
     paired = flow.values("action", "at").annotate(
         next_action=Window(Lead("action"), **following), next_at=Window(Lead("at"), **following)
     )
     inner, params = paired.query.sql_with_params()
-    sql = (
-        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY next_at - at), count(*) "  # noqa: S608 - our own SQL
-        f"FROM ({inner}) AS flow WHERE action = %s AND next_action = ANY(%s)"
+    # The row of the empty grouping set (week and action null) carries the project's median.
+    sql = f"""
+        SELECT date_trunc('week', at AT TIME ZONE %s) AS week, action, count(*),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY next_at - at) FILTER (WHERE timed),
+               count(*) FILTER (WHERE timed)
+        FROM (SELECT *, action = %s AND next_action = ANY(%s) AS timed FROM ({inner}) AS events) AS flow
+        GROUP BY GROUPING SETS ((1, 2), ())
+    """  # noqa: S608 - only our own SQL is formatted in; values are parameters
+    arguments = (
+        timezone.get_current_timezone_name(),
+        EventAction.SUBMITTED.value,
+        [decision.value for decision in DECISIONS],
+        *params,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, EventAction.SUBMITTED.value, [decision.value for decision in DECISIONS]))
-        median, timed = cursor.fetchone()
-    return {"median": median, "timed": timed}
+    work: dict[datetime.date, Counter] = defaultdict(Counter)
+    timing = (None, 0)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The window sorts the project's history; in memory that takes a third of the time on disk.
+        cursor.execute("SET LOCAL work_mem = '32MB'")
+        cursor.execute(sql, arguments)
+        for week, action, count, median, timed in cursor.fetchall():
+            if week is None:
+                timing = (median, timed)
+            else:
+                work[week.date()][action] += count
+    return work, timing
 
 
 def consecutive_weeks(created: Counter, work: dict[datetime.date, Counter]) -> list[Week]:

@@ -21,6 +21,7 @@ from apps.review import charts
 from apps.review.agreement import ALL, KINDS, project_agreement
 from apps.review.curation import article_passages
 from apps.review.dashboard import STATUSES, duration_text, project_dashboard
+from apps.review.figures import project_figures
 from apps.review.services import accept_version
 
 ARTICLES_PER_PAGE = 50
@@ -46,7 +47,7 @@ def review_index(request):
 @require_GET
 def project_dashboard_page(request, pk):
     project = project_for(request, pk, "review.view_dashboard")
-    figures = project_dashboard(project)
+    figures = project_figures("dashboard", project, project_dashboard)
     status_colours = {status: charts.STATUS_COLOURS[status] for status in STATUSES}
     weeks = [week.start for week in figures.weeks]
     kind_rows = {Annotation.Kind(kind).label: counts for kind, counts in figures.by_kind.items()}
@@ -100,7 +101,7 @@ def project_dashboard_page(request, pk):
 @require_GET
 def project_agreement_page(request, pk):
     project = project_for(request, pk, "review.view_agreement")
-    agreement = project_agreement(project)
+    agreement = project_figures("agreement", project, project_agreement)
 
     def disagreement(article):
         kappas = [pair.kappa() for pair in article.pairs]

@@ -1,5 +1,6 @@
 """Agreement figures against cases worked out by hand (each test's comment shows the working)."""
 
+import random
 from collections import Counter
 
 import pytest
@@ -7,11 +8,11 @@ from django.utils import timezone
 
 from apps.review.agreement import (
     ALL,
+    KINDS,
     Mark,
     SpanCounts,
     cohen_kappa,
     compare_article,
-    compare_pair,
     exact_counts,
     overlap_counts,
     project_agreement,
@@ -52,7 +53,7 @@ def test_exact_spans_per_kind_and_over_all_kinds():
     # Quotes: A {40-50}, B none: recall 0/1 = 0, precision has no figure (B marked none), F1 0.
     # Facts: A none, B {40-50}: precision 0/1 = 0, no recall, F1 0 (the same characters, another kind).
     # All kinds: matched 1; precision 1/4, recall 1/3, F1 = 2·1 / (3 + 4) = 2/7.
-    result = compare_pair("A", "B", {"A": A, "B": B}, tokens("x" * 80))
+    [result] = compare_article("x " * 40, {"A": A, "B": B})
     assert figures(result.exact["claim"]) == pytest.approx((1 / 3, 1 / 2, 0.4))
     assert figures(result.exact["quote"]) == (None, 0.0, 0.0)
     assert figures(result.exact["fact"]) == (0.0, None, 0.0)
@@ -65,7 +66,7 @@ def test_overlapping_spans_per_kind_and_over_all_kinds():
     #   F1 = 2 · 2/3 · 1 / (2/3 + 1) = (4/3) / (5/3) = 0.8.
     # The quote and the fact on 40-50 overlap, but are of different kinds: no match.
     # All kinds: precision 2/4, recall 2/3, F1 = 2 · 1/2 · 2/3 / (1/2 + 2/3) = (2/3) / (7/6) = 4/7.
-    result = compare_pair("A", "B", {"A": A, "B": B}, tokens("x" * 80))
+    [result] = compare_article("x " * 40, {"A": A, "B": B})
     assert figures(result.overlap["claim"]) == pytest.approx((2 / 3, 1.0, 0.8))
     assert figures(result.overlap["quote"]) == (None, 0.0, 0.0)
     assert figures(result.overlap[ALL]) == pytest.approx((1 / 2, 2 / 3, 4 / 7))
@@ -149,6 +150,32 @@ def test_kappa_has_no_figure_when_chance_agreement_is_one():
     assert pair.kappa() is None
     assert pair.kappa("fact") is None  # neither marked a fact
     assert cohen_kappa(Counter()) is None  # no tokens at all
+
+
+def brute_force_confusion(text, left, right):
+    """Every token labelled one by one, as the definition reads."""
+    confusion = Counter()
+    for start, end in tokens(text):
+        labels = [
+            frozenset(mark.kind for mark in marks if mark.start < end and mark.end > start) for marks in (left, right)
+        ]
+        confusion[tuple(labels)] += 1
+    return confusion
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_token_labels_read_from_the_marked_stretches_only_match_labelling_every_token(seed):
+    rng = random.Random(seed)
+    words = ["alpha", "béta", "γάμμα", "东京", "नमस्ते", "x", "—", "2025", "l’État", "🌍"]
+    text = " ".join(rng.choice(words) for _ in range(40))
+    marks = {}
+    for analyst in ("A", "B"):
+        marks[analyst] = []
+        for _ in range(rng.randint(0, 6)):
+            start = rng.randrange(len(text) - 1)
+            marks[analyst].append(Mark(start, rng.randint(start + 1, min(len(text), start + 30)), rng.choice(KINDS)))
+    [pair] = compare_article(text, marks)
+    assert pair.confusion == +brute_force_confusion(text, marks["A"], marks["B"])
 
 
 def test_perfect_and_opposite_agreement():

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 
 from apps.annotations.models import Annotation, Link
 from apps.exports import w3c
+from apps.exports.rows import AnnotationRow, SourceLink
 from apps.sources.models import Source
 
 CONTEXT = "https://schema.org"
@@ -25,15 +26,15 @@ def reviewable(annotations: QuerySet) -> QuerySet:
     return annotations.filter(kind=Annotation.Kind.CLAIM).exclude(note="")
 
 
-def thing(source) -> dict:
-    kind = "Person" if source.kind == Source.Kind.PERSON else "Organization"
-    result = {"@type": kind, "name": source.name}
-    if source.url:
-        result["sameAs"] = source.url
+def thing(link: SourceLink) -> dict:
+    kind = "Person" if link.source_kind == Source.Kind.PERSON else "Organization"
+    result = {"@type": kind, "name": link.source_name}
+    if link.source_url:
+        result["sameAs"] = link.source_url
     return result
 
 
-def claim_review(annotation: Annotation, *, base_url: str) -> dict:
+def claim_review(annotation: AnnotationRow, *, base_url: str) -> dict:
     article = annotation.article
     appearance = {
         "@type": "CreativeWork",
@@ -46,16 +47,15 @@ def claim_review(annotation: Annotation, *, base_url: str) -> dict:
         appearance["datePublished"] = article.published_on.isoformat()
     if article.author:
         appearance["author"] = {"@type": "Person", "name": article.author}
-    if article.publisher_id:
-        appearance["publisher"] = {"@type": "Organization", "name": article.publisher.name}
+    if article.publisher:
+        appearance["publisher"] = {"@type": "Organization", "name": article.publisher}
     claim = {"@type": "Claim", "appearance": appearance}
     if article.published_on:
         claim["datePublished"] = article.published_on.isoformat()
-    claimants = [link.source for link in annotation.links.all() if link.role == Link.Role.CLAIMANT]
+    claimants = [link for link in annotation.links if link.role == Link.Role.CLAIMANT]
     if claimants:
         claim["author"] = thing(claimants[0])
     url = w3c.annotation_iri(base_url, annotation.pk)
-    author = annotation.created_by
     published = annotation.reviewed_at if annotation.status == Annotation.Status.APPROVED else None
     return {
         "@type": "ClaimReview",
@@ -63,13 +63,13 @@ def claim_review(annotation: Annotation, *, base_url: str) -> dict:
         "url": url,
         "claimReviewed": annotation.exact,
         "reviewBody": annotation.note,
-        "author": {"@type": "Person", "name": author.get_full_name() or author.get_username()},
+        "author": {"@type": "Person", "name": annotation.author_name or annotation.author},
         "datePublished": (published or annotation.updated_at).date().isoformat(),
         "itemReviewed": claim,
     }
 
 
-def stream(annotations: Iterable[Annotation], *, base_url: str) -> Iterator[str]:
+def stream(annotations: Iterable[AnnotationRow], *, base_url: str) -> Iterator[str]:
     """One JSON-LD document: the reviews in its @graph."""
     yield '{"@context":"' + CONTEXT + '","@graph":['
     separator = "\n"

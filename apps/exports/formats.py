@@ -10,9 +10,8 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from apps.annotations.models import Annotation
 from apps.exports import claimreview, w3c
-from apps.exports.rows import Selection, annotation_chunks, articles_with_annotations, distinct_spans
+from apps.exports.rows import AnnotationRow, Selection, annotation_chunks, articles_with_annotations, distinct_spans
 
 Progress = Callable[[int], None]
 
@@ -42,7 +41,7 @@ class Format:
     whole_articles: bool = False
 
 
-def counted(chunks, context: ExportContext) -> Iterator[Annotation]:
+def counted(chunks, context: ExportContext) -> Iterator[AnnotationRow]:
     for chunk in chunks:
         yield from chunk
         context.advance(len(chunk))
@@ -87,28 +86,28 @@ def neutralised(value):
     return value
 
 
-def csv_row(annotation: Annotation) -> list:
-    links = list(annotation.links.all())
+def csv_row(annotation: AnnotationRow) -> list:
+    """The row, its free text neutralised (ids, dates, choices and web addresses cannot start a formula)."""
     speaker_role = annotation.speaker_role
     article = annotation.article
     return [
         annotation.pk,
         article.pk,
-        article.title,
+        neutralised(article.title),
         article.url,
         article.language,
         annotation.kind,
         annotation.status,
-        annotation.exact,
-        annotation.prefix,
-        annotation.suffix,
+        neutralised(annotation.exact),
+        neutralised(annotation.prefix),
+        neutralised(annotation.suffix),
         annotation.start,
         annotation.end,
-        "; ".join(link.source.name for link in links if link.role == speaker_role),
-        "; ".join(f"{link.role}: {link.source.name}" for link in links),
-        annotation.note,
-        ", ".join(annotation.tags),
-        annotation.created_by.get_username(),
+        neutralised("; ".join(link.source_name for link in annotation.links if link.role == speaker_role)),
+        neutralised("; ".join(f"{link.role}: {link.source_name}" for link in annotation.links)),
+        neutralised(annotation.note),
+        neutralised(", ".join(annotation.tags)),
+        neutralised(annotation.author),
         w3c.timestamp(annotation.created_at),
         w3c.timestamp(annotation.updated_at),
     ]
@@ -123,7 +122,7 @@ def write_csv(selection: Selection, context: ExportContext) -> Iterator[str]:
     for chunk in annotation_chunks(selection.annotations()):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows([neutralised(cell) for cell in csv_row(annotation)] for annotation in chunk)
+        writer.writerows(csv_row(annotation) for annotation in chunk)
         yield buffer.getvalue()
         context.advance(len(chunk))
 
@@ -150,7 +149,7 @@ def write_doccano(selection: Selection, context: ExportContext) -> Iterator[str]
         context.advance(len(item.annotations))
 
 
-def label_studio_region(annotation: Annotation) -> dict:
+def label_studio_region(annotation: AnnotationRow) -> dict:
     return {
         "id": f"a{annotation.pk}",
         "type": "labels",

@@ -1,24 +1,166 @@
 """Read what an export writes, a chunk at a time: memory stays flat whatever the project's size.
 
-Annotations come from one server-side cursor (`.iterator(chunk_size=...)`); each chunk then
-loads its links with their sources in one query, and, for the formats that carry the text,
-the texts of the articles met for the first time in one more. Article texts never ride along
-on every annotation row.
+Annotations come from one server-side cursor (`.iterator(chunk_size=...)`) as plain rows, not
+model instances (building instances cost more than all the writing). Each chunk then loads
+its links with their sources in one query, and its articles (their texts only for the formats
+that carry them) in one more. An article's fields never ride along on every annotation row.
 """
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from itertools import batched
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import BooleanField, Prefetch, QuerySet
+from django.db.models.expressions import RawSQL
 
 from apps.annotations.models import Annotation, Link
 from apps.articles.models import Article
 
 CHUNK_SIZE = 2000
-# What each annotation row brings of its article; the text is loaded once per article when needed.
-ARTICLE_FIELDS = ("id", "project_id", "story_id", "title", "language", "url", "author", "published_on", "publisher")
+# For callers that load model instances (the API): what `AnnotationRow.of` reads of the links.
 LINKS = Prefetch("links", queryset=Link.objects.select_related("source", "created_by").order_by("role", "pk"))
+SPEAKER_ROLES = {Annotation.Kind.QUOTE: Link.Role.SAID_BY, Annotation.Kind.CLAIM: Link.Role.CLAIMANT}
+
+
+@dataclass(slots=True)
+class ArticleRow:
+    pk: int
+    title: str
+    language: str
+    url: str
+    author: str
+    published_on: date | None
+    publisher: str
+    text: str | None = None
+
+    FIELDS = ("pk", "title", "language", "url", "author", "published_on", "publisher__name")
+
+    @classmethod
+    def of(cls, article: Article, *, with_text: bool = False) -> "ArticleRow":
+        publisher = article.publisher.name if article.publisher_id else ""
+        text = article.text if with_text else None
+        return cls(
+            article.pk,
+            article.title,
+            article.language,
+            article.url,
+            article.author,
+            article.published_on,
+            publisher,
+            text,
+        )
+
+
+@dataclass(slots=True)
+class SourceLink:
+    """A link of an annotation, with what the exports show of its source."""
+
+    role: str
+    source_id: int
+    source_kind: str
+    source_name: str
+    source_url: str
+    created_at: datetime
+    created_by: str | None
+    created_by_name: str
+
+    FIELDS = (
+        "annotation_id",
+        "role",
+        "source_id",
+        "source__kind",
+        "source__name",
+        "source__url",
+        "created_at",
+        "created_by__username",
+        "created_by__first_name",
+        "created_by__last_name",
+    )
+
+    @classmethod
+    def of(cls, link: Link) -> "SourceLink":
+        user = link.created_by
+        return cls(
+            link.role,
+            link.source_id,
+            link.source.kind,
+            link.source.name,
+            link.source.url,
+            link.created_at,
+            user.get_username() if user else None,
+            user.get_full_name() if user else "",
+        )
+
+
+@dataclass(slots=True)
+class AnnotationRow:
+    pk: int
+    article_id: int
+    kind: str
+    status: str
+    start: int
+    end: int
+    exact: str
+    prefix: str
+    suffix: str
+    note: str
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+    reviewed_at: datetime | None
+    author: str
+    author_name: str
+    article: ArticleRow | None = None
+    links: list[SourceLink] = field(default_factory=list)
+
+    FIELDS = (
+        "pk",
+        "article_id",
+        "kind",
+        "status",
+        "start",
+        "end",
+        "exact",
+        "prefix",
+        "suffix",
+        "note",
+        "tags",
+        "created_at",
+        "updated_at",
+        "reviewed_at",
+        "created_by__username",
+    )
+
+    @classmethod
+    def of(cls, annotation: Annotation, *, with_text: bool = False) -> "AnnotationRow":
+        """The row of an annotation loaded as a model (with article, created_by and links, see LINKS)."""
+        user = annotation.created_by
+        return cls(
+            annotation.pk,
+            annotation.article_id,
+            annotation.kind,
+            annotation.status,
+            annotation.start,
+            annotation.end,
+            annotation.exact,
+            annotation.prefix,
+            annotation.suffix,
+            annotation.note,
+            list(annotation.tags),
+            annotation.created_at,
+            annotation.updated_at,
+            annotation.reviewed_at,
+            user.get_username(),
+            user.get_full_name(),
+            ArticleRow.of(annotation.article, with_text=with_text),
+            [SourceLink.of(link) for link in annotation.links.all()],
+        )
+
+    @property
+    def speaker_role(self) -> str | None:
+        """The link role that names who a quote or claim is attributed to."""
+        return SPEAKER_ROLES.get(self.kind)
 
 
 @dataclass(frozen=True)
@@ -52,77 +194,77 @@ class Selection:
         return self.annotations().count()
 
 
-def for_export(annotations: QuerySet) -> QuerySet:
-    """Annotations with what every format shows of them, in article and text order.
-
-    The links (with their sources) are not in it: `load_links` loads them per chunk.
-    """
-    article_fields = [f"article__{name}" for name in ARTICLE_FIELDS]
-    return (
-        annotations.select_related("article__publisher", "created_by")
-        .only(
-            *[field.name for field in Annotation._meta.concrete_fields if field.name != "article"],
-            "article",
-            *article_fields,
-            "article__publisher__name",
-            "created_by__username",
-            "created_by__first_name",
-            "created_by__last_name",
-        )
-        .order_by("article_id", "start", "end", "pk")
-    )
+def full_name(first: str, last: str) -> str:
+    return f"{first} {last}".strip()
 
 
-def load_links(annotations: list[Annotation]) -> None:
-    """Load every annotation's links with their sources and authors, in one query for the lot."""
-    prefetch_related_objects(annotations, LINKS)
+def links_of(annotation_ids: list[int]) -> dict[int, list[SourceLink]]:
+    links: dict[int, list[SourceLink]] = {}
+    # One array parameter rather than IN with thousands: Django prepares each of those one by one.
+    of_chunk = RawSQL("annotation_id = ANY(%s)", (annotation_ids,), output_field=BooleanField())
+    rows = Link.objects.filter(of_chunk).order_by("annotation_id", "role", "pk")
+    for annotation_id, *values, first, last in rows.values_list(*SourceLink.FIELDS).iterator(chunk_size=CHUNK_SIZE):
+        links.setdefault(annotation_id, []).append(SourceLink(*values, full_name(first, last)))
+    return links
+
+
+def articles_of(article_ids: list[int], *, with_text: bool) -> dict[int, ArticleRow]:
+    fields = ArticleRow.FIELDS + (("text",) if with_text else ())
+    rows = Article.objects.filter(pk__in=article_ids).values_list(*fields)
+    return {row[0]: ArticleRow(*row) for row in rows}
 
 
 def annotation_chunks(
     annotations: QuerySet, *, with_text: bool = False, chunk_size: int = CHUNK_SIZE
-) -> Iterator[list[Annotation]]:
-    """The annotations in chunks, each with its links loaded and, `with_text`, its article's text.
+) -> Iterator[list[AnnotationRow]]:
+    """The annotations in chunks of rows, each with its links and article (`with_text`: and its text).
 
-    Queries per chunk: one for the links, one for the texts of the articles new in the chunk;
-    rows arrive by article, so a text is read once.
+    Queries per chunk: one for the links, one for the articles new in the chunk; rows arrive
+    by article, so an article (and its text) is read once.
     """
-    texts: dict[int, str] = {}
-    for chunk in batched(for_export(annotations).iterator(chunk_size=chunk_size), chunk_size, strict=False):
-        chunk = list(chunk)
-        load_links(chunk)
-        if with_text:
-            wanted = {annotation.article_id for annotation in chunk} - texts.keys()
-            # Only the articles of this chunk are kept: the rows come by article.
-            texts = {pk: text for pk, text in texts.items() if pk in wanted or pk == chunk[-1].article_id}
-            texts.update(Article.objects.filter(pk__in=wanted).values_list("pk", "text"))
-            for annotation in chunk:
-                annotation.article.text = texts[annotation.article_id]
+    rows = (
+        annotations.order_by("article_id", "start", "end", "pk")
+        .values_list(*AnnotationRow.FIELDS, "created_by__first_name", "created_by__last_name")
+        .iterator(chunk_size=chunk_size)
+    )
+    articles: dict[int, ArticleRow] = {}
+    for batch in batched(rows, chunk_size, strict=False):
+        chunk = [AnnotationRow(*values, full_name(first, last)) for *values, first, last in batch]
+        links = links_of([row.pk for row in chunk])
+        # Only the articles of this chunk are kept: the rows come by article.
+        wanted = {row.article_id for row in chunk}
+        articles = {pk: article for pk, article in articles.items() if pk in wanted}
+        articles.update(articles_of(list(wanted - articles.keys()), with_text=with_text))
+        for row in chunk:
+            row.article = articles[row.article_id]
+            row.links = links.get(row.pk, [])
         yield chunk
 
 
-def annotations_of(annotations: QuerySet, **options) -> Iterator[Annotation]:
+def annotations_of(annotations: QuerySet, **options) -> Iterator[AnnotationRow]:
     for chunk in annotation_chunks(annotations, **options):
         yield from chunk
 
 
 @dataclass
 class ArticleWithAnnotations:
-    article: Article
-    annotations: list[Annotation]
+    article: ArticleRow
+    annotations: list[AnnotationRow]
 
 
 def articles_with_annotations(
     selection: Selection, *, chunk_size: int = CHUNK_SIZE
 ) -> Iterator[ArticleWithAnnotations]:
-    """Every article of the selection (annotated or not) with its annotations, one article at a time.
+    """Every article of the selection (annotated or not) with its text and annotations, one at a time.
 
     Articles and annotations come from two cursors in the same order, merged as they go: at
     most one article's annotations are held at once.
     """
     annotations = annotations_of(selection.annotations(), chunk_size=chunk_size)
     pending = next(annotations, None)
-    articles = selection.articles().only(*ARTICLE_FIELDS, "text")
-    for article in articles.iterator(chunk_size=max(1, chunk_size // 20)):
+    articles = selection.articles().values_list(*ArticleRow.FIELDS, "text")
+    for values in articles.iterator(chunk_size=max(1, chunk_size // 20)):
+        article = ArticleRow(*values)
         own = []
         while pending is not None and pending.article_id == article.pk:
             own.append(pending)
@@ -130,7 +272,7 @@ def articles_with_annotations(
         yield ArticleWithAnnotations(article, own)
 
 
-def distinct_spans(annotations: Iterable[Annotation]) -> list[Annotation]:
+def distinct_spans(annotations: Iterable[AnnotationRow]) -> list[AnnotationRow]:
     """One annotation per (start, end, kind): what span-only formats can tell apart.
 
     Two analysts marking the same words as the same kind is one labelled span in doccano or

@@ -16,11 +16,13 @@ names the article, so that the file can be imported back (see apps/imports/reade
 import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from django.urls import reverse
 
 from apps.annotations.models import Annotation, Link
 from apps.articles.models import RTL_LANGUAGES
+from apps.exports.rows import AnnotationRow, ArticleRow, SourceLink
 from apps.sources.models import Source
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -33,6 +35,8 @@ AGENT_TYPES = {
     Source.Kind.ORGANISATION: "Organization",
     Source.Kind.OUTLET: "Organization",
 }
+# Stands for the id while an address is reversed once, to be filled in for every row.
+PLACEHOLDER = 2_147_483_647
 
 
 def timestamp(moment: datetime) -> str:
@@ -40,30 +44,56 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class Iris:
+    """The absolute addresses of annotations, articles and sources under `base_url` ("https://host").
+
+    Each address is reversed once; an export fills in hundreds of thousands of them.
+    """
+
+    def __init__(self, base_url: str):
+        def template(name: str) -> tuple[str, str]:
+            before, _, after = reverse(name, args=[PLACEHOLDER]).partition(str(PLACEHOLDER))
+            return base_url + before, after
+
+        self._annotation = template("annotations:panel")
+        self._article = template("annotations:workbench")
+        self._source = template("admin:sources_source_change")
+
+    def annotation(self, pk: int) -> str:
+        return f"{self._annotation[0]}{pk}{self._annotation[1]}"
+
+    def article(self, pk: int) -> str:
+        return f"{self._article[0]}{pk}{self._article[1]}"
+
+    def source(self, pk: int) -> str:
+        return f"{self._source[0]}{pk}{self._source[1]}"
+
+
+@lru_cache(maxsize=16)
+def iris(base_url: str) -> Iris:
+    return Iris(base_url)
+
+
 def annotation_iri(base_url: str, pk: int) -> str:
-    return base_url + reverse("annotations:panel", args=[pk])
+    return iris(base_url).annotation(pk)
 
 
 def article_iri(base_url: str, pk: int) -> str:
-    return base_url + reverse("annotations:workbench", args=[pk])
+    return iris(base_url).article(pk)
 
 
-def source_iri(base_url: str, pk: int) -> str:
-    return base_url + reverse("admin:sources_source_change", args=[pk])
-
-
-def agent(user) -> dict | None:
-    if user is None:
+def agent(username: str | None, name: str = "") -> dict | None:
+    if username is None:
         return None
-    person = {"type": "Person", "nickname": user.get_username()}
-    if full_name := user.get_full_name():
-        person["name"] = full_name
+    person = {"type": "Person", "nickname": username}
+    if name:
+        person["name"] = name
     return person
 
 
-def article_resource(article, *, base_url: str, with_text: bool = False) -> dict:
+def article_resource(article: ArticleRow, *, iris: Iris, with_text: bool = False) -> dict:
     """The article's stored text as the target's source; its `value` is the text itself when `with_text`."""
-    resource = {"id": article_iri(base_url, article.pk), "type": "Text", "format": "text/plain"}
+    resource = {"id": iris.article(article.pk), "type": "Text", "format": "text/plain"}
     if article.language and article.language != "und":
         resource["language"] = article.language
         resource["textDirection"] = "rtl" if article.language in RTL_LANGUAGES else "ltr"
@@ -77,15 +107,14 @@ def textual_body(purpose: str, value: str) -> dict:
     return {"type": "TextualBody", "purpose": purpose, "value": value, "format": "text/plain"}
 
 
-def source_body(link: Link, *, base_url: str) -> dict:
-    source = link.source
+def source_body(link: SourceLink, *, iris: Iris) -> dict:
     resource = {
-        "id": source_iri(base_url, source.pk),
-        "type": AGENT_TYPES.get(source.kind, "Text"),
-        "name": source.name,
+        "id": iris.source(link.source_id),
+        "type": AGENT_TYPES.get(link.source_kind, "Text"),
+        "name": link.source_name,
     }
-    if source.url:
-        resource["schema:url"] = source.url
+    if link.source_url:
+        resource["schema:url"] = link.source_url
     body = {
         "type": "SpecificResource",
         "purpose": "identifying" if link.role in IDENTIFYING_ROLES else "linking",
@@ -93,49 +122,53 @@ def source_body(link: Link, *, base_url: str) -> dict:
         "source": resource,
         "created": timestamp(link.created_at),
     }
-    if creator := agent(link.created_by):
+    if creator := agent(link.created_by, link.created_by_name):
         body["creator"] = creator
     return body
 
 
-def annotation(annotation: Annotation, *, base_url: str, with_text: bool = False, with_context: bool = True) -> dict:
+def annotation(
+    annotation: Annotation | AnnotationRow, *, base_url: str, with_text: bool = False, with_context: bool = True
+) -> dict:
     """One annotation as a W3C Web Annotation.
 
-    Needs `annotation.article`, `annotation.created_by` and `annotation.links` (with each link's
-    source and created_by) loaded, e.g. with `.select_related("article", "created_by")` and
-    `rows.LINKS` as a prefetch, or it queries for them. `base_url` ("https://host", no trailing
-    slash) makes the IRIs absolute. `with_text` embeds the article's text (needs it loaded);
+    An Annotation needs its `article`, `created_by` and `links` (with each link's source and
+    created_by) loaded, e.g. `.select_related("article__publisher", "created_by")` and
+    `.prefetch_related(rows.LINKS)`, or it queries for them. `base_url` ("https://host", no
+    trailing slash) makes the IRIs absolute. `with_text` embeds the article's text (loaded);
     `with_context` False leaves `@context` to an enclosing page.
     """
-    bodies = [textual_body("classifying", annotation.kind)]
-    if annotation.note:
-        bodies.append(textual_body("commenting", annotation.note))
-    bodies += [textual_body("tagging", tag) for tag in annotation.tags]
-    bodies.append(textual_body("moderating", annotation.status))
-    bodies += [source_body(link, base_url=base_url) for link in annotation.links.all()]
+    if isinstance(annotation, Annotation):
+        annotation = AnnotationRow.of(annotation, with_text=with_text)
+    return web_annotation(annotation, iris=iris(base_url), with_text=with_text, with_context=with_context)
+
+
+def web_annotation(row: AnnotationRow, *, iris: Iris, with_text: bool = False, with_context: bool = True) -> dict:
+    bodies = [textual_body("classifying", row.kind)]
+    if row.note:
+        bodies.append(textual_body("commenting", row.note))
+    bodies += [textual_body("tagging", tag) for tag in row.tags]
+    bodies.append(textual_body("moderating", row.status))
+    bodies += [source_body(link, iris=iris) for link in row.links]
+    article = row.article
     target = {
         "type": "SpecificResource",
-        "source": article_resource(annotation.article, base_url=base_url, with_text=with_text),
+        "source": article_resource(article, iris=iris, with_text=with_text),
         "selector": [
-            {
-                "type": "TextQuoteSelector",
-                "exact": annotation.exact,
-                "prefix": annotation.prefix,
-                "suffix": annotation.suffix,
-            },
-            {"type": "TextPositionSelector", "start": annotation.start, "end": annotation.end},
+            {"type": "TextQuoteSelector", "exact": row.exact, "prefix": row.prefix, "suffix": row.suffix},
+            {"type": "TextPositionSelector", "start": row.start, "end": row.end},
         ],
     }
-    if annotation.article.url:
-        target["scope"] = annotation.article.url
+    if article.url:
+        target["scope"] = article.url
     result = {"@context": ANNO_CONTEXT} if with_context else {}
     result |= {
-        "id": annotation_iri(base_url, annotation.pk),
+        "id": iris.annotation(row.pk),
         "type": "Annotation",
         "motivation": "classifying",
-        "creator": agent(annotation.created_by),
-        "created": timestamp(annotation.created_at),
-        "modified": timestamp(annotation.updated_at),
+        "creator": agent(row.author, row.author_name),
+        "created": timestamp(row.created_at),
+        "modified": timestamp(row.updated_at),
         "body": bodies,
         "target": target,
     }
@@ -180,7 +213,7 @@ def dumps(value) -> str:
 
 
 def stream_collection(
-    annotations: Iterable[Annotation], *, id: str, label: str, total: int, base_url: str
+    annotations: Iterable[AnnotationRow], *, id: str, label: str, total: int, base_url: str
 ) -> Iterator[str]:
     """A whole export as one AnnotationCollection embedding its single page, written piece by piece.
 
@@ -191,10 +224,10 @@ def stream_collection(
     opening = dumps(head)
     # The items are written one by one into the page's empty list, closed after the last one.
     yield opening[: opening.rindex("[]") + 1] + "\n"
-    previous_article, separator = None, ""
-    for item in annotations:
-        with_text = item.article_id != previous_article
-        previous_article = item.article_id
-        yield separator + dumps(annotation(item, base_url=base_url, with_text=with_text, with_context=False))
+    addresses, previous_article, separator = iris(base_url), None, ""
+    for row in annotations:
+        with_text = row.article_id != previous_article
+        previous_article = row.article_id
+        yield separator + dumps(web_annotation(row, iris=addresses, with_text=with_text, with_context=False))
         separator = ",\n"
     yield "\n]}}\n"

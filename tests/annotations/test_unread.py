@@ -1,0 +1,83 @@
+"""Unread replies: per annotation in the side panel, the admin's queue and list and change page,
+and a total in the header; reading the thread marks it read; one's own comments never count."""
+
+from django.utils import timezone
+
+from apps.annotations.models import Comment, CommentRead
+from apps.annotations.services import add_comment
+from tests.factories import AnnotationFactory
+
+
+def unread_total(client) -> str:
+    response = client.get("/annotations/unread/", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_replies_of_others_are_new_until_the_thread_is_read(client, article, analyst, reviewer):
+    annotation = AnnotationFactory(article=article, created_by=analyst, status="submitted")
+    add_comment(annotation=annotation, user=analyst, body="My own remark.")
+    add_comment(annotation=annotation, user=reviewer, body="Which minister?")
+    add_comment(annotation=annotation, user=reviewer, body="And when?")
+    client.force_login(analyst)
+    assert ">2 new replies<" in unread_total(client)
+
+    panel = client.get(f"/annotations/{annotation.pk}/").content.decode()
+    assert '<span class="badge unread">2 new</span>' in panel
+    assert panel.count('<li class="new">') == 2  # never the analyst's own comment
+    assert ">Replies<" in unread_total(client)
+    assert "badge unread" not in client.get(f"/annotations/{annotation.pk}/").content.decode()
+
+    add_comment(annotation=annotation, user=reviewer, body="Please answer.")
+    assert ">1 new reply<" in unread_total(client)
+
+
+def test_a_thread_counts_in_the_total_once_the_user_takes_part(client, article, analyst, other_analyst, reviewer):
+    theirs = AnnotationFactory(article=article, created_by=other_analyst)
+    add_comment(annotation=theirs, user=reviewer, body="Source?")
+    client.force_login(analyst)
+    assert ">Replies<" in unread_total(client)  # not their thread
+    add_comment(annotation=theirs, user=analyst, body="I know the source.")
+    add_comment(annotation=theirs, user=reviewer, body="Then link it.")
+    assert ">1 new reply<" in unread_total(client)
+
+
+def test_the_total_is_one_query(client, article, analyst, reviewer, django_assert_num_queries):
+    for start in range(0, 30, 3):
+        annotation = AnnotationFactory(article=article, created_by=analyst, start=start, end=start + 2)
+        add_comment(annotation=annotation, user=reviewer, body="?")
+    client.force_login(analyst)
+    with django_assert_num_queries(3):  # session, user with roles, the count
+        assert ">10 new replies<" in unread_total(client)
+    page = client.get("/annotations/unread/").content.decode()
+    assert page.count('<span class="badge unread">1 new</span>') == 10
+
+
+def test_the_header_loads_the_total_after_the_page(analyst_client):
+    page = analyst_client.get("/articles/").content.decode()
+    assert 'id="unread-total"' in page and 'hx-get="/annotations/unread/"' in page
+
+
+def test_the_admin_shows_and_reads_new_replies(client, article, analyst, reviewer):
+    annotation = AnnotationFactory(article=article, created_by=analyst, status="submitted")
+    add_comment(annotation=annotation, user=analyst, body="Ready for review, see the second source.")
+    client.force_login(reviewer)
+    queue = client.get("/admin/annotations/annotation/queue/").content.decode()
+    assert '<span class="badge unread">1 new</span>' in queue
+    assert "1 new" in client.get("/admin/annotations/annotation/").content.decode()
+    page = client.get(f"/admin/annotations/annotation/{annotation.pk}/change/").content.decode()
+    assert "1 new reply in the discussion" in page
+    assert CommentRead.objects.filter(user=reviewer, annotation=annotation).exists()
+    queue = client.get("/admin/annotations/annotation/queue/").content.decode()
+    assert "badge unread" not in queue
+
+
+def test_a_comment_written_after_the_last_reading_is_new(article, analyst, reviewer):
+    annotation = AnnotationFactory(article=article, created_by=analyst)
+    CommentRead.objects.create(user=analyst, annotation=annotation, read_at=timezone.now())
+    Comment.objects.create(
+        annotation=annotation, author=reviewer, body="old", created_at=timezone.now() - timezone.timedelta(hours=1)
+    )
+    Comment.objects.create(annotation=annotation, author=reviewer, body="new")
+    assert list(Comment.objects.unread_by(analyst).values_list("body", flat=True)) == ["new"]
+    assert not Comment.objects.unread_by(reviewer).exists()

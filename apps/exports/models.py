@@ -12,6 +12,8 @@ HEARTBEAT_SECONDS = 2
 STALE_AFTER = timedelta(seconds=60)
 # A job found dead is started again (from the beginning: an export only reads) this many times.
 MAX_RESTARTS = 3
+# Finished files are deleted after this long; the same link makes a fresh one.
+KEPT_FOR = timedelta(days=7)
 
 
 class ExportState(models.TextChoices):
@@ -24,6 +26,10 @@ class ExportState(models.TextChoices):
 class ExportJobQuerySet(ProjectScopedQuerySet):
     def stale(self):
         return self.filter(state=ExportState.RUNNING, heartbeat_at__lt=Now() - STALE_AFTER)
+
+    def expired(self):
+        """Finished jobs whose file has been kept long enough."""
+        return self.filter(state=ExportState.DONE, finished_at__lt=Now() - KEPT_FOR).exclude(file_name="")
 
 
 class ExportJob(models.Model):

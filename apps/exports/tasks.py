@@ -43,6 +43,7 @@ def start_export_job(*, fmt: Format, selection: Selection, user, base_url: str) 
 
 @task(priority=10)
 def run_export(job_id: int) -> None:
+    remove_expired_files()
     claimed = ExportJob.objects.filter(pk=job_id, state=ExportJob.State.QUEUED).update(
         state=ExportJob.State.RUNNING, run=F("run") + 1, heartbeat_at=Now(), done=0
     )
@@ -122,3 +123,10 @@ def restart_if_stale(job: ExportJob) -> None:
                 state=ExportJob.State.QUEUED, restarts=F("restarts") + 1, heartbeat_at=None
             )
             run_export.enqueue(job.pk)
+
+
+def remove_expired_files() -> None:
+    """Delete the files of exports finished more than KEPT_FOR ago; their pages say the file is gone."""
+    for pk, file_name in ExportJob.objects.expired().values_list("pk", "file_name"):
+        (export_dir() / file_name).unlink(missing_ok=True)
+        ExportJob.objects.filter(pk=pk).update(file_name="")

@@ -3,6 +3,7 @@ import io
 import json
 
 import pytest
+import rules
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,6 +14,7 @@ from apps.articles.services import join_story
 from apps.exports.formats import FORMATS, ExportContext, export_chunks
 from apps.exports.models import ExportJob
 from apps.exports.rows import Selection
+from apps.exports.tasks import remove_expired_files
 from tests.conftest import client_for
 from tests.exports.conftest import mark
 from tests.factories import ArticleFactory
@@ -167,3 +169,44 @@ def test_hostile_titles_stay_text_on_the_export_pages(client, analyst, project, 
     html = client_for(client, analyst).get(reverse("exports:article", args=[article.pk, "csv"])).content.decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
     assert Annotation.objects.count() == 1
+
+
+@pytest.fixture
+def export_refused():
+    """The rule answering no, as it would for a role that may see a project but not export it."""
+    original = rules.permissions.permissions["exports.export_project"]
+    rules.set_perm("exports.export_project", rules.always_deny)
+    yield
+    rules.set_perm("exports.export_project", original)
+
+
+def test_a_member_the_rule_refuses_gets_403_with_the_reason(client, analyst, project, seeded, story, export_refused):
+    client_for(client, analyst)
+    for url in [
+        reverse("exports:project", args=[project.pk, "csv"]),
+        reverse("exports:story", args=[story.pk, "w3c"]),
+        reverse("exports:article", args=[seeded["english"].pk, "doccano"]),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 403
+        assert "Only members of the project can export its annotations." in response.content.decode()
+
+
+def test_files_of_old_exports_are_removed_and_their_page_says_so(client, analyst, project, private_export_folder):
+    private_export_folder.mkdir(parents=True)
+    (private_export_folder / "export-old.csv").write_text("x")
+    old = ExportJob.objects.create(
+        project=project,
+        created_by=analyst,
+        format="csv",
+        base_url="http://testserver",
+        state="done",
+        file_name="export-old.csv",
+        finished_at=timezone.now() - timezone.timedelta(days=8),
+    )
+    remove_expired_files()
+    old.refresh_from_db()
+    assert old.file_name == "" and not (private_export_folder / "export-old.csv").exists()
+    client_for(client, analyst)
+    assert "is gone" in client.get(old.get_absolute_url()).content.decode()
+    assert client.get(reverse("exports:job-file", args=[old.pk])).status_code == 404

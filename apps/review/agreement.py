@@ -303,7 +303,21 @@ def compare_article(text: str, marks: Mapping[str, list[Mark]]) -> list[PairAgre
     return [compare_pair(left, right, marks, text_tokens) for left, right in combinations(sorted(marks), 2)]
 
 
-# The query layer: a project's or an article's live annotations, read in a few queries.
+# The query layer: a project's live annotations, read in two queries.
+
+
+class PairFigures(NamedTuple):
+    """What the per-article table shows of a pair: kept small, as a project has thousands."""
+
+    reference: str
+    other: str
+    exact_f1: float | None
+    overlap_f1: float | None
+    kappa: float | None
+
+    @classmethod
+    def of(cls, pair: PairAgreement) -> "PairFigures":
+        return cls(pair.reference, pair.other, pair.exact[ALL].f1, pair.overlap[ALL].f1, pair.kappa())
 
 
 @dataclass
@@ -311,12 +325,16 @@ class ArticleAgreement:
     article_id: int
     title: str
     analysts: list[str]
-    pairs: list[PairAgreement]
+    pairs: list[PairFigures]
+
+    @property
+    def lowest_kappa(self) -> float | None:
+        return min((pair.kappa for pair in self.pairs if pair.kappa is not None), default=None)
 
 
 @dataclass
 class ProjectAgreement:
-    articles: list[ArticleAgreement]
+    articles: list[ArticleAgreement]  # the least agreed first (lowest kappa; no kappa last)
     pairs: list[PairAgreement]  # summed over the articles both analysts marked
 
     @property
@@ -360,16 +378,10 @@ def project_agreement(project) -> ProjectAgreement:
     per_article, per_pair = [], {}
     for article_id, title, text in articles.order_by("title", "pk").values_list("pk", "title", "text"):
         pairs = compare_article(text, marks[article_id])
-        per_article.append(ArticleAgreement(article_id, title, sorted(marks[article_id]), pairs))
+        figures = [PairFigures.of(pair) for pair in pairs]
+        per_article.append(ArticleAgreement(article_id, title, sorted(marks[article_id]), figures))
         for pair in pairs:
             key = (pair.reference, pair.other)
             per_pair[key] = per_pair[key] + pair if key in per_pair else pair
+    per_article.sort(key=lambda article: (article.lowest_kappa is None, article.lowest_kappa or 0))
     return ProjectAgreement(per_article, [per_pair[key] for key in sorted(per_pair)])
-
-
-def article_agreement(article) -> ArticleAgreement:
-    """The agreement of everyone who marked `article` (one query; the article is at hand)."""
-    marks = marks_by_article([article.pk])
-    return ArticleAgreement(
-        article.pk, article.title, sorted(marks[article.pk]), compare_article(article.text, marks[article.pk])
-    )

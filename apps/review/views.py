@@ -103,14 +103,7 @@ def project_agreement_page(request, pk):
     project = project_for(request, pk, "review.view_agreement")
     agreement = project_figures("agreement", project, project_agreement)
 
-    def disagreement(article):
-        kappas = [pair.kappa() for pair in article.pairs]
-        known = [kappa for kappa in kappas if kappa is not None]
-        return (not known, min(known, default=0), article.title)
-
-    articles = Paginator(sorted(agreement.articles, key=disagreement), ARTICLES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    articles = Paginator(agreement.articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "title": f"Agreement: {project}",
         "project": project,

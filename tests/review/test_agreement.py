@@ -211,10 +211,14 @@ def test_project_agreement_sums_articles_and_leaves_out_deleted_and_single_analy
     mark(alone, carol, "claim", 0, 5)
 
     result = project_agreement(project)
+    # The least agreed first: First (kappa 4/13, as in test_kappa_on_token_labels) before Second:
+    # A claim claim none none, B claim claim none claim; observed 3/4; A claim 2 none 2, B claim 3
+    # none 1; expected (2·3 + 2·1) / 16 = 1/2; kappa = (3/4 - 1/2) / (1/2) = 1/2.
     assert [(a.title, a.analysts) for a in result.articles] == [
         ("First", ["alice", "bob"]),
         ("Second", ["alice", "bob"]),
     ]
+    assert [a.pairs[0].kappa for a in result.articles] == pytest.approx([4 / 13, 1 / 2])
     [pair] = result.pairs
     assert (pair.reference, pair.other) == ("alice", "bob")
     # Exact claims over both articles: alice {0-10}, {0-7}; bob {0-16}, {0-7, 14-18}: matched 1.

@@ -61,6 +61,7 @@ def project_dashboard_page(request, pk):
             (name, [counts[s] for s in STATUSES], counts.total()) for name, counts in figures.by_analyst.items()
         ],
         "median_to_decision": duration_text(figures.median_to_decision),
+        "active_weeks": [week for week in reversed(figures.weeks) if week.created or week.submitted or week.decided],
         "charts": [
             charts.stacked_bars(
                 id="chart-kinds",

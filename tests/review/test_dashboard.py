@@ -129,6 +129,8 @@ def test_the_page_draws_the_figures_as_svg_and_tables(client, project, history):
     assert "style=" not in page.split('<div id="content-main">')[1]  # the CSP refuses inline styles
     table = page.split("Annotations made, submitted and decided per week")[1].split("</table>")[0]
     assert '<th scope="row">2026-03-09</th><td>1</td><td>3</td><td>1</td><td>1</td><td>0</td><td>2</td>' in table
+    assert "2026-03-16" not in table  # a quiet week: a zero bar in the charts, no row in the table
+    assert table.index("2026-03-23") < table.index("2026-03-02")  # the latest first
 
 
 def test_stacked_bars_share_one_scale():

@@ -7,7 +7,7 @@ from django.http import Http404
 from ninja import errors as ninja_errors
 
 from apps.annotations.services import DuplicateAnnotation, EditConflict
-from apps.api.schemas import AnnotationOut
+from apps.api.representations import annotation_dict
 
 NOT_FOUND = "Not found, or not in your projects."
 NO_CREDENTIALS = (
@@ -124,7 +124,7 @@ def install_error_handlers(api) -> None:
                 f"Somebody saved this annotation after the version you edited ({author} made version "
                 f"{current.version}); nothing was changed. Apply your change to the current state."
             ),
-            "current": AnnotationOut.from_orm(current).model_dump(),
+            "current": annotation_dict(current.pk),
         }
         return respond(request, 409, body, ETag=etag(current))
 
@@ -140,5 +140,9 @@ def install_error_handlers(api) -> None:
 
 
 def etag(annotation) -> str:
-    """The annotation's entity tag: it changes with every saved version."""
-    return f'"annotation-{annotation.pk}-v{annotation.version}"'
+    return etag_of(annotation.pk, annotation.version)
+
+
+def etag_of(pk: int, version: int) -> str:
+    """An annotation's entity tag: it changes with every saved version."""
+    return f'"annotation-{pk}-v{version}"'

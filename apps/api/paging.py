@@ -20,13 +20,14 @@ def collection_url(request) -> str:
     return request.build_absolute_uri(request.path + suffix)
 
 
-def paged(request, response: HttpResponse, queryset, *, limit: int, offset: int, count: int | None = None) -> dict:
+def paged(request, response: HttpResponse, queryset, *, limit: int, offset: int, rows=list) -> dict:
     """One page of `queryset` with the count and the neighbouring pages; sets the Link header.
 
-    `links` holds the Link header's addresses by relation (first, prev, next, last).
+    `rows` turns the page's slice of the queryset into its items. `links` holds the Link
+    header's addresses by relation (first, prev, next, last).
     """
-    count = queryset.count() if count is None else count
-    items = list(queryset[offset : offset + limit])
+    count = queryset.count()
+    items = rows(queryset[offset : offset + limit])
     links = {"first": page_url(request, 0, limit)}
     following = page_url(request, offset + limit, limit) if offset + limit < count else None
     previous = page_url(request, max(0, offset - limit), limit) if offset > 0 else None

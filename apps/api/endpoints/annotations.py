@@ -5,8 +5,7 @@ import json
 import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Header, Path, Query, Router, Status
@@ -25,8 +24,9 @@ from apps.annotations.services import (
     update_annotation,
 )
 from apps.api.endpoints.common import answers, without_nul
-from apps.api.errors import PreconditionRequired, error_body, etag, validated
+from apps.api.errors import PreconditionRequired, error_body, etag, etag_of, validated
 from apps.api.paging import collection_url, page_url, paged
+from apps.api.representations import annotation_dicts, link_dicts
 from apps.api.schemas import (
     MAX_ID,
     AnnotationChange,
@@ -57,18 +57,14 @@ ETAG_RE = re.compile(r'^"annotation-(\d+)-v(\d+)"$')
 
 
 def annotation_rows(user):
-    """The live annotations the user may see, with what their representation needs in two queries."""
-    return (
-        Annotation.objects.visible_to(user)
-        .live()
-        .select_related("created_by", "updated_by", "reviewed_by")
-        .prefetch_related(Prefetch("links", Link.objects.select_related("source").order_by("pk")))
-    )
+    """The live annotations the user may see."""
+    return Annotation.objects.visible_to(user).live()
 
 
 def visible_annotation(request, pk: int) -> Annotation:
     """The annotation if the user may see it; 404 otherwise, so that other projects stay unseen."""
-    return get_object_or_404(annotation_rows(request.auth).select_related("article__project"), pk=pk)
+    rows = annotation_rows(request.auth).select_related("article__project", "created_by", "updated_by")
+    return get_object_or_404(rows, pk=pk)
 
 
 def editable_annotation(request, pk: int) -> Annotation:
@@ -115,13 +111,13 @@ def base_url(request) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
-def represented(response: HttpResponse, annotation: Annotation) -> Annotation:
-    response["ETag"] = etag(annotation)
-    return annotation
-
-
-def fresh(request, response: HttpResponse, pk: int) -> Annotation:
-    return represented(response, visible_annotation(request, pk))
+def fresh(request, response: HttpResponse, pk: int) -> dict:
+    """The annotation as it is now, with its ETag; 404 when the user may not see it."""
+    rows = annotation_dicts(annotation_rows(request.auth).filter(pk=pk))
+    if not rows:
+        raise Http404
+    response["ETag"] = etag_of(rows[0]["id"], rows[0]["version"])
+    return rows[0]
 
 
 def also_as_web_annotations(kind: str) -> dict:
@@ -154,7 +150,7 @@ def annotation_list(request, response: HttpResponse, filters: Query[AnnotationFi
     if wants_web_annotations(request):
         rows = web_annotation_rows(request.auth).filter(pk__in=annotations.values("pk")).order_by("pk")
         return annotation_page(request, response, rows, page)
-    return paged(request, response, annotations, limit=page.limit, offset=page.offset)
+    return paged(request, response, annotations, limit=page.limit, offset=page.offset, rows=annotation_dicts)
 
 
 def annotation_page(request, response: HttpResponse, annotations, page: Page) -> HttpResponse:
@@ -323,7 +319,7 @@ def link_create(request, payload: LinkIn, annotation_id: int = AnnotationId):
         project=project, name=data["new_source_name"], kind=data["new_source_kind"]
     )
     link = link_source(annotation=annotation, source=source, role=data["role"], user=request.auth, note=data["note"])
-    return Status(201, link)
+    return Status(201, link_dicts(Link.objects.filter(pk=link.pk))[0])
 
 
 @router.delete("/links/{link_id}", response=answers({204: None}), summary="Remove a source link")

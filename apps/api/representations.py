@@ -61,3 +61,10 @@ def annotation_dicts(annotations) -> list[dict]:
 
 def annotation_dict(pk: int) -> dict:
     return annotation_dicts(Annotation.objects.filter(pk=pk))[0]
+
+
+def new_annotation_dict(annotation: Annotation) -> dict:
+    """A just-created annotation, from the instance that was saved: nothing to read back."""
+    row = {field: getattr(annotation, field) for field in ANNOTATION_FIELDS if field not in RENAMED}
+    row |= {"article": annotation.article_id, "created_by": annotation.created_by.get_username()}
+    return row | {"updated_by": None, "reviewed_by": None, "links": []}

@@ -23,7 +23,8 @@ def test_a_span_is_created_as_a_draft_with_its_address_and_etag(analyst_api, ana
     assert body["exact"] == annotation.exact and body["created_by"] == analyst.username
     assert response["Location"] == f"/api/v1/annotations/{annotation.pk}"
     assert response["ETag"] == f'"annotation-{annotation.pk}-v1"'
-    assert analyst_api.get(f"/annotations/{annotation.pk}")["ETag"] == response["ETag"]
+    read_back = analyst_api.get(f"/annotations/{annotation.pk}")
+    assert read_back["ETag"] == response["ETag"] and read_back.json() == body
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from apps.annotations.services import (
 from apps.api.endpoints.common import answers, without_nul
 from apps.api.errors import PreconditionRequired, error_body, etag, etag_of, validated
 from apps.api.paging import collection_url, page_url, paged
-from apps.api.representations import annotation_dicts, link_dicts
+from apps.api.representations import annotation_dicts, link_dicts, new_annotation_dict
 from apps.api.schemas import (
     MAX_ID,
     AnnotationChange,
@@ -185,7 +185,8 @@ def annotation_create(request, response: HttpResponse, payload: AnnotationIn):
     data = validated(AnnotationCreateForm(payload.model_dump(mode="json", exclude={"article"})))
     annotation = create_annotation(article=article, user=request.auth, **data)
     response["Location"] = reverse("api:v1:annotation_detail", args=[annotation.pk])
-    return Status(201, fresh(request, response, annotation.pk))
+    response["ETag"] = etag(annotation)
+    return Status(201, new_annotation_dict(annotation))
 
 
 @router.get(

@@ -154,6 +154,12 @@ def test_accept_refuses_bad_input_with_a_message(client, project, desk):
     elsewhere = AnnotationFactory(article=ArticleFactory(project=project, text="Another article."))
     assert client.post(url, {"accept": elsewhere.pk}).status_code == 404
     assert client.post(url, {"accept": 10**12}).status_code == 404
+    assert client.post(url, {"accept": 10**30}).status_code == 404
+    assert client.put(url).status_code == 405
+    huge = "9" * 30
+    for page in (f"/admin/review/project/{huge}/dashboard/", f"/admin/review/article/{huge}/curation/"):
+        assert client.get(page).status_code == 404, page
+    assert client.get(reverse("review:agreement", args=[project.pk]) + "?page=last-but-one").status_code == 200
     assert set(Annotation.objects.values_list("status", flat=True)) == {"draft"}
 
 

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
@@ -22,6 +23,14 @@ from apps.projects.admin import ProjectScopedAdmin
 from apps.projects.models import Project
 from apps.projects.permissions import project_ids
 from apps.sources.models import Source
+
+
+class AnyOf(models.Func):
+    """`value = ANY(array)`: true when the array holds the value."""
+
+    template = "(%(expressions)s))"
+    arg_joiner = " = ANY("
+    output_field = models.BooleanField()
 
 
 class CappedPaginator(Paginator):
@@ -109,11 +118,26 @@ class LanguageFilter(ScopedFilter):
 
 
 class SourceFilter(ScopedFilter):
+    """The sources of the chosen project, or of the user's only project: the sources of many
+    projects together would be a list of thousands."""
+
     title = "source"
     parameter_name = "source"
 
+    def __init__(self, request, params, model, model_admin):
+        self.project = params.get(ProjectFilter.parameter_name)
+        if isinstance(self.project, list):
+            self.project = self.project[-1]
+        super().__init__(request, params, model, model_admin)
+
     def choices_for(self, request):
-        return list(Source.objects.visible_to(request.user).order_by("name", "pk").values_list("pk", "name"))
+        sources = Source.objects.visible_to(request.user)
+        ids = project_ids(request.user)
+        if self.project and self.project.isdigit():
+            sources = sources.filter(project_id=self.project)
+        elif ids is None or len(ids) != 1:
+            sources = sources.filter(pk__in=[self.value()] if self.value() and self.value().isdigit() else [])
+        return list(sources.order_by("name", "pk").values_list("pk", "name"))
 
     def filter(self, queryset, value):
         return queryset.filter(Exists(Link.objects.filter(annotation=OuterRef("pk"), source_id=value)))
@@ -211,19 +235,17 @@ class AnnotationAdmin(ProjectScopedAdmin):
     def get_search_results(self, request, queryset, search_term):
         """Every word must be in the text, the note or the article's title, accents and case
         ignored; trigram indexes on each answer it without reading every row."""
-        for word in search_term.split():
+        for number, word in enumerate(search_term.split()):
             key = searchable(models.Value(word))
-            by_article = Article.objects.alias(key=searchable("title")).filter(key__contains=key).values("pk")
-            matching = (
-                Annotation.objects.alias(key=searchable("exact"))
-                .filter(key__contains=key)
-                .values("pk")
-                .union(
-                    Annotation.objects.alias(key=searchable("note")).filter(key__contains=key).values("pk"),
-                    Annotation.objects.filter(article__in=by_article).values("pk"),
-                )
+            titled = Article.objects.alias(key=searchable("title")).filter(key__contains=key).values("pk")
+            # The matching articles' ids, found once (an array, not a subquery per row), so that
+            # PostgreSQL can combine the three indexes for a rare word, or walk the list in its
+            # order and stop at the page for a common one.
+            in_titled = AnyOf(models.F("article_id"), ArraySubquery(titled))
+            exact, note = f"search_exact_{number}", f"search_note_{number}"
+            queryset = queryset.alias(**{exact: searchable("exact"), note: searchable("note")}).filter(
+                models.Q(**{f"{exact}__contains": key}) | models.Q(**{f"{note}__contains": key}) | models.Q(in_titled)
             )
-            queryset = queryset.filter(pk__in=matching)
         return queryset, False
 
     @admin.display(description="Discussion")
@@ -259,15 +281,18 @@ class AnnotationAdmin(ProjectScopedAdmin):
         if not request.user.has_perm("annotations.review_annotation"):
             raise PermissionDenied("Only reviewers and managers have a review queue.")
         waiting = self.queue(request)
+        by_project = list(waiting.values("article__project__name").annotate(count=Count("*")).order_by("-count"))
+        paginator = Paginator(
+            waiting.select_related("article__project", "created_by").with_unread_count(request.user), 50
+        )
+        paginator.count = sum(row["count"] for row in by_project)  # counted once, per project
         context = {
             **self.admin_site.each_context(request),
             "title": "Waiting for me",
             "opts": self.opts,
-            "page": Paginator(
-                waiting.select_related("article__project", "created_by").with_unread_count(request.user), 50
-            ).get_page(request.GET.get("page")),
-            "by_project": waiting.values("article__project__name").annotate(count=Count("pk")).order_by("-count"),
-            "by_analyst": waiting.values("created_by__username").annotate(count=Count("pk")).order_by("-count"),
+            "page": paginator.get_page(request.GET.get("page")),
+            "by_project": by_project,
+            "by_analyst": waiting.values("created_by__username").annotate(count=Count("*")).order_by("-count"),
         }
         return TemplateResponse(request, "admin/annotations/annotation/queue.html", context)
 

@@ -181,6 +181,14 @@ class Annotation(models.Model):
                 name="annotation_status_updated",
                 condition=models.Q(deleted_at__isnull=True),
             ),
+            # What waits for review, per article: a project's queue and its counts read only these
+            # rows (the project is the article's), never the whole table.
+            models.Index(
+                fields=["article"],
+                include=["created_by"],
+                name="annotation_waiting",
+                condition=models.Q(status=AnnotationStatus.SUBMITTED, deleted_at__isnull=True),
+            ),
             # The admin's search, which must not read a million rows (see AnnotationAdmin.get_search_results).
             GinIndex(OpClass(searchable("exact"), name="gin_trgm_ops"), name="annotation_exact_trgm"),
             GinIndex(OpClass(searchable("note"), name="gin_trgm_ops"), name="annotation_note_trgm"),

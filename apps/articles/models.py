@@ -232,6 +232,8 @@ class Article(models.Model):
         ]
         indexes = [
             models.Index(fields=["project", "-imported_at"], name="article_project_recent"),
+            # The languages of a reviewer's projects (the admin's language filter) without reading the texts.
+            models.Index(fields=["project", "language"], name="article_project_language"),
             # New entries wait in a pending list of up to 64 MB that vacuum merges later, so
             # that a large import does not stop every few hundred articles to merge them.
             GinIndex(fields=["fingerprint"], name="article_fingerprint", gin_pending_list_limit=64 * 1024),

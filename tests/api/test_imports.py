@@ -162,3 +162,10 @@ def test_an_upload_without_credentials_is_401(anonymous_api, project):
     files = [SimpleUploadedFile("de.txt", GERMAN_SEED.read_bytes())]
     response = anonymous_api.client.post("/api/v1/imports/upload", {"project": project.pk, "files": files})
     assert response.status_code == 401 and not ImportJob.objects.exists()
+
+
+def test_a_json_body_over_the_request_limit_is_413(analyst_api, project, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    response = analyst_api.post("/imports", {"project": project.pk, "text": "Long enough. " * 200})
+    assert response.status_code == 413 and "larger than this server accepts" in response.json()["message"]
+    assert not ImportJob.objects.exists()

@@ -37,8 +37,6 @@ class Format:
     extension: str
     content_type: str
     write: Callable[[Selection, ExportContext], Iterator[str]]
-    # Whether articles without annotations are part of it (texts to annotate in another tool).
-    whole_articles: bool = False
 
 
 def counted(chunks, context: ExportContext) -> Iterator[AnnotationRow]:
@@ -198,8 +196,8 @@ FORMATS = {
     for each in [
         Format("w3c", "W3C Web Annotations (JSON-LD)", "jsonld", w3c.MEDIA_TYPE, write_w3c),
         Format("csv", "CSV (spreadsheets)", "csv", "text/csv; charset=utf-8", write_csv),
-        Format("doccano", "doccano (JSONL)", "jsonl", "application/jsonl; charset=utf-8", write_doccano, True),
-        Format("labelstudio", "Label Studio (JSON)", "json", "application/json", write_label_studio, True),
+        Format("doccano", "doccano (JSONL)", "jsonl", "application/jsonl; charset=utf-8", write_doccano),
+        Format("labelstudio", "Label Studio (JSON)", "json", "application/json", write_label_studio),
         Format("claimreview", "ClaimReview (schema.org JSON-LD)", "jsonld", "application/ld+json", write_claimreview),
     ]
 }

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.annotations.models import Annotation
@@ -61,7 +62,7 @@ def export_response(request, project, format_name: str, **scope):
         return render(request, "exports/export_large.html", context)
     context = export_context(fmt, selection, base_url=base_url, title=export_title(project, selection))
     response = StreamingHttpResponse(export_chunks(fmt, selection, context), content_type=fmt.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{export_file_name(project, fmt, selection)}"'
+    response["Content-Disposition"] = content_disposition_header(True, export_file_name(project, fmt, selection))
     return response
 
 

@@ -307,7 +307,8 @@ def read_names(value):
 
 
 def doccano_spans(labels, text: str) -> list[SpanDraft]:
-    """doccano exports [start, end, label] triples in code points, like Python.
+    """doccano exports [start, end, label] triples in code points, like Python (and Label Studio's
+    JSON_MIN its regions under the same key).
 
     A triple whose offsets fall outside the text keeps no words, so it is counted among the
     spans that could not be placed rather than dropped unseen.
@@ -318,6 +319,12 @@ def doccano_spans(labels, text: str) -> list[SpanDraft]:
             start, end, label = item
             exact = text[start:end] if 0 <= start < end <= len(text) else ""
             spans.append(SpanDraft(start, end, str(label), exact))
+        elif isinstance(item, dict) and isinstance(item.get("labels"), list) and item["labels"]:
+            # Label Studio's JSON_MIN export: {start, end, text, labels}, the words beside the offsets.
+            start = item.get("start") if isinstance(item.get("start"), int) else 0
+            end = item.get("end") if isinstance(item.get("end"), int) else 0
+            exact = item.get("text") if isinstance(item.get("text"), str) else ""
+            spans.append(SpanDraft(start, end, str(item["labels"][0]), exact))
     return spans
 
 

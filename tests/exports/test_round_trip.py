@@ -84,8 +84,9 @@ def stored_spans(project):
             lambda: zipfile.ZipFile(PEER_SAMPLES / "doccano" / "export_JSONL.zip").read("admin.jsonl"),
         ),
         ("export.json", lambda: (PEER_SAMPLES / "labelstudio" / "export_JSON.json").read_bytes()),
+        ("export_min.json", lambda: (PEER_SAMPLES / "labelstudio" / "export_JSON_MIN.json").read_bytes()),
     ],
-    ids=["doccano", "doccano-zip-member", "labelstudio"],
+    ids=["doccano", "doccano-zip-member", "labelstudio", "labelstudio-min"],
 )
 def test_peer_exports_import_with_every_span_on_the_same_characters(project, analyst, name, read):
     import_into(project, name, read(), user=analyst)

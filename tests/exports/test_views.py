@@ -210,3 +210,18 @@ def test_files_of_old_exports_are_removed_and_their_page_says_so(client, analyst
     client_for(client, analyst)
     assert "is gone" in client.get(old.get_absolute_url()).content.decode()
     assert client.get(reverse("exports:job-file", args=[old.pk])).status_code == 404
+
+
+def test_story_page_costs_the_same_queries_whatever_its_size(client, analyst, project, django_assert_num_queries):
+    first, second = ArticleFactory(project=project), ArticleFactory(project=project, language="de")
+    story = join_story(article=first, other=second, user=analyst)
+    client_for(client, analyst)
+    url = reverse("articles:story", args=[story.pk])
+    client.get(url)
+    with django_assert_num_queries(4):  # session, user with roles, story with project, articles
+        assert client.get(url).status_code == 200
+    for _ in range(5):
+        join_story(article=first, other=ArticleFactory(project=project), user=analyst)
+    with django_assert_num_queries(4):
+        html = client.get(url).content.decode()
+    assert html.count("<tr>") == 8

@@ -200,11 +200,14 @@ def page(
 
 
 def collection(*, id: str, label: str, total: int, first: str | dict, last: str | None = None) -> dict:
-    """An AnnotationCollection; `first` is its first page's IRI or the page itself (made with `with_context=False`)."""
+    """An AnnotationCollection; `first` is its first page's IRI or the page itself (made with `with_context=False`).
+
+    The embedded page is written last: a streamed export goes on writing into its `items`.
+    """
     result = {"@context": ANNO_CONTEXT, "id": id, "type": "AnnotationCollection", "label": label, "total": total}
-    result["first"] = first
     if last:
         result["last"] = last
+    result["first"] = first
     return result
 
 
@@ -220,7 +223,9 @@ def stream_collection(
     `annotations` must come by article (as rows.annotation_chunks gives them, texts loaded):
     each article's text is embedded in its first annotation's target only.
     """
-    head = collection(id=id, label=label, total=total, first=page([], id=f"{id}#page-1", with_context=False))
+    page_id = f"{id}#page-1"
+    first = page([], id=page_id, part_of=id, with_context=False)
+    head = collection(id=id, label=label, total=total, first=first, last=page_id)
     opening = dumps(head)
     # The items are written one by one into the page's empty list, closed after the last one.
     yield opening[: opening.rindex("[]") + 1] + "\n"

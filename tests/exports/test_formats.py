@@ -14,7 +14,7 @@ from apps.exports.formats import FORMATS, neutralised
 from apps.exports.rows import LINKS
 from tests.exports.conftest import CHECKER, check_w3c
 from tests.factories import ArticleFactory, ProjectFactory
-from tests.imports.conftest import manage
+from tests.imports.conftest import PROJECT_ROOT, manage, subprocess_env
 
 
 def export(project, fmt, tmp_path, *options) -> bytes:
@@ -155,6 +155,17 @@ def test_command_writes_to_standard_output_and_names_the_project_by_name(seeded,
     assert [json.loads(line)["text"] for line in out.splitlines()] == [
         article.text for article in Article.objects.filter(project=project).order_by("pk")
     ]
+    # A reader that stops early is no error of the export's.
+    reader = subprocess.run(
+        f"{sys.executable} manage.py export {project.pk} --format w3c | head -c 10",
+        shell=True,
+        cwd=PROJECT_ROOT,
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert reader.stdout == '{"@context' and "Traceback" not in reader.stderr
     process = manage("export", str(project.pk), "--format", "csv", "--article", str(seeded["rtl"].pk))
     out, err = process.communicate(timeout=120)
     assert process.returncode == 0 and out.startswith("\ufeff")
@@ -169,6 +180,9 @@ def test_command_refuses_what_it_cannot_find(seeded, project, tmp_path):
         call_command("export", str(project.pk), "--format", "csv", "--article", str(other.pk))
     with pytest.raises(CommandError, match="has no story 999"):
         call_command("export", str(project.pk), "--format", "csv", "--story", "999")
+    with pytest.raises(CommandError, match="Cannot write .*No such file or directory"):
+        call_command("export", str(project.pk), "--format", "csv", "-o", str(tmp_path / "nowhere" / "x.csv"))
+    assert not list(tmp_path.rglob("*.part"))
 
 
 def test_one_annotation_alone_is_a_conformant_web_annotation(seeded, tmp_path):

@@ -1,4 +1,6 @@
+import os
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -50,16 +52,38 @@ class Command(BaseCommand):
                 progress=bar.update,
             )
             chunks = export_chunks(fmt, selection, context)
-            if output:
-                with open(output, "wb") as file:
-                    for chunk in chunks:
-                        file.write(chunk)
-            else:
-                for chunk in chunks:
-                    sys.stdout.buffer.write(chunk)
-                sys.stdout.buffer.flush()
+            try:
+                if output:
+                    self.write_file(output, chunks)
+                else:
+                    self.write_stdout(chunks)
+            except KeyboardInterrupt:
+                kept = f"; {output} was not written" if output else ""
+                raise CommandError(f"Stopped before the end of the export{kept}.") from None
         if output:
             self.stderr.write(f"{total} annotation(s) of “{project}” written to {output} as {fmt.label}.")
+
+    def write_file(self, output: str, chunks) -> None:
+        """Write to a file beside the output and rename it once complete: a stopped export leaves no half file."""
+        partial = Path(f"{output}.part")
+        try:
+            with partial.open("wb") as file:
+                for chunk in chunks:
+                    file.write(chunk)
+            os.replace(partial, output)
+        except OSError as error:
+            raise CommandError(f"Cannot write {output}: {error.strerror}.") from None
+        finally:
+            partial.unlink(missing_ok=True)
+
+    def write_stdout(self, chunks) -> None:
+        try:
+            for chunk in chunks:
+                sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            # The reader stopped early (`| head`): not an error of the export's.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
     def find_project(self, name_or_id: str) -> Project:
         """By name, or by id as import_articles takes it."""

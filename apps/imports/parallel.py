@@ -17,7 +17,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -31,6 +31,9 @@ CHUNK_SIZE = 250
 # into one process's memory at once.
 CHUNK_BYTES = 16 * 1024 * 1024
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# Chunks per process that may wait, imported, for the chunk before them; this process imports
+# chunks itself only while fewer wait.
+MAX_IN_FLIGHT = 3
 # How often a worker checks that the process it imports for is still there.
 PARENT_CHECK_SECONDS = 1
 
@@ -97,38 +100,40 @@ def import_chunks(
 
     When `stop` is requested, no further chunk starts; those under way finish and are yielded.
     """
-    from apps.imports.store import import_batch
-
     chunks = chunked(inputs)
     # Other processes cannot see what an open transaction has not committed (the project, the
     # user), so inside one, the import runs in this process.
     if processes < 2 or connection.in_atomic_block:
         for chunk in chunks:
-            items = [item for each in chunk for item in each.read()]
-            yield Chunk(len(chunk), import_batch(project=project, items=items, user=user))
-            if stop and stop.requested:
+            yield Chunk(len(chunk), import_here(project, user, chunk))
+            if stop_requested(stop):
                 return
         return
     user_pk = user.pk if user else None
-    # Not fork: a forked copy of a process that holds a database connection and runs threads
-    # can corrupt the one and deadlock on the other. Workers start clean and set Django up,
-    # on the very database this process uses (under tests, the test database). Unlike
-    # multiprocessing.Pool, the executor notices a worker that dies (killed, out of memory)
-    # and raises BrokenProcessPool instead of waiting for ever.
-    context = multiprocessing.get_context("forkserver")
     database = dict(connection.settings_dict)
     start_args = (database, os.getpid())
-    with ProcessPoolExecutor(processes, mp_context=context, initializer=_start_worker, initargs=start_args) as pool:
+    with ProcessPoolExecutor(
+        processes, mp_context=worker_context(), initializer=_start_worker, initargs=start_args
+    ) as pool:
         in_flight = deque()
         try:
-            # A couple of chunks per process in flight keep every core busy while memory stays
-            # flat, however long the input is.
             for chunk in chunks:
                 in_flight.append((len(chunk), pool.submit(_import_chunk, project.pk, user_pk, chunk)))
-                if len(in_flight) >= 2 * processes:
-                    count, future = in_flight.popleft()
+                # A couple of chunks per process in flight keep every core busy while memory
+                # stays flat, however long the input is.
+                while len(in_flight) >= 2 * processes:
+                    count, future = in_flight[0]
+                    if not future.done() and len(in_flight) < MAX_IN_FLIGHT * processes and not stop_requested(stop):
+                        # While the processes start, or fall behind, this process imports the
+                        # next chunk itself rather than wait.
+                        own = next(chunks, None)
+                        if own is not None:
+                            outcomes = [outcome.detached() for outcome in import_here(project, user, own)]
+                            in_flight.append((len(own), completed(outcomes)))
+                            continue
+                    in_flight.popleft()
                     yield Chunk(count, future.result())
-                if stop and stop.requested:
+                if stop_requested(stop):
                     break
             while in_flight:
                 count, future = in_flight.popleft()
@@ -138,6 +143,37 @@ def import_chunks(
             # for the ones under way, so no process is left writing.
             for _, future in in_flight:
                 future.cancel()
+
+
+def stop_requested(stop: GracefulStop | None) -> bool:
+    return bool(stop and stop.requested)
+
+
+def import_here(project, user, chunk: list[Input]) -> list:
+    from apps.imports.store import import_batch
+
+    return import_batch(project=project, items=[item for each in chunk for item in each.read()], user=user)
+
+
+def completed(result) -> Future:
+    future = Future()
+    future.set_result(result)
+    return future
+
+
+def worker_context():
+    """Processes forked from a server that has set Django up and loaded the readers once.
+
+    Not fork from this process: a forked copy of a process that holds a database connection
+    and runs threads can corrupt the one and deadlock on the other. The fork server is started
+    clean, once per importing process (a background worker keeps it for every later job), and
+    each import process forked from it is ready in milliseconds instead of setting Django up
+    again. Unlike multiprocessing.Pool, the executor notices a process that dies (killed, out
+    of memory) and raises BrokenProcessPool instead of waiting for ever.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["apps.imports.forkserver"])
+    return context
 
 
 def chunked(inputs: Iterable[Input]) -> Iterator[list[Input]]:
@@ -197,10 +233,8 @@ def _exit_with(importer: int):
 def _import_chunk(project_pk: int, user_pk: int | None, inputs: list[Input]) -> list:
     from django.contrib.auth import get_user_model
 
-    from apps.imports.store import import_batch
     from apps.projects.models import Project
 
     project = Project.objects.get(pk=project_pk)
     user = get_user_model().objects.get(pk=user_pk) if user_pk else None
-    items = [item for each in inputs for item in each.read()]
-    return [outcome.detached() for outcome in import_batch(project=project, items=items, user=user)]
+    return [outcome.detached() for outcome in import_here(project, user, inputs)]

@@ -149,3 +149,27 @@ def test_a_stopped_import_says_how_far_it_got_and_a_second_run_adds_the_rest(pro
     assert f"{count - done} imported, {done} duplicate(s) skipped, 0 refused." in out
     names = list(stored.values_list("original_name", flat=True))
     assert sorted(names) == sorted(f"dump.jsonl line {n}" for n in range(1, count + 1))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_chunks_shared_with_the_processes_come_out_once_each_in_input_order(project, tmp_path, monkeypatch):
+    """While its processes start, the importing process takes chunks itself; nothing is lost or doubled."""
+    from apps.imports import parallel
+    from apps.imports.inputs import JsonLine
+
+    monkeypatch.setattr(parallel, "CHUNK_SIZE", 3)
+    lines = [json.dumps({"text": f"Report {n}: the ministry said {n * 7} ships left port."}) for n in range(60)]
+    lines[17] = "not json"
+    lines[41] = lines[5]
+    inputs = [JsonLine(f"line {n}", line.encode()) for n, line in enumerate(lines)]
+
+    outcomes = list(parallel.import_in_parallel(project=project, inputs=inputs, processes=2))
+
+    assert [outcome.label for outcome in outcomes] == [f"line {n}" for n in range(60)]
+    statuses = [str(outcome.status) for outcome in outcomes]
+    assert statuses.count("imported") == 58 and statuses[17] == "refused" and statuses[41] == "duplicate"
+    stored = Article.objects.filter(project=project)
+    assert stored.count() == 58
+    assert sorted(stored.values_list("pk", flat=True)) == sorted(
+        o.article_id for o in outcomes if o.article_id and str(o.status) == "imported"
+    )

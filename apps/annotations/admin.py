@@ -125,9 +125,8 @@ class SourceFilter(ScopedFilter):
     parameter_name = "source"
 
     def __init__(self, request, params, model, model_admin):
-        self.project = params.get(ProjectFilter.parameter_name)
-        if isinstance(self.project, list):
-            self.project = self.project[-1]
+        # Read from the request: the project filter has taken its parameter out of `params`.
+        self.project = request.GET.get(ProjectFilter.parameter_name)
         super().__init__(request, params, model, model_admin)
 
     def choices_for(self, request):

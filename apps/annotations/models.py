@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce, JSONObject, Left
 from django.utils import timezone
 
 from apps.articles.models import searchable
-from apps.projects.models import ProjectScopedQuerySet
+from apps.projects.models import ProjectScopedQuerySet, has_role_in
 
 # How much context the TextQuoteSelector keeps on each side; enough to re-anchor a span.
 CONTEXT_CHARS = 32
@@ -344,14 +344,36 @@ class CommentQuerySet(ProjectScopedQuerySet):
         )
 
     def unread_in_threads_of(self, user):
-        """Unread comments in the threads the user is part of: their own annotations' and those
-        they have read or written in (a thread nobody asked them into stays out of their total)."""
-        return (
-            self.visible_to(user)
-            .filter(annotation__deleted_at__isnull=True)
-            .unread_by(user)
-            .filter(models.Q(last_read__isnull=False) | models.Q(annotation__created_by=user))
+        """Unread comments in the threads the user is part of: those they have read or written in,
+        and their own annotations' once somebody replied there (see services.add_comment)."""
+        return self.visible_to(user).in_threads_of(models.Value(user.pk)).exclude(author=user)
+
+    def in_threads_of(self, user_id):
+        """Comments written after `user_id` last read their thread, of live annotations; one join
+        with the user's readings, in the same filter() so that it is the same reading's time."""
+        return self.filter(
+            annotation__deleted_at__isnull=True,
+            annotation__reads__user_id=user_id,
+            created_at__gt=models.F("annotation__reads__read_at"),
         )
+
+
+def unread_replies_of_user():
+    """How many comments are new to the user in their threads (see CommentQuerySet.unread_in_threads_of),
+    as a subquery over the user's row, OuterRef("pk"); the projects are theirs by membership."""
+    user = models.OuterRef("pk")
+    member = has_role_in(models.OuterRef(user), models.OuterRef("annotation__article__project_id"))
+    superuser = models.ExpressionWrapper(models.OuterRef("is_superuser"), output_field=models.BooleanField())
+    unread = (
+        Comment.objects.in_threads_of(user)
+        .exclude(author_id=user)
+        .filter(models.Q(member) | models.Q(superuser))
+        .order_by()
+        # A count over the whole subquery: no GROUP BY, exactly one row.
+        .annotate(count=models.Func(models.Value(1), function="COUNT"))
+        .values("count")
+    )
+    return Coalesce(models.Subquery(unread, output_field=models.IntegerField()), 0)
 
 
 @pghistory.track(

@@ -254,6 +254,13 @@ def add_comment(*, annotation: Annotation, user, body: str) -> Comment:
         comment = Comment.objects.create(annotation=annotation, author=user, body=body)
         _record(annotation, user, Action.COMMENTED, comment=body[:200])
         mark_thread_read(annotation=annotation, user=user)
+        if annotation.created_by_id != user.pk:
+            # The author is in every discussion of their annotation, read or not: from the
+            # first reply on, what others write there counts as new to them.
+            CommentRead.objects.bulk_create(
+                [CommentRead(user_id=annotation.created_by_id, annotation=annotation, read_at=annotation.created_at)],
+                ignore_conflicts=True,
+            )
     return comment
 
 

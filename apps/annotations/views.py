@@ -238,10 +238,8 @@ def drafts_submit(request, article_pk):
 @login_required
 @require_GET
 def unread_replies(request):
-    """The threads with comments new to the user; to htmx, the header's count alone (one query)."""
+    """The threads with comments new to the user (the header counts them, see annotations/apps.py)."""
     unread = Comment.objects.unread_in_threads_of(request.user)
-    if request.htmx:
-        return render(request, "annotations/unread_replies.html#unread-total", {"unread_total": unread.count()})
     threads = (
         Annotation.objects.filter(pk__in=unread.values("annotation"))
         .with_unread_count(request.user)

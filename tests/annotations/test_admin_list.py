@@ -108,3 +108,18 @@ def test_list_and_queue_cost_the_same_queries_for_10_and_100_annotations(
     assert Annotation.objects.count() == 100
     with django_assert_num_queries(len(at_10)):
         assert client.get(path).status_code == 200
+
+
+def test_with_several_projects_the_source_filter_waits_for_a_project(client, reviewer, desk):
+    LinkFactory(annotation=desk["mayor"], source=SourceFactory(project=desk["article"].project, name="City hall"))
+    second = ProjectFactory(name="Second")
+    member_again = Membership.objects.create(project=second, user=reviewer, role=Membership.Role.REVIEWER)
+    assert member_again.pk
+    SourceFactory(project=second, name="Other desk")
+    client.force_login(reviewer)
+    page = client.get(CHANGELIST).content.decode()
+    assert "City hall" not in page and "Other desk" not in page
+    page = client.get(f"{CHANGELIST}?project={desk['article'].project_id}").content.decode()
+    assert "City hall" in page and "Other desk" not in page
+    source = desk["mayor"].links.get().source
+    assert listed(client, f"?source={source.pk}") == {"mayor of Zürich"}

@@ -41,7 +41,8 @@ PLACEHOLDER = 2_147_483_647
 
 def timestamp(moment: datetime) -> str:
     """UTC with a Z, as the model requires (3.3.1)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat is several times faster than strftime, which an export calls for every date.
+    return moment.astimezone(UTC).isoformat(timespec="seconds").removesuffix("+00:00") + "Z"
 
 
 class Iris:

@@ -12,6 +12,8 @@ tokens page, and measures, one new TCP connection per request:
 - creating one annotation: `POST /api/v1/annotations` with the token, beside the workbench's
   create (what workbench.js posts for a selection), each on its own article of the same length.
 
+The two ways take turns, request by request, so that both meet the same load of a shared machine.
+
 The database is the embedded PostgreSQL's sourcetrace_bench_api (emptied first), or the one in
 --database-url. Prints a small table; the figures also go to .data/bench/results/. The
 server is stopped at the end, on errors and on Ctrl-C.
@@ -32,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import http_server  # noqa: E402
-from bench.http_bench import spans_in_order, timings  # noqa: E402
+from bench.http_bench import spans_in_order  # noqa: E402
 from bench.http_client import LISTED_RE, SourcetraceClient, created_id  # noqa: E402
 from bench.http_load import latency_ms  # noqa: E402
 from bench.http_server import SUPERUSER, AppServer, prepare_app, prepare_database, production_env  # noqa: E402
@@ -91,33 +93,44 @@ def browser_list(client: SourcetraceClient, article: int) -> int:
     return len(set(LISTED_RE.findall(page)))
 
 
+def alternating(runs: int, first, second) -> tuple[list[float], list[float]]:
+    """Time `first` and `second` in turn, so that both meet the same load of this shared machine."""
+    times = ([], [])
+    for n in range(runs):
+        for request, seconds in ((first, times[0]), (second, times[1])):
+            started = time.perf_counter()
+            request(n)
+            seconds.append(time.perf_counter() - started)
+    return times
+
+
 def measure(client: SourcetraceClient, api: ApiScript, runs: int) -> dict:
     project = client.create_project(f"bench-api-{time.time_ns()}")
     texts = {name: article_text(seed) for seed, name in enumerate(("browser", "api"))}
     articles = {name: client.paste_article(project, f"Report {name}", text) for name, text in texts.items()}
     figures = {"articles": articles, "chars": len(texts["browser"]), "runs": runs}
+    spans = {name: spans_in_order(text, SPANS) for name, text in texts.items()}
 
     client.open_article(articles["browser"])
-    seconds = []
-    for span in spans_in_order(texts["browser"], SPANS):
-        started = time.perf_counter()
-        created_id(client.create_span(articles["browser"], **span))
-        seconds.append(time.perf_counter() - started)
-    figures["create_browser"] = latency_ms(seconds)
+    browser, through_api = alternating(
+        SPANS,
+        lambda n: created_id(client.create_span(articles["browser"], **spans["browser"][n])),
+        lambda n: api.create(articles["api"], spans["api"][n]),
+    )
+    figures["create_browser"], figures["create_api"] = latency_ms(browser), latency_ms(through_api)
 
-    seconds = []
-    for span in spans_in_order(texts["api"], SPANS):
-        started = time.perf_counter()
-        api.create(articles["api"], span)
-        seconds.append(time.perf_counter() - started)
-    figures["create_api"] = latency_ms(seconds)
-
-    article = articles["browser"]
     counts = set()
-    timings(WARM_UP, lambda: browser_list(client, article))
-    figures["list_browser"] = latency_ms(timings(runs, lambda: counts.add(browser_list(client, article))))
-    timings(WARM_UP, lambda: api.list_annotations(article, SPANS))
-    figures["list_api"] = latency_ms(timings(runs, lambda: counts.add(api.list_annotations(article, SPANS))))
+    article = articles["browser"]
+
+    def list_in_browser(_):
+        counts.add(browser_list(client, article))
+
+    def list_through_api(_):
+        counts.add(api.list_annotations(article, SPANS))
+
+    alternating(WARM_UP, list_in_browser, list_through_api)
+    browser, through_api = alternating(runs, list_in_browser, list_through_api)
+    figures["list_browser"], figures["list_api"] = latency_ms(browser), latency_ms(through_api)
     if counts != {SPANS}:
         raise RuntimeError(f"the lists held {counts} annotations, not {SPANS}")
     return figures

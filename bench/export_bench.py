@@ -130,20 +130,21 @@ class PeakMemory:
         self.thread.join()
 
 
-def measure(project: Project, fmt: str) -> tuple[int, float, int, int, int]:
-    """Export the project into a temporary file: annotations, seconds, bytes, peak and growth of memory."""
+def measure(project: Project, fmt: str) -> tuple[int, float, float, int, int, int]:
+    """Export the project into a temporary file: annotations, seconds (wall, this process's CPU), bytes,
+    peak and growth of memory."""
     selection = Selection(project.pk)
     context = ExportContext(base_url="https://sourcetrace.example", id="https://sourcetrace.example/e", label="bench")
     path = Path(os.environ.get("TMPDIR", "/tmp")) / f"export-bench.{FORMATS[fmt].extension}"
     with PeakMemory() as memory, open(path, "wb") as file:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         size = 0
         for chunk in export_chunks(FORMATS[fmt], selection, context):
             file.write(chunk)
             size += len(chunk)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     path.unlink()
-    return selection.count(), elapsed, size, memory.peak, memory.peak - memory.before
+    return selection.count(), elapsed, cpu, size, memory.peak, memory.peak - memory.before
 
 
 def clear() -> None:
@@ -164,16 +165,17 @@ def main():
     rows = []
     for fmt in ("w3c", "csv"):
         for project in projects:
-            count, elapsed, size, peak, growth = measure(project, fmt)
-            rows.append((fmt, count, elapsed, count / elapsed, size, peak, growth))
+            count, elapsed, cpu, size, peak, growth = measure(project, fmt)
+            rows.append((fmt, count, elapsed, cpu, count / elapsed, size, peak, growth))
     print()
-    print("| format | annotations | time | annotations/s | file | peak RSS | RSS growth during export |")
+    print("| format | annotations | time (CPU here) | annotations/s | file | peak RSS | RSS growth during export |")
     print("|---|---|---|---|---|---|---|")
-    for fmt, count, elapsed, rate, size, peak, growth in rows:
+    for fmt, count, elapsed, cpu, rate, size, peak, growth in rows:
         print(
-            f"| {fmt} | {count:,} | {elapsed:.2f} s | {rate:,.0f} | {size / 1e6:.1f} MB | {peak / 2**20:.0f} MiB "
-            f"| {growth / 2**20:+.0f} MiB |"
+            f"| {fmt} | {count:,} | {elapsed:.2f} s ({cpu:.2f} s) | {rate:,.0f} | {size / 1e6:.1f} MB "
+            f"| {peak / 2**20:.0f} MiB | {growth / 2**20:+.0f} MiB |"
         )
+    print(f"load average while measured: {', '.join(f'{load:.1f}' for load in os.getloadavg())}")
     print(f"\ntarget: >= {TARGET_RATE:,} annotations/s at {large:,}, memory flat (the same growth at both sizes)")
     clear()
 

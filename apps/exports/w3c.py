@@ -7,7 +7,7 @@ TextPositionSelector; the web page the text came from is the target's `scope`. T
 `moderating` one, and each linked source a SpecificResource body (`identifying` for whom a
 quote or claim is attributed to, `linking` for the others) with its role as `schema:roleName`.
 
-`annotation()` serves one annotation (the API uses it too); `stream_collection()` writes a whole
+`annotation()` serves one annotation (for the JSON API too); `stream_collection()` writes a whole
 export as one AnnotationCollection with its one embedded AnnotationPage, piece by piece. An
 export embeds each article's text once, as the `value` (rdf:value) of the first target that
 names the article, so that the file can be imported back (see apps/imports/readers.py).

@@ -6,7 +6,6 @@ covered, for the command's progress bar and the background job's page.
 
 import csv
 import io
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -180,7 +179,7 @@ def write_label_studio(selection: Selection, context: ExportContext) -> Iterator
             task["annotations"].append(
                 {"result": regions, "was_cancelled": False, "updated_at": w3c.timestamp(updated)}
             )
-        yield separator + json.dumps(task, ensure_ascii=False)
+        yield separator + w3c.dumps(task)
         separator = ",\n"
         context.advance(len(item.annotations))
     yield "\n]\n"

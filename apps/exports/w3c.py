@@ -212,8 +212,8 @@ def collection(*, id: str, label: str, total: int, first: str | dict, last: str 
     return result
 
 
-def dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+# One encoder for every item: json.dumps would build a new one for each call, a third of its time.
+dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def stream_collection(

@@ -38,7 +38,9 @@ class ArticleRow:
 
     @classmethod
     def of(cls, article: Article, *, with_text: bool = False) -> "ArticleRow":
-        publisher = article.publisher.name if article.publisher_id else ""
+        """The row of a loaded article; its publisher only if loaded with it (W3C has no use for it)."""
+        loaded = article.publisher_id and Article._meta.get_field("publisher").is_cached(article)
+        publisher = article.publisher.name if loaded else ""
         text = article.text if with_text else None
         return cls(
             article.pk,

@@ -13,7 +13,7 @@ from apps.exports import w3c
 from apps.exports.formats import FORMATS, neutralised
 from apps.exports.rows import LINKS
 from tests.exports.conftest import CHECKER, check_w3c
-from tests.factories import ArticleFactory, ProjectFactory
+from tests.factories import ArticleFactory, ProjectFactory, SourceFactory
 from tests.imports.conftest import PROJECT_ROOT, manage, subprocess_env
 
 
@@ -197,3 +197,15 @@ def test_one_annotation_alone_is_a_conformant_web_annotation(seeded, tmp_path):
     path.write_text(json.dumps(document), encoding="utf-8")
     result = check_w3c(path)
     assert result.returncode == 0, result.stdout
+
+
+def test_one_annotation_costs_no_query_once_loaded(seeded, project, django_assert_num_queries):
+    english = seeded["english"]
+    english.publisher = SourceFactory(project=project, name="The Outlet", kind="outlet")
+    english.save(update_fields=["publisher"])
+    annotations = list(
+        Annotation.objects.filter(article=english).select_related("article", "created_by").prefetch_related(LINKS)
+    )
+    with django_assert_num_queries(0):
+        documents = [w3c.annotation(annotation, base_url="https://sourcetrace.example") for annotation in annotations]
+    assert len(documents) == 4

@@ -196,6 +196,7 @@ def main():
         ("annotation list, submitted in one project", f"{listing}?status__exact=submitted&project={first.pk}", 300),
         (f"annotation list, search for a name ({name})", f"{listing}?q={name}", 300),
         ("annotation list, search within a project", f"{listing}?q={name}&project={first.pk}", 300),
+        ("annotation list, search for a common word (minister)", f"{listing}?q=minister", 300),
     ]
     for label, url, target in pages:
         median, queries = timed(client, url)

@@ -242,3 +242,16 @@ def test_the_admin_shows_history_read_only_and_only_of_the_users_projects(
     for model in ("annotationhistory", "linkhistory", "commenthistory"):
         assert client.get(f"/admin/annotations/{model}/").status_code == 404
     assert client.get("/admin/pghistory/context/").status_code == 404
+
+
+def test_the_article_page_shows_its_changes_and_never_its_text(client, project, reviewer):
+    article = ArticleFactory(project=project, text=TEXT, title="Bridge")
+    article.title = "Bridge reopens"
+    with pghistory.context(user=reviewer.pk):
+        update_article(article=article, user=reviewer, fields=["title"])
+    client.force_login(reviewer)
+    page = client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
+    history = page[page.index("Changes, newest first") :]
+    assert '<del dir="auto">Bridge</del> → <ins dir="auto">Bridge reopens</ins>' in history
+    assert f"<td>{reviewer.username}</td>" in history
+    assert "Critics doubt it" not in history

@@ -97,19 +97,23 @@ def work_per_week(project) -> tuple[dict[datetime.date, Counter], tuple[datetime
         next_action=Window(Lead("action"), **following), next_at=Window(Lead("at"), **following)
     )
     inner, params = paired.query.sql_with_params()
-    # The row of the empty grouping set (week and action null) carries the project's median.
+    # The history is read and paired once; the weekly counts group it by hashing, and only
+    # the timed submissions are sorted for the median (grouping sets sorted all of it).
     sql = f"""
-        SELECT date_trunc('week', at AT TIME ZONE %s) AS week, action, count(*),
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY next_at - at) FILTER (WHERE timed),
-               count(*) FILTER (WHERE timed)
-        FROM (SELECT *, action = %s AND next_action = ANY(%s) AS timed FROM ({inner}) AS events) AS flow
-        GROUP BY GROUPING SETS ((1, 2), ())
+        WITH flow AS MATERIALIZED (
+            SELECT at, action, next_at, action = %s AND next_action = ANY(%s) AS timed FROM ({inner}) AS events
+        )
+        SELECT date_trunc('week', at AT TIME ZONE %s) AS week, action, count(*), NULL, NULL
+        FROM flow GROUP BY 1, 2
+        UNION ALL
+        SELECT NULL, NULL, NULL, percentile_cont(0.5) WITHIN GROUP (ORDER BY next_at - at), count(*)
+        FROM flow WHERE timed
     """  # noqa: S608 - only our own SQL is formatted in; values are parameters
     arguments = (
-        timezone.get_current_timezone_name(),
         EventAction.SUBMITTED.value,
         [decision.value for decision in DECISIONS],
         *params,
+        timezone.get_current_timezone_name(),
     )
     work: dict[datetime.date, Counter] = defaultdict(Counter)
     timing = (None, 0)

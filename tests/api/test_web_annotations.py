@@ -70,3 +70,13 @@ def test_another_projects_annotation_is_404_in_json_ld_too(outsider_api, annotat
     response = outsider_api.get(f"/annotations/{annotations[0].pk}", headers={"Accept": W3C})
     assert response.status_code == 404
     assert outsider_api.get("/annotations", headers={"Accept": W3C}).json()["partOf"]["total"] == 0
+
+
+def test_a_page_of_web_annotations_costs_the_same_few_queries(analyst_api, analyst, article, django_assert_num_queries):
+    for start in range(30, 130):
+        LinkFactory(annotation=AnnotationFactory(article=article, created_by=analyst, start=start, end=start + 1))
+    analyst_api.get("/projects")  # the token's first use is recorded; later ones within a minute are not
+    # token, the user with roles, count, the page with articles and authors, its links with their sources
+    with django_assert_num_queries(5):
+        response = analyst_api.get("/annotations", data={"limit": 100}, headers={"Accept": W3C})
+    assert len(response.json()["items"]) == 100

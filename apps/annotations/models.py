@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce, JSONObject, Left
 from django.utils import timezone
 
 from apps.articles.models import searchable
-from apps.projects.models import ProjectScopedQuerySet, has_role_in
+from apps.projects.models import ProjectScopedQuerySet
 
 # How much context the TextQuoteSelector keeps on each side; enough to re-anchor a span.
 CONTEXT_CHARS = 32
@@ -356,24 +356,6 @@ class CommentQuerySet(ProjectScopedQuerySet):
             annotation__reads__user_id=user_id,
             created_at__gt=models.F("annotation__reads__read_at"),
         )
-
-
-def unread_replies_of_user():
-    """How many comments are new to the user in their threads (see CommentQuerySet.unread_in_threads_of),
-    as a subquery over the user's row, OuterRef("pk"); the projects are theirs by membership."""
-    user = models.OuterRef("pk")
-    member = has_role_in(models.OuterRef(user), models.OuterRef("annotation__article__project_id"))
-    superuser = models.ExpressionWrapper(models.OuterRef("is_superuser"), output_field=models.BooleanField())
-    unread = (
-        Comment.objects.in_threads_of(user)
-        .exclude(author_id=user)
-        .filter(models.Q(member) | models.Q(superuser))
-        .order_by()
-        # A count over the whole subquery: no GROUP BY, exactly one row.
-        .annotate(count=models.Func(models.Value(1), function="COUNT"))
-        .values("count")
-    )
-    return Coalesce(models.Subquery(unread, output_field=models.IntegerField()), 0)
 
 
 @pghistory.track(

@@ -70,9 +70,3 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.get_role_display()} in {self.project}"
-
-
-def has_role_in(user, project) -> models.Exists:
-    """`user` holds a role in `project`, both references into an outer query (OuterRef): the
-    rule of `visible_to` for a subquery that has no user object at hand."""
-    return models.Exists(Membership.objects.filter(user_id=user, project_id=project))

@@ -129,12 +129,6 @@ rules.add_perm("review.view_agreement", superuser | is_reviewer)
 rules.add_perm("review.view_dashboard", superuser | is_reviewer)
 
 
-# Columns other apps add to the query that loads the signed-in user (name -> a function
-# returning an expression over the user's row, OuterRef("pk") being the user), so that what the
-# header shows of them costs no query of its own; registered in those apps' ready().
-USER_COLUMNS = {}
-
-
 class PasswordBackend(ModelBackend):
     """Check user names and passwords, and grant nothing: every permission comes from the rules
     above (and superusers have them all), so no table of per-user permissions is ever read."""
@@ -153,7 +147,6 @@ class PasswordBackend(ModelBackend):
         memberships = installed_apps.get_model("projects", "Membership").objects.filter(user=OuterRef("pk"))
         users = UserModel._default_manager.annotate(
             role_rows=ArraySubquery(memberships.values(row=JSONObject(project="project_id", role="role"))),
-            **{name: column() for name, column in USER_COLUMNS.items()},
         )
         user = users.filter(pk=user_id).first()
         if user is None or not self.user_can_authenticate(user):

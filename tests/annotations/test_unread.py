@@ -1,6 +1,8 @@
 """Unread replies: per annotation in the side panel, the admin's queue and list and change page,
 and a total in the header; reading the thread marks it read; one's own comments never count."""
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.annotations.models import Comment, CommentRead
@@ -45,15 +47,26 @@ def test_a_thread_counts_in_the_total_once_the_user_takes_part(client, article, 
     assert ">1 new reply<" in unread_total(client)
 
 
-def test_the_total_comes_with_the_user_in_the_same_query(client, article, analyst, reviewer, django_assert_num_queries):
+def test_the_total_is_counted_once_by_pages_with_the_header_and_never_by_fragments(
+    client, article, analyst, reviewer, django_assert_num_queries
+):
     for start in range(0, 30, 3):
         annotation = AnnotationFactory(article=article, created_by=analyst, start=start, end=start + 2)
         add_comment(annotation=annotation, user=reviewer, body="?")
     client.force_login(analyst)
-    with django_assert_num_queries(3):  # session, the user with their roles and the count, the threads
+    with django_assert_num_queries(4):  # session, the user with their roles, the threads, the count
         page = client.get("/annotations/unread/").content.decode()
     assert ">10 new replies<" in page
     assert page.count('<span class="badge unread">1 new</span>') == 10
+    # A span made in the workbench answers with fragments, which show no header: no count.
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            f"/annotations/article/{article.pk}/new/",
+            {"kind": "fact", "start": 40, "end": 45, "exact": article.text[40:45]},
+            headers={"HX-Request": "true"},
+        )
+    assert response.status_code == 200 and "new repl" not in response.content.decode()
+    assert not [query for query in queries.captured_queries if "annotations_comment" in query["sql"]]
 
 
 def test_threads_of_projects_the_user_left_do_not_count(client, article, analyst, reviewer):

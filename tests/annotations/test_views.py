@@ -17,8 +17,9 @@ def article(project):
 def test_article_page_query_count_is_constant(analyst_client, article, analyst, count, django_assert_num_queries):
     for n in range(count):
         link = LinkFactory(annotation=AnnotationFactory(article=article, start=n % 10, end=11 + n, created_by=analyst))
-    # session, user with their roles, article, annotations with their links and sources, suggestions
-    with django_assert_num_queries(5):
+    # session, user with their roles, article, annotations with their links and sources, suggestions,
+    # the header's new replies
+    with django_assert_num_queries(6):
         response = analyst_client.get(article.get_absolute_url())
     assert response.status_code == 200
     assert response.content.decode().count('class="annotation-item') == count
@@ -27,10 +28,10 @@ def test_article_page_query_count_is_constant(analyst_client, article, analyst, 
 
 def test_article_list_query_count_is_constant(analyst_client, project, django_assert_num_queries):
     ArticleFactory.create_batch(5, project=project)
-    with django_assert_num_queries(4):  # session, user with their roles, facets with the count, page
+    with django_assert_num_queries(5):  # session, user with their roles, facets with the count, page, new replies
         analyst_client.get("/articles/")
     ArticleFactory.create_batch(20, project=project)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = analyst_client.get("/articles/")
     assert response.content.decode().count("<tr>") == 26
 

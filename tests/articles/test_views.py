@@ -82,7 +82,7 @@ def test_article_list_filters_keep_to_the_users_projects(analyst_client, two_pro
 def test_article_list_pages_keep_the_filters(analyst_client, project, django_assert_num_queries):
     ArticleFactory.create_batch(55, project=project, language="de")
     ArticleFactory.create_batch(3, project=project, language="en")
-    with django_assert_num_queries(4):  # session, user with their roles, facets with the count, page
+    with django_assert_num_queries(5):  # session, user with their roles, facets with the count, page, new replies
         response = analyst_client.get("/articles/", {"language": "de", "project": project.pk, "q": "Article"})
     assert len(rows(response)) == 50
     assert "Page 1 of 2" in response.content.decode()

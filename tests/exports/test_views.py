@@ -218,10 +218,10 @@ def test_story_page_costs_the_same_queries_whatever_its_size(client, analyst, pr
     client_for(client, analyst)
     url = reverse("articles:story", args=[story.pk])
     client.get(url)
-    with django_assert_num_queries(4):  # session, user with roles, story with project, articles
+    with django_assert_num_queries(5):  # session, user with roles, story with project, articles, new replies
         assert client.get(url).status_code == 200
     for _ in range(5):
         join_story(article=first, other=ArticleFactory(project=project), user=analyst)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         html = client.get(url).content.decode()
     assert html.count("<tr>") == 8

@@ -44,16 +44,23 @@ browser:
 test: install browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# In-process figures, then the HTTP ones against gunicorn with DEBUG off (BENCH_ARGS=--quick
-# for a short smoke run; --database-url URL to measure on a server).
 # The long fault runs: writers through a production server while its database restarts and
 # stays down for ten seconds.
 faults: install
 	$(PY) -m pytest -m fault $(PYTEST_ARGS)
 
+# In-process figures, then the HTTP ones against gunicorn with DEBUG off (BENCH_ARGS=--quick
+# for a short smoke run; --database-url URL to measure on a server), then the JSON API beside
+# the browser's endpoints, the exports, the admin with a million annotations and the review
+# desk's pages (these four read DATABASE_URL, else use databases of their own on the embedded
+# server; the admin's is seeded once, in about four minutes).
 bench: install
 	$(PY) bench/run_all.py
 	$(PY) bench/http_bench.py $(BENCH_ARGS)
+	$(PY) bench/api_bench.py
+	$(PY) bench/export_bench.py
+	$(PY) bench/admin_bench.py
+	$(PY) bench/review_bench.py
 
 lint: install
 	$(VENV)/bin/ruff check .

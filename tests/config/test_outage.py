@@ -80,9 +80,10 @@ class TerminateAfterCommit:
             with psycopg.connect(**dsn, autocommit=True) as killer:
                 killer.execute("SELECT pg_terminate_backend(%s)", [db.connection.info.backend_pid])
             self.wrote = False
-        elif sql.lstrip().upper().startswith("INSERT") and db.in_atomic_block:
-            self.wrote = True
-        return execute(sql, params, many, context)
+        result = execute(sql, params, many, context)
+        # Committed once its transaction ends, or at once when it ran alone (autocommit).
+        self.wrote = self.wrote or sql.lstrip().upper().startswith("INSERT")
+        return result
 
 
 @pytest.mark.django_db(transaction=True)

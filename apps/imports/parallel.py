@@ -17,7 +17,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -31,9 +31,6 @@ CHUNK_SIZE = 250
 # into one process's memory at once.
 CHUNK_BYTES = 16 * 1024 * 1024
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-# Chunks per process that may wait, imported, for the chunk before them; this process imports
-# chunks itself only while fewer wait.
-MAX_IN_FLIGHT = 3
 # How often a worker checks that the process it imports for is still there.
 PARENT_CHECK_SECONDS = 1
 
@@ -117,21 +114,13 @@ def import_chunks(
     ) as pool:
         in_flight = deque()
         try:
+            # A couple of chunks per process in flight keep every core busy while memory stays
+            # flat, however long the input is. This process only hands chunks out: while it
+            # imported one itself, it handed out none and the processes stood idle.
             for chunk in chunks:
                 in_flight.append((len(chunk), pool.submit(_import_chunk, project.pk, user_pk, chunk)))
-                # A couple of chunks per process in flight keep every core busy while memory
-                # stays flat, however long the input is.
-                while len(in_flight) >= 2 * processes:
-                    count, future = in_flight[0]
-                    if not future.done() and len(in_flight) < MAX_IN_FLIGHT * processes and not stop_requested(stop):
-                        # While the processes start, or fall behind, this process imports the
-                        # next chunk itself rather than wait.
-                        own = next(chunks, None)
-                        if own is not None:
-                            outcomes = [outcome.detached() for outcome in import_here(project, user, own)]
-                            in_flight.append((len(own), completed(outcomes)))
-                            continue
-                    in_flight.popleft()
+                if len(in_flight) >= 2 * processes:
+                    count, future = in_flight.popleft()
                     yield Chunk(count, future.result())
                 if stop_requested(stop):
                     break
@@ -153,12 +142,6 @@ def import_here(project, user, chunk: list[Input]) -> list:
     from apps.imports.store import import_batch
 
     return import_batch(project=project, items=[item for each in chunk for item in each.read()], user=user)
-
-
-def completed(result) -> Future:
-    future = Future()
-    future.set_result(result)
-    return future
 
 
 def worker_context():

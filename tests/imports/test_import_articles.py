@@ -152,8 +152,8 @@ def test_a_stopped_import_says_how_far_it_got_and_a_second_run_adds_the_rest(pro
 
 
 @pytest.mark.django_db(transaction=True)
-def test_many_chunks_shared_with_the_processes_come_out_once_each_in_input_order(project, tmp_path, monkeypatch):
-    """While its processes start, the importing process takes chunks itself; nothing is lost or doubled."""
+def test_many_chunks_imported_by_the_processes_come_out_once_each_in_input_order(project, tmp_path, monkeypatch):
+    """Chunks finish in any order in the processes; the outcomes come out in input order, none lost or doubled."""
     from apps.imports import parallel
     from apps.imports.inputs import JsonLine
 

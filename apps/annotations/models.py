@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce, JSONObject, Left
 from django.utils import timezone
 
 from apps.articles.models import searchable
+from apps.projects.history import tracked
 from apps.projects.models import ProjectScopedQuerySet
 
 # How much context the TextQuoteSelector keeps on each side; enough to re-anchor a span.
@@ -105,17 +106,12 @@ class AnnotationStatus(models.TextChoices):
     REJECTED = "rejected"
 
 
-@pghistory.track(
-    pghistory.InsertEvent("created"),
-    pghistory.UpdateEvent("changed"),
-    pghistory.DeleteEvent("deleted"),
+@tracked(
+    "AnnotationHistory",
     # The selector's context is the article's own text around `exact`; the text never changes.
     exclude=["prefix", "suffix"],
-    model_name="AnnotationHistory",
     # One trigger run per statement, not per row: imports insert many spans at once.
     level=pghistory.Statement,
-    obj_field=pghistory.ObjForeignKey(related_name="history"),
-    append_only=True,
 )
 class Annotation(models.Model):
     """A span of an article's text marked as a claim, a quote or a fact."""
@@ -258,14 +254,7 @@ class LinkRole(models.TextChoices):
     CONTRADICTS = "contradicts"
 
 
-@pghistory.track(
-    pghistory.InsertEvent("created"),
-    pghistory.UpdateEvent("changed"),
-    pghistory.DeleteEvent("deleted"),
-    model_name="LinkHistory",
-    obj_field=pghistory.ObjForeignKey(related_name="history"),
-    append_only=True,
-)
+@tracked("LinkHistory")
 class Link(models.Model):
     """An annotation's tie to a source, with the part the source plays."""
 
@@ -358,14 +347,7 @@ class CommentQuerySet(ProjectScopedQuerySet):
         )
 
 
-@pghistory.track(
-    pghistory.InsertEvent("created"),
-    pghistory.UpdateEvent("changed"),
-    pghistory.DeleteEvent("deleted"),
-    model_name="CommentHistory",
-    obj_field=pghistory.ObjForeignKey(related_name="history"),
-    append_only=True,
-)
+@tracked("CommentHistory")
 class Comment(models.Model):
     """One message of an annotation's discussion between its analyst and the reviewers."""
 

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from apps.projects.history import tracked
 from apps.projects.models import ProjectScopedQuerySet
 from apps.sources.validators import web_url, web_url_only
 
@@ -150,18 +151,13 @@ class Story(models.Model):
         return self.title
 
 
-@pghistory.track(
-    pghistory.InsertEvent("created"),
-    pghistory.UpdateEvent("changed"),
-    pghistory.DeleteEvent("deleted"),
+@tracked(
+    "ArticleHistory",
     # The text never changes and can be megabytes: each history row names it by the row's id
     # instead of copying it (with the input as received and what is derived from the text).
     exclude=["text", "original", "headings", "fingerprint", "content_hash", "text_length"],
-    model_name="ArticleHistory",
     # One trigger run per COPY of a batch, not per article: the import's cost stays the same.
     level=pghistory.Statement,
-    obj_field=pghistory.ObjForeignKey(related_name="history"),
-    append_only=True,
 )
 class Article(models.Model):
     """An imported text. `text` is immutable (a database trigger refuses changes).

@@ -12,8 +12,27 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import pghistory
 from django.contrib.auth import get_user_model
 from django.db import models
+
+
+def tracked(model_name: str, **options):
+    """Record every insert, change and delete of the model's rows in `model_name`, by triggers.
+
+    Each event keeps the tracked fields as they became (the last ones on delete); the events
+    may be neither changed nor deleted, and deleting the row keeps them.
+    """
+    return pghistory.track(
+        pghistory.InsertEvent("created"),
+        pghistory.UpdateEvent("changed"),
+        pghistory.DeleteEvent("deleted"),
+        model_name=model_name,
+        obj_field=pghistory.ObjForeignKey(related_name="history"),
+        append_only=True,
+        **options,
+    )
+
 
 # Kept by every change anyway, and told by the entry's who and when.
 NOT_SHOWN = {

@@ -1,7 +1,7 @@
-import pghistory
 from django.conf import settings
 from django.db import models
 
+from apps.projects.history import tracked
 from apps.projects.permissions import project_ids
 from apps.projects.roles import REVIEWING_ROLES, Role
 
@@ -45,14 +45,7 @@ class Project(models.Model):
         return self.name
 
 
-@pghistory.track(
-    pghistory.InsertEvent("created"),
-    pghistory.UpdateEvent("changed"),
-    pghistory.DeleteEvent("deleted"),
-    model_name="MembershipHistory",
-    obj_field=pghistory.ObjForeignKey(related_name="history"),
-    append_only=True,
-)
+@tracked("MembershipHistory")
 class Membership(models.Model):
     Role = Role
 

@@ -1,6 +1,5 @@
 import re
 
-import pghistory
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import TrigramWordSimilarity
@@ -8,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Concat
 
+from apps.projects.history import tracked
 from apps.projects.models import ProjectScopedQuerySet
 from apps.sources.validators import web_url, web_url_only
 
@@ -106,14 +106,7 @@ class SourceKind(models.TextChoices):
     ARTICLE = "article"
 
 
-@pghistory.track(
-    pghistory.InsertEvent("created"),
-    pghistory.UpdateEvent("changed"),
-    pghistory.DeleteEvent("deleted"),
-    model_name="SourceHistory",
-    obj_field=pghistory.ObjForeignKey(related_name="history"),
-    append_only=True,
-)
+@tracked("SourceHistory")
 class Source(models.Model):
     """Where an assertion comes from: a person, an organisation, an outlet, a document..."""
 

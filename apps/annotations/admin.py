@@ -55,7 +55,7 @@ class CappedPaginator(Paginator):
 class AnnotationChangeList(ChangeList):
     def get_queryset(self, request, exclude_parameters=None):
         # How many comments of each listed row are new to the reviewer, counted for the page's rows only.
-        return super().get_queryset(request, exclude_parameters).with_unread_count(request.user)
+        return super().get_queryset(request, exclude_parameters).with_unread_count(request.user).with_attributions()
 
 
 class ScopedFilter(admin.SimpleListFilter):
@@ -186,7 +186,7 @@ class EventInline(ReadOnlyInline):
 class AnnotationAdmin(ProjectScopedAdmin):
     """Reviewers decide here, through the same services as the workbench; nothing is edited raw."""
 
-    list_display = ["passage", "kind", "status", "article", "created_by", "updated_at", "new_replies"]
+    list_display = ["passage", "kind", "attributed_to", "status", "article", "created_by", "updated_at", "new_replies"]
     # Choices come from the user's projects (never a scan of a million annotations for them).
     list_filter = [
         ProjectFilter,
@@ -250,6 +250,10 @@ class AnnotationAdmin(ProjectScopedAdmin):
     @admin.display(description="Discussion")
     def new_replies(self, annotation):
         return f"{annotation.unread} new" if getattr(annotation, "unread", 0) else ""
+
+    @admin.display(description="Speaker / claimant")
+    def attributed_to(self, annotation):
+        return ", ".join(link.source.name for link in getattr(annotation, "attributions", ()))
 
     @admin.display(description="Annotation", ordering="exact")
     def passage(self, annotation):

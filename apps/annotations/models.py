@@ -65,6 +65,14 @@ class AnnotationQuerySet(ProjectScopedQuerySet):
         """Submitted and not yet decided, the longest waiting first (a submit stamps updated_at)."""
         return self.live().filter(status=AnnotationStatus.SUBMITTED).order_by("updated_at", "pk")
 
+    def with_attributions(self):
+        """Each annotation with `attributions`: the links to whoever said or claims it, with their
+        sources, for all the rows in one query."""
+        attributions = (
+            Link.objects.filter(role__in=[LinkRole.SAID_BY, LinkRole.CLAIMANT]).select_related("source").order_by("pk")
+        )
+        return self.prefetch_related(models.Prefetch("links", queryset=attributions, to_attr="attributions"))
+
     def with_unread_count(self, user):
         """Each annotation with `unread`: how many comments of its thread are new to the user."""
         unread = (

@@ -123,3 +123,20 @@ def test_with_several_projects_the_source_filter_waits_for_a_project(client, rev
     assert "City hall" in page and "Other desk" not in page
     source = desk["mayor"].links.get().source
     assert listed(client, f"?source={source.pk}") == {"mayor of Zürich"}
+
+
+def test_each_row_names_who_said_or_claims_it(client, reviewer, desk):
+    mayor = desk["mayor"]
+    LinkFactory(
+        annotation=mayor, source=SourceFactory(project=mayor.article.project, name="Corine Mauch"), role="said_by"
+    )
+    LinkFactory(annotation=mayor, source=SourceFactory(project=mayor.article.project, name="City report"), role="cited")
+    LinkFactory(
+        annotation=desk["bridge"],
+        source=SourceFactory(project=mayor.article.project, name="Critics <b>"),
+        role="claimant",
+    )
+    client.force_login(reviewer)
+    page = client.get(CHANGELIST).content.decode()
+    assert '<td class="field-attributed_to">Corine Mauch</td>' in page  # a cited source is not who said it
+    assert '<td class="field-attributed_to">Critics &lt;b&gt;</td>' in page

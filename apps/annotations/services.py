@@ -215,6 +215,9 @@ def review_annotation(*, annotation: Annotation, user, decision: Decision, reaso
         raise ValidationError("Say why it is rejected; the author needs the reason.")
     if annotation.status == DECIDED[decision]:
         return False
+    if annotation.status == Annotation.Status.DRAFT:
+        # A draft is still its author's: reviewers decide on what was handed to them.
+        raise ValidationError("It is a draft: its author has not submitted it for review yet.")
     with transaction.atomic():
         annotation.status = DECIDED[decision]
         annotation.reviewed_by, annotation.reviewed_at = user, timezone.now()

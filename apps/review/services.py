@@ -17,6 +17,7 @@ OTHER_VERSION = "{author}'s version of this passage was accepted in curation."
 def accept_version(*, annotation: Annotation, user) -> list[Annotation]:
     """Approve `annotation` and reject the other analysts' live annotations of its kind that
     overlap it, so that the approved set holds one version of the passage. Return those rejected.
+    Only what was submitted is decided (see review_annotation): drafts stay as they are.
 
     An analyst's own overlapping annotations are other passages of theirs and stay as they are.
     """
@@ -34,6 +35,8 @@ def accept_version(*, annotation: Annotation, user) -> list[Annotation]:
                 end__gt=annotation.start,
             )
             .exclude(created_by_id=annotation.created_by_id)
+            # Drafts are still their authors' to finish: nothing of theirs is decided here.
+            .exclude(status=Annotation.Status.DRAFT)
             .order_by("start", "end", "pk")
         )
         review_annotation(annotation=annotation, user=user, decision=Decision.APPROVE)

@@ -136,16 +136,18 @@ def article_curation(request, pk):
             try:
                 rejected = accept_version(annotation=annotation, user=request.user)
             except ValidationError as refusal:
-                messages.error(request, " ".join(refusal.messages))
-                return redirect("review:curation", article.pk)
-            messages.success(
-                request,
-                f"{annotation.created_by}'s {annotation.get_kind_display().lower()} is approved"
-                + (
-                    f"; {len(rejected)} other version{'s' if len(rejected) != 1 else ''} rejected." if rejected else "."
-                ),
-            )
-            return redirect(f"{request.path}#version-{annotation.pk}")
+                form.add_error("accept", refusal)
+            else:
+                messages.success(
+                    request,
+                    f"{annotation.created_by}'s {annotation.get_kind_display().lower()} is approved"
+                    + (
+                        f"; {len(rejected)} other version{'s' if len(rejected) != 1 else ''} rejected."
+                        if rejected
+                        else "."
+                    ),
+                )
+                return redirect(f"{request.path}#version-{annotation.pk}")
         status = 422
     analysts, passages = article_passages(article)
     context = {

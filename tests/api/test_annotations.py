@@ -235,6 +235,7 @@ class TestReview:
         assert annotation.status == "draft"
 
     def test_a_rejection_needs_a_reason_which_the_history_keeps(self, reviewer_api, annotation):
+        Annotation.objects.filter(pk=annotation.pk).update(status="submitted")
         refused = reviewer_api.post(f"/annotations/{annotation.pk}/review", {"decision": "reject"})
         assert refused.status_code == 422 and "Say why" in refused.json()["message"]
         rejected = reviewer_api.post(

@@ -52,7 +52,10 @@ def user_in_role(role, project, author):
 @pytest.mark.parametrize("action", ACTIONS)
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_what_the_rule_grants(role, action, project, article, analyst):
-    annotation = AnnotationFactory(article=article, created_by=analyst)
+    # Reviewers decide on what was submitted; the author submits a draft.
+    annotation = AnnotationFactory(
+        article=article, created_by=analyst, status="submitted" if action == "review" else "draft"
+    )
     user = user_in_role(role, project, analyst)
     method, suffix, body, perm, success = ACTIONS[action]
     annotation = Annotation.objects.select_related("article").get(pk=annotation.pk)

@@ -20,7 +20,7 @@ def desk(project, analyst, other_analyst, reviewer):
     article = ArticleFactory(project=project, title="Bridge <script>alert(1)</script>", text=TEXT)
 
     def mark(user, start, end, kind="claim"):
-        return AnnotationFactory(article=article, created_by=user, kind=kind, start=start, end=end)
+        return AnnotationFactory(article=article, created_by=user, kind=kind, start=start, end=end, status="submitted")
 
     marks = {
         "mayor-1": mark(analyst, 0, 9),  # "The mayor"
@@ -75,7 +75,7 @@ def test_a_reviewer_of_another_project_finds_nothing_here(client, project, desk)
         assert client.get(url).status_code == 404, url
     response = client.post(urls(project, desk["article"])[2], {"accept": desk["mayor-1"].pk})
     assert response.status_code == 404
-    assert set(Annotation.objects.values_list("status", flat=True)) == {"draft"}
+    assert set(Annotation.objects.values_list("status", flat=True)) == {"submitted"}
     assert reverse("review:dashboard", args=[project.pk]) not in client.get(reverse("review:index")).content.decode()
 
 
@@ -85,7 +85,7 @@ def test_analysts_do_not_get_these_pages_and_cannot_accept(client, project, desk
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith("/admin/login/"), url
     client.post(urls(project, desk["article"])[2], {"accept": desk["mayor-1"].pk})
-    assert set(Annotation.objects.values_list("status", flat=True)) == {"draft"}
+    assert set(Annotation.objects.values_list("status", flat=True)) == {"submitted"}
 
 
 def test_an_analyst_here_who_reviews_elsewhere_is_refused(client, project, desk):
@@ -97,7 +97,7 @@ def test_an_analyst_here_who_reviews_elsewhere_is_refused(client, project, desk)
         assert client.get(url).status_code == 403, url
     response = client.post(urls(project, desk["article"])[2], {"accept": desk["mayor-1"].pk})
     assert response.status_code == 403
-    assert set(Annotation.objects.values_list("status", flat=True)) == {"draft"}
+    assert set(Annotation.objects.values_list("status", flat=True)) == {"submitted"}
 
 
 def test_curation_shows_the_analysts_side_by_side(client, project, desk):
@@ -129,8 +129,8 @@ def test_accepting_a_version_approves_it_and_rejects_the_competing_ones(client, 
     # Every other analyst's claim overlapping the accepted one competes with it, the nested one too;
     # other passages and other kinds stay as they were.
     assert state("own-nested")[0] == "rejected"
-    assert state("mayor-1")[0] == state("mayor-2")[0] == "draft"
-    assert state("critics-1")[0] == "draft"
+    assert state("mayor-1")[0] == state("mayor-2")[0] == "submitted"
+    assert state("critics-1")[0] == "submitted"
     reasons = dict(AnnotationEvent.objects.filter(action="rejected").values_list("annotation_id", "comment"))
     assert reasons[desk["bridge-1"].pk] == "analyst2's version of this passage was accepted in curation."
     assert AnnotationEvent.objects.get(annotation=desk["bridge-2"], action="approved").actor == desk["reviewer"]
@@ -156,11 +156,17 @@ def test_accept_refuses_bad_input_with_a_message(client, project, desk):
     assert client.post(url, {"accept": 10**12}).status_code == 404
     assert client.post(url, {"accept": 10**30}).status_code == 404
     assert client.put(url).status_code == 405
+    # A draft is still its author's; curation decides only what was submitted.
+    draft = AnnotationFactory(article=desk["article"], created_by=desk["analyst"], start=50, end=55)
+    response = client.post(url, {"accept": draft.pk})
+    assert response.status_code == 422 and "has not submitted it" in response.content.decode()
+    assert Annotation.objects.get(pk=draft.pk).status == "draft"
     huge = "9" * 30
     for page in (f"/admin/review/project/{huge}/dashboard/", f"/admin/review/article/{huge}/curation/"):
         assert client.get(page).status_code == 404, page
     assert client.get(reverse("review:agreement", args=[project.pk]) + "?page=last-but-one").status_code == 200
-    assert set(Annotation.objects.values_list("status", flat=True)) == {"draft"}
+    desk_rows = Annotation.objects.filter(article=desk["article"]).exclude(pk=draft.pk)
+    assert set(desk_rows.values_list("status", flat=True)) == {"submitted"}
 
 
 def test_dashboard_costs_the_same_queries_whatever_the_data(client, project, desk, django_assert_num_queries):

@@ -147,3 +147,19 @@ class UserAdmin(BaseUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def get_list_display(self, request):
+        return super().get_list_display(request) if request.user.is_superuser else ["username"]
+
+    def get_list_filter(self, request):
+        return super().get_list_filter(request) if request.user.is_superuser else []
+
+    def get_search_results(self, request, queryset, search_term):
+        """A manager finds a person by typing part of their user name (three letters at least) and
+        sees the names only: the site's accounts are never listed to them whole."""
+        if request.user.is_superuser:
+            return super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if len(term) < 3:
+            return queryset.none(), False
+        return queryset.filter(username__icontains=term), False

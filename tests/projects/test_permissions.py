@@ -336,6 +336,19 @@ def test_manager_looks_users_up_without_links_to_their_accounts(client, world):
     assert client.get(f"/admin/auth/user/{users['analyst'].pk}/change/").status_code == 403
 
 
+def test_a_manager_never_sees_the_accounts_listed_whole_nor_their_emails(client, world):
+    _, _, users = world
+    users["analyst"].email = "private@example.org"
+    users["analyst"].save()
+    client.force_login(users["manager"])
+    listing = client.get("/admin/auth/user/").content.decode()
+    assert users["analyst"].username not in listing and "0 users" in listing
+    assert "is_superuser" not in listing  # no filters by staff or superuser status
+    found = client.get("/admin/auth/user/", {"q": users["analyst"].username[:4]}).content.decode()
+    assert users["analyst"].username in found and "private@example.org" not in found
+    assert users["analyst"].username not in client.get("/admin/auth/user/", {"q": "au"}).content.decode()
+
+
 def test_adding_an_article_in_the_admin_leads_to_the_import(client, world):
     _, _, users = world
     client.force_login(users["manager"])

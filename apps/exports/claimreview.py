@@ -4,7 +4,7 @@ What is filled from what: `claimReviewed` is the claim's words; `reviewBody` its
 is no verdict field yet, so there is no `reviewRating`, which Google needs to show a fact check
 in its results: until annotations carry a verdict, these reviews describe, they do not rate);
 `url` is the annotation's page; `author` the analyst who made it; `datePublished` the day it
-was approved, else the day it last changed. The Claim (`itemReviewed`) appeared in the
+was approved (only approved claims are exported). The Claim (`itemReviewed`) appeared in the
 article (`appearance`: its web address, else its page here, with headline, language, author,
 publisher and date); its `author` is the source linked as claimant, when there is one.
 """
@@ -22,8 +22,9 @@ CONTEXT = "https://schema.org"
 
 
 def reviewable(annotations: QuerySet) -> QuerySet:
-    """The claims that have a note to serve as the review's body."""
-    return annotations.filter(kind=Annotation.Kind.CLAIM).exclude(note="")
+    """The approved claims that have a note to serve as the review's body: a fact check is
+    published once a reviewer has approved it, never from a draft."""
+    return annotations.filter(kind=Annotation.Kind.CLAIM, status=Annotation.Status.APPROVED).exclude(note="")
 
 
 def thing(link: SourceLink) -> dict:

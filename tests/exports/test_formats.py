@@ -6,6 +6,7 @@ import sys
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from apps.annotations.models import Annotation
 from apps.articles.models import Article
@@ -120,7 +121,9 @@ def test_label_studio_export_has_tasks_with_regions(seeded, project, tmp_path):
             assert region["type"] == "labels" and region["from_name"] == "label" and region["to_name"] == "text"
 
 
-def test_claimreview_export_has_the_claims_with_a_note(seeded, project, tmp_path):
+def test_claimreview_export_has_the_approved_claims_with_a_note(seeded, project, tmp_path):
+    assert json.loads(export(project, "claimreview", tmp_path))["@graph"] == []  # drafts are never published
+    Annotation.objects.filter(article__project=project).update(status="approved", reviewed_at=timezone.now())
     document = json.loads(export(project, "claimreview", tmp_path))
     assert document["@context"] == "https://schema.org"
     reviews = document["@graph"]

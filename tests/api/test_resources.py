@@ -72,3 +72,13 @@ def test_sources_of_another_project_are_404(analyst_api, other_project):
     assert analyst_api.post("/sources", {"project": other_project.pk, "name": "X", "kind": "person"}).status_code == 404
     foreign.refresh_from_db()
     assert foreign.name != "Mine"
+
+
+def test_unknown_addresses_and_methods_are_refused_in_json(client):
+    for address in ("/api/v1/nothing", "/api/v1/projects/", "/api/v1/annotations/1/nonsense"):
+        response = client.get(address)
+        assert response.status_code == 404 and response["Content-Type"] == "application/json", address
+        assert "no such address" in response.json()["message"]
+    response = client.put("/api/v1/projects")
+    assert response.status_code == 405 and response["Content-Type"] == "application/json"
+    assert "PUT is not allowed here" in response.json()["message"] and "GET" in response["Allow"]

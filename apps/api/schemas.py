@@ -167,6 +167,15 @@ class AnnotationChange(Schema):
     end: int | None = None
     exact: str | None = Field(None, description="With start and end: the text there, checked like on create.")
 
+    @field_validator("tags")
+    @classmethod
+    def tags_without_commas(cls, tags: list[str] | None) -> list[str] | None:
+        # Tags are kept as the workbench writes them, separated by commas.
+        for tag in tags or ():
+            if "," in tag:
+                raise ValueError(f"A tag cannot contain a comma: {tag[:50]!r}.")
+        return tags
+
 
 class ReviewIn(Schema):
     decision: Decision = Field(description="approve, reject (needs a reason) or draft (back to its author).")

@@ -289,3 +289,10 @@ class TestLinksAndComments:
         assert analyst_api.post(f"/annotations/{annotation.pk}/comments", {"body": "   "}).status_code == 422
         comments = analyst_api.get(f"/annotations/{annotation.pk}/comments").json()
         assert [(c["author"], c["body"]) for c in comments] == [(reviewer.username, "Which report?")]
+
+
+def test_a_tag_with_a_comma_is_refused_not_split(analyst_api, annotation):
+    response = analyst_api.patch(f"/annotations/{annotation.pk}", {"tags": ["=SUM(1,2)"], "version": 1})
+    assert response.status_code == 422 and "cannot contain a comma" in response.json()["message"]
+    annotation.refresh_from_db()
+    assert annotation.tags == [] and annotation.version == 1

@@ -8,7 +8,10 @@ register = template.Library()
 @register.filter
 def score(value) -> str:
     """A proportion or kappa to two places; "—" where there is no figure."""
-    return "—" if value is None else f"{value:.2f}"
+    if value is None:
+        return "—"
+    # A tiny negative kappa rounds to 0.00, not to a "-0.00" that reads as a figure of its own.
+    return f"{value:.2f}".replace("-0.00", "0.00")
 
 
 @register.simple_tag(takes_context=True)

@@ -371,6 +371,10 @@
   document.body.addEventListener("htmx:afterSettle", placeHandles);
   window.addEventListener("resize", placeHandles);
 
+  // A link to one annotation (?annotation=ID, as the new replies page gives) opens its panel.
+  const linked = new URLSearchParams(window.location.search).get("annotation");
+  if (linked && /^\d+$/.test(linked) && marksOf(linked).length) openPanel(linked);
+
   // A deleted annotation can be restored from its message for ten seconds.
   document.body.addEventListener("htmx:afterSwap", () => {
     document.querySelectorAll("[data-deleted]").forEach((message) => {

@@ -78,7 +78,13 @@ def install_error_handlers(api) -> None:
 
     @api.exception_handler(ninja_errors.AuthenticationError)
     def unauthenticated(request, exc):
-        message = BAD_TOKEN if request.headers.get("Authorization") else NO_CREDENTIALS
+        given = request.headers.get("Authorization", "")
+        if not given:
+            message = NO_CREDENTIALS
+        elif given.split(" ", 1)[0].lower() != "bearer":
+            message = "Send the token as “Authorization: Bearer <token>”."
+        else:
+            message = BAD_TOKEN
         return respond(request, 401, error_body(message), WWW_Authenticate='Bearer realm="sourcetrace"')
 
     @api.exception_handler(ninja_errors.HttpError)

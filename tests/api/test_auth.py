@@ -70,3 +70,9 @@ def test_the_browser_session_must_send_the_csrf_token_to_change_anything(client,
         f"{API}/annotations", span_of(article), content_type="application/json", headers={"X-CSRFToken": token}
     )
     assert created.status_code == 201
+
+
+def test_a_token_sent_under_another_scheme_is_told_how_to_send_it(analyst):
+    _, secret = ApiToken.issue(user=analyst, name="script")
+    response = Client().get(f"{API}/projects", headers={"Authorization": f"Token {secret}"})
+    assert_unauthorised(response, "Authorization: Bearer <token>")

@@ -11,7 +11,7 @@ import pytest
 from tests.factories import AnnotationFactory, LinkFactory
 
 W3C = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
-CHECKER = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "check_w3c_annotation.py"
+CHECKER = Path(__file__).resolve().parents[1] / "conformance" / "check_w3c_annotation.py"
 
 
 def assert_conforms(document: dict, tmp_path) -> None:

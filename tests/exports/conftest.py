@@ -13,9 +13,10 @@ from apps.sources.models import Source
 from tests.conftest import ENGLISH_SEED, GERMAN_SEED
 from tests.factories import ArticleFactory, SourceFactory
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-CHECKER = SHARED / "conformance" / "check_w3c_annotation.py"
-PEER_SAMPLES = SHARED / "peer-samples"
+# Copies kept in the repository (see their READMEs), so that a clone tests itself anywhere.
+TESTS = Path(__file__).resolve().parents[1]
+CHECKER = TESTS / "conformance" / "check_w3c_annotation.py"
+PEER_SAMPLES = TESTS / "peer_samples"
 # Arabic and Hebrew, an emoji of two code points (a joiner sequence of three) before the spans.
 RTL_TEXT = (
     "قال الوزير إن 120 شخصًا أُجلوا من المدينة 🏙️ بعد الفيضان.\n"

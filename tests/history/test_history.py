@@ -16,6 +16,7 @@ from apps.annotations.services import (
     delete_annotation,
     link_source,
     review_annotation,
+    submit_annotation,
     unlink_source,
     update_annotation,
 )
@@ -64,10 +65,11 @@ def test_edits_reviews_links_and_comments_are_recorded_with_before_and_after(ana
         link = link_source(annotation=annotation, source=source, role="claimant", user=analyst)
         unlink_source(link=link, user=analyst)
         add_comment(annotation=annotation, user=analyst, body="Is this the mayor?")
+        submit_annotation(annotation=annotation, user=analyst)
     with pghistory.context(user=reviewer.pk):
         review_annotation(annotation=annotation, user=reviewer, decision=Decision.REJECT, reason="Not a claim.")
 
-    assert labels(annotation.history) == ["created", "changed", "changed"]
+    assert labels(annotation.history) == ["created", "changed", "changed", "changed"]
     rejected = annotation.history.order_by("pgh_id").last()
     assert (rejected.status, rejected.reviewed_by_id, who(rejected)) == ("rejected", reviewer.pk, reviewer.pk)
     assert labels(LinkHistory.objects.filter(annotation_id=annotation.pk)) == ["created", "deleted"]
@@ -80,6 +82,7 @@ def test_edits_reviews_links_and_comments_are_recorded_with_before_and_after(ana
     )
     assert [entry.what for entry in entries] == [
         "annotation changed",
+        "annotation changed",
         "comment created",
         "link deleted",
         "link created",
@@ -88,8 +91,8 @@ def test_edits_reviews_links_and_comments_are_recorded_with_before_and_after(ana
     ]
     assert entries[0].who == reviewer.username and entries[-1].who == analyst.username
     status = next(change for change in entries[0].changes if change.field == "status")
-    assert (status.before, status.after) == ("Draft", "Rejected")
-    note = next(change for change in entries[4].changes if change.field == "note")
+    assert (status.before, status.after) == ("Submitted", "Rejected")
+    note = next(change for change in entries[5].changes if change.field == "note")
     assert (note.before, note.after) == ("—", "Named later.")
 
 

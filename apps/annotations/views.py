@@ -136,14 +136,17 @@ def annotation_create(request, article_pk):
 
 def read_thread(user, annotation) -> tuple[list, int]:
     """The annotation's comments, each marked `is_new` if the user had not read it, and how many
-    are new; showing them is reading them. Two queries and one write."""
+    are new; showing them is reading them. Two queries, and a write when it is new to the user."""
     read_at = timezone.now()
     last_read = CommentRead.objects.filter(user=user, annotation=annotation).values_list("read_at", flat=True).first()
     comments = list(annotation.comments.select_related("author"))
     for comment in comments:
         comment.is_new = comment.author_id != user.pk and (last_read is None or comment.created_at > last_read)
-    mark_thread_read(annotation=annotation, user=user, at=read_at)
-    return comments, sum(comment.is_new for comment in comments)
+    unread = sum(comment.is_new for comment in comments)
+    # Opening a thread read before, with nothing new in it since, changes nothing worth a write.
+    if last_read is None or unread:
+        mark_thread_read(annotation=annotation, user=user, at=read_at)
+    return comments, unread
 
 
 def panel_context(request, annotation, **extra):

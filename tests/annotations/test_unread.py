@@ -102,3 +102,21 @@ def test_a_comment_written_after_the_last_reading_is_new(article, analyst, revie
     Comment.objects.create(annotation=annotation, author=reviewer, body="new")
     assert list(Comment.objects.unread_by(analyst).values_list("body", flat=True)) == ["new"]
     assert not Comment.objects.unread_by(reviewer).exists()
+
+
+def test_reopening_a_read_thread_with_nothing_new_writes_nothing(client, article, analyst, reviewer):
+    annotation = AnnotationFactory(article=article, created_by=analyst, status="submitted")
+    add_comment(annotation=annotation, user=reviewer, body="Which minister?")
+    client.force_login(analyst)
+    client.get(f"/annotations/{annotation.pk}/")
+    read_at = CommentRead.objects.get(user=analyst, annotation=annotation).read_at
+    with CaptureQueriesContext(connection) as queries:
+        assert "Which minister?" in client.get(f"/annotations/{annotation.pk}/").content.decode()
+    assert not [q for q in queries.captured_queries if "annotations_commentread" in q["sql"] and "INSERT" in q["sql"]]
+    assert CommentRead.objects.get(user=analyst, annotation=annotation).read_at == read_at
+
+    add_comment(annotation=annotation, user=reviewer, body="And when?")
+    panel = client.get(f"/annotations/{annotation.pk}/").content.decode()
+    assert '<span class="badge unread">1 new</span>' in panel
+    assert CommentRead.objects.get(user=analyst, annotation=annotation).read_at > read_at
+    assert ">Replies<" in unread_total(client)

@@ -11,6 +11,7 @@ the row itself.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 import pghistory
 from django.contrib.auth import get_user_model
@@ -65,7 +66,9 @@ class Entry:
     pk: int = 0
 
 
+@cache
 def tracked_fields(event_model) -> list[models.Field]:
+    """The event model's copies of the tracked model's fields that a timeline shows (once per model)."""
     tracked = {f.name: f for f in event_model.pgh_tracked_model._meta.concrete_fields}
     fields = [f for f in event_model._meta.concrete_fields if f.name in tracked and f.name not in NOT_SHOWN]
     for f in fields:

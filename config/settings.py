@@ -246,6 +246,7 @@ EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", BASE_DIR / ".data" / "exports"))
 # Where the app is served, for the absolute links of exports made on the command line.
 EXPORT_BASE_URL = os.environ.get("EXPORT_BASE_URL", "http://localhost:8000").rstrip("/")
 
+SESSION_ENGINE = "config.sessions"
 SESSION_COOKIE_HTTPONLY = True
 # Pages carry the token (forms, and <body hx-headers> for htmx), so no script needs the cookie.
 CSRF_COOKIE_HTTPONLY = True

@@ -149,7 +149,9 @@ MAX_LENGTH_RATIO = 2.5
 
 def resemblance(a_signals, a_language, a_length, b_signals, b_language, b_length) -> Resemblance | None:
     """How article b resembles article a, or None when it does not tell the same story."""
-    a, b = set(a_signals), set(b_signals)
+    # A frozenset passed in is used as it is, not copied: matching compares each article with
+    # up to 200 others.
+    a, b = frozenset(a_signals), frozenset(b_signals)
     shared = a & b
     if len(shared) < MIN_SHARED or not a or not b:
         return None
@@ -157,10 +159,11 @@ def resemblance(a_signals, a_language, a_length, b_signals, b_language, b_length
     if ratio > MAX_LENGTH_RATIO:
         return None
     score = len(shared) / min(len(a), len(b))
-    shown = sorted(s[1:] for s in shared)[:12]
     same_language = a_language == b_language and a_language != "und"
     if same_language and score >= NEAR_DUPLICATE_SCORE:
-        return Resemblance("near-duplicate", score, shown, frozenset(shared))
-    if not same_language and score >= TRANSLATION_SCORE:
-        return Resemblance("translation", score, shown, frozenset(shared))
-    return None
+        kind = "near-duplicate"
+    elif not same_language and score >= TRANSLATION_SCORE:
+        kind = "translation"
+    else:
+        return None
+    return Resemblance(kind, score, sorted(s[1:] for s in shared)[:12], frozenset(shared))

@@ -55,28 +55,46 @@ def production_env(database_url: str | None) -> dict[str, str]:
     return env
 
 
+def database_conninfo(database_url: str | None) -> dict:
+    """Connection arguments for the benchmark's database: the URL's, else the embedded server's."""
+    if database_url:
+        return conninfo_to_dict(database_url)
+    from config.embedded_db import SUPERUSER as DB_SUPERUSER
+    from config.embedded_db import start_embedded_postgres
+
+    server = start_embedded_postgres()
+    # Others' tests share this server: when this run's processes are the last to leave,
+    # the wheel would stop it; this handle, held until exit, leaves it running instead.
+    server.cleanup_mode = None
+    info = server.get_postmaster_info()
+    return {"host": str(info.socket_dir), "port": info.port, "user": DB_SUPERUSER, "dbname": EMBEDDED_DB_NAME}
+
+
 def prepare_database(database_url: str | None) -> str:
     """Empty the benchmark's database (only one named sourcetrace_bench*); return its name."""
-    if database_url:
-        target = conninfo_to_dict(database_url)
-        maintenance = {**target, "dbname": "postgres"}
-    else:
-        from config.embedded_db import SUPERUSER as DB_SUPERUSER
-        from config.embedded_db import start_embedded_postgres
-
-        server = start_embedded_postgres()
-        # Others' tests share this server: when this run's processes are the last to leave,
-        # the wheel would stop it; this handle, held until exit, leaves it running instead.
-        server.cleanup_mode = None
-        info = server.get_postmaster_info()
-        target = {"dbname": EMBEDDED_DB_NAME}
-        maintenance = {"host": str(info.socket_dir), "port": info.port, "user": DB_SUPERUSER, "dbname": "postgres"}
+    target = database_conninfo(database_url)
+    maintenance = {**target, "dbname": "postgres"}
     name = target["dbname"]
     if name.startswith(BENCH_DB_PREFIX):
         with psycopg.connect(**maintenance, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
             conn.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(sql.Identifier(name)))
     return name
+
+
+def wait_for_background_jobs(database_url: str | None, timeout: float = 600) -> float:
+    """Wait until the background worker has no job left (story matching after an import, say);
+    return how long that took, so that no later figure is measured beside it."""
+    started = time.perf_counter()
+    with psycopg.connect(**database_conninfo(database_url), autocommit=True) as conn:
+        while time.perf_counter() - started < timeout:
+            [(pending,)] = conn.execute(
+                "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status IN ('READY', 'RUNNING')"
+            ).fetchall()
+            if not pending:
+                break
+            time.sleep(0.1)
+    return time.perf_counter() - started
 
 
 def manage(env: dict, *args: str, log: Path) -> None:

@@ -34,7 +34,7 @@ from django.utils import timezone
 from apps.articles.models import Article
 from apps.imports.inputs import Input, PastedText, WebAddress, file_inputs
 from apps.imports.models import HEARTBEAT_SECONDS, ImportJob, ImportUpload, JobOutcome, Outcome
-from apps.imports.parallel import CHUNK_SIZE, Chunk, GracefulStop, import_chunks
+from apps.imports.parallel import Chunk, GracefulStop, import_chunks, processes_for
 from apps.imports.store import ImportOutcome
 from apps.imports.uploads import import_dir, remove_abandoned_uploads
 
@@ -183,13 +183,11 @@ class JobRun:
         if job.total is None:
             job.total = sum(1 for _ in job_inputs(job))
             self.this_run.update(total=job.total)
-        # Processes share the work a chunk at a time: a job of one chunk gains nothing from
-        # them but their start, which costs more than a small import itself.
         chunks = import_chunks(
             project=job.project,
             inputs=islice(job_inputs(job), job.position, None),
             user=job.created_by,
-            processes=import_processes() if job.total - job.position > CHUNK_SIZE else 1,
+            processes=processes_for(job.total - job.position, import_processes()),
             stop=stop,
         )
         for chunk in chunks:

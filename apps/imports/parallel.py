@@ -31,8 +31,8 @@ CHUNK_SIZE = 250
 # into one process's memory at once.
 CHUNK_BYTES = 16 * 1024 * 1024
 # Up to this many inputs are imported in the importing process itself. Starting the import
-# processes costs about 0.65 s (the fork server sets Django up and loads the language model),
-# more than they save on a small import: 2,000 articles took 2.0 s in one process and 2.3 s
+# processes costs about 0.65 s (each sets Django up and loads the language model), more than
+# they save on a small import: 2,000 articles took 2.0 s in one process and 2.3 s
 # with two.
 IN_PROCESS_MAX = 2500
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -155,17 +155,18 @@ def import_here(project, user, chunk: list[Input]) -> list:
 
 
 def worker_context():
-    """Processes forked from a server that has set Django up and loaded the readers once.
+    """Processes forked from a fork server, each setting Django up for itself.
 
     Not fork from this process: a forked copy of a process that holds a database connection
     and runs threads can corrupt the one and deadlock on the other. The fork server is started
-    clean, once per importing process (a background worker keeps it for every later job), and
-    each import process forked from it is ready in milliseconds instead of setting Django up
-    again. Unlike multiprocessing.Pool, the executor notices a process that dies (killed, out
-    of memory) and raises BrokenProcessPool instead of waiting for ever.
+    clean, once per importing process, and loads nothing: one that had set Django up and loaded
+    the language model for its children to share stayed in memory beside them (85 MiB, as much
+    as a web worker). The processes set themselves up side by side, in the time the fork
+    server took. Unlike multiprocessing.Pool, the executor notices a process that dies
+    (killed, out of memory) and raises BrokenProcessPool instead of waiting for ever.
     """
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["apps.imports.forkserver"])
+    context.set_forkserver_preload([])
     return context
 
 

@@ -92,9 +92,9 @@ def wait_for_background_jobs(database_url: str | None, timeout: float = 600) -> 
                 "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status IN ('READY', 'RUNNING')"
             ).fetchall()
             if not pending:
-                break
+                return time.perf_counter() - started
             time.sleep(0.1)
-    return time.perf_counter() - started
+    raise RuntimeError(f"the background worker still had {pending} job(s) after {timeout:.0f} s")
 
 
 def manage(env: dict, *args: str, log: Path) -> None:

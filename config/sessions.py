@@ -11,12 +11,13 @@ from django.utils import timezone
 
 class SessionStore(db.SessionStore):
     def load(self):
-        model = self.model
         if self.session_key is None:
             return {}
-        with connections[router.db_for_read(model)].cursor() as cursor:
+        connection = connections[router.db_for_read(self.model)]
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT session_data FROM {model._meta.db_table} WHERE session_key = %s AND expire_date > %s",
+                f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s",
                 [self.session_key, timezone.now()],
             )
             row = cursor.fetchone()

@@ -1,5 +1,6 @@
 """Which articles of a project probably tell the same story: found once, after an import."""
 
+from functools import cache
 from typing import NamedTuple
 
 from django.db import connection
@@ -9,13 +10,6 @@ from apps.articles.similarity import resemblance
 
 # How many of the project's most recent overlapping articles each new one is compared with.
 MATCH_CANDIDATES = 200
-# A project's most recent articles sharing a signal with one article: compiled once rather than
-# as a queryset per article, which cost more than running it.
-CANDIDATES_SQL = f"""
-    SELECT id FROM {Article._meta.db_table}
-    WHERE project_id = %s AND fingerprint && %s::varchar[] AND id <> %s
-    ORDER BY imported_at DESC LIMIT %s
-"""
 
 
 class Profile(NamedTuple):
@@ -24,6 +18,22 @@ class Profile(NamedTuple):
     language: str
     signals: frozenset[str]
     length: int
+
+
+@cache
+def candidates_sql() -> str:
+    """A project's most recent articles sharing a signal with one article. Written once rather
+    than compiled as a queryset per article, which cost more than running it."""
+    meta, quote = Article._meta, connection.ops.quote_name
+
+    def column(field: str) -> str:
+        return quote(meta.get_field(field).column)
+
+    return (
+        f"SELECT {column('id')} FROM {quote(meta.db_table)}"
+        f" WHERE {column('project')} = %s AND {column('fingerprint')} && %s::varchar[] AND {column('id')} <> %s"
+        f" ORDER BY {column('imported_at')} DESC LIMIT %s"
+    )
 
 
 def match_stories(*, article_ids: list[int]) -> int:
@@ -44,7 +54,7 @@ def match_stories(*, article_ids: list[int]) -> int:
             # Planned with this article's own signals, the query walks the project's newest
             # articles when its signals are common and uses the signal index when they are rare;
             # one query for the whole batch is planned blind and reads every overlapping article.
-            cursor.execute(CANDIDATES_SQL, [project_id, signals, pk, MATCH_CANDIDATES])
+            cursor.execute(candidates_sql(), [project_id, signals, pk, MATCH_CANDIDATES])
             compared.append((pk, [other for (other,) in cursor.fetchall()]))
     unread = {other for _, others in compared for other in others} - profiles.keys()
     for pk, language, signals, length in Article.objects.filter(pk__in=unread).values_list(
@@ -55,7 +65,9 @@ def match_stories(*, article_ids: list[int]) -> int:
     for article, others in compared:
         one = profiles[article]
         for other in others:
-            two = profiles[other]
+            two = profiles.get(other)
+            if two is None:
+                continue  # deleted since it was found
             found = resemblance(one.signals, one.language, one.length, two.signals, two.language, two.length)
             if found:
                 signals = sorted(found.signals)

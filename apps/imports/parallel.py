@@ -21,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from django.conf import settings
 from django.db import connection
 
 from apps.imports.inputs import Input
@@ -30,11 +31,6 @@ CHUNK_SIZE = 250
 # A chunk also ends at this many bytes of input, so that a folder of large files is not read
 # into one process's memory at once.
 CHUNK_BYTES = 16 * 1024 * 1024
-# Up to this many inputs are imported in the importing process itself. Starting the import
-# processes costs about 0.65 s (each sets Django up and loads the language model), more than
-# they save on a small import: 2,000 articles took 2.0 s in one process and 2.3 s
-# with two.
-IN_PROCESS_MAX = 2500
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # How often a worker checks that the process it imports for is still there.
 PARENT_CHECK_SECONDS = 1
@@ -139,9 +135,9 @@ def import_chunks(
                 future.cancel()
 
 
-def processes_for(inputs: int, available: int) -> int:
-    """How many processes should import this many inputs."""
-    return 1 if inputs <= IN_PROCESS_MAX else available
+def processes_for(input_bytes: int, available: int) -> int:
+    """How many processes should import inputs of this many bytes (see IMPORT_IN_PROCESS_BYTES)."""
+    return 1 if input_bytes <= settings.IMPORT_IN_PROCESS_BYTES else available
 
 
 def stop_requested(stop: GracefulStop | None) -> bool:

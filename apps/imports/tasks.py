@@ -177,6 +177,12 @@ class JobRun:
         self.job = job
         self.this_run = ImportJob.objects.filter(pk=job.pk, run=job.run, state=ImportJob.State.RUNNING)
 
+    def bytes_left(self) -> int:
+        """The size of the inputs not imported yet, taking them as equally large."""
+        job = self.job
+        size = sum(upload.size for upload in job.uploads.all())
+        return size * (job.total - job.position) // max(1, job.total)
+
     def import_inputs(self, stop: GracefulStop) -> bool:
         """Import what the job has not recorded yet; False if another run took the job over."""
         job = self.job
@@ -187,7 +193,7 @@ class JobRun:
             project=job.project,
             inputs=islice(job_inputs(job), job.position, None),
             user=job.created_by,
-            processes=processes_for(job.total - job.position, import_processes()),
+            processes=processes_for(self.bytes_left(), import_processes()),
             stop=stop,
         )
         for chunk in chunks:

@@ -171,13 +171,16 @@ def user_fields() -> list[str]:
 @cache
 def user_with_roles_sql() -> str:
     """One user's row and a JSON object of project id -> role."""
-    membership = installed_apps.get_model("projects", "Membership")._meta
     user = UserModel._meta
-    columns = ", ".join(f"u.{connection.ops.quote_name(field.column)}" for field in user.concrete_fields)
-    user_id = membership.get_field("user").column
-    project_id = membership.get_field("project").column
-    role = membership.get_field("role").column
-    return (
-        f"SELECT {columns}, (SELECT jsonb_object_agg(m.{project_id}, m.{role}) FROM {membership.db_table} m"
-        f" WHERE m.{user_id} = u.{user.pk.column}) FROM {user.db_table} u WHERE u.{user.pk.column} = %s"
+    membership = installed_apps.get_model("projects", "Membership")._meta
+    quote = connection.ops.quote_name
+
+    def column(meta, field: str) -> str:
+        return quote(meta.get_field(field).column)
+
+    columns = ", ".join(f"u.{quote(field.column)}" for field in user.concrete_fields)
+    roles = (
+        f"SELECT jsonb_object_agg(m.{column(membership, 'project')}, m.{column(membership, 'role')})"
+        f" FROM {quote(membership.db_table)} m WHERE m.{column(membership, 'user')} = u.{quote(user.pk.column)}"
     )
+    return f"SELECT {columns}, ({roles}) FROM {quote(user.db_table)} u WHERE u.{quote(user.pk.column)} = %s"

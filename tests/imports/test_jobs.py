@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from apps.articles.models import Article
 from apps.imports.models import ImportJob, JobOutcome
-from apps.imports.tasks import claim, run_import_job, start_import_job
+from apps.imports.parallel import processes_for
+from apps.imports.tasks import JobRun, claim, import_processes, run_import_job, start_import_job
 from tests.conftest import ENGLISH_SEED, GERMAN_SEED, client_for
 from tests.imports.conftest import manage, stop_worker, write_jsonl
 
@@ -125,12 +126,14 @@ def test_a_job_whose_worker_died_is_resumed_from_its_page_until_it_has_died_too_
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["killed", "stopped"])
 def test_a_job_whose_worker_stops_midway_is_finished_by_the_next_with_every_article_once(
-    client, analyst, project, settings, tmp_path, import_dir, signum
+    client, analyst, project, settings, tmp_path, import_dir, signum, monkeypatch
 ):
     """Real `manage.py db_worker` processes on a job of a few thousand lines; the first one is
     stopped while it imports: killed outright, or asked to stop (SIGTERM, as `make run` and
     container runtimes do)."""
     settings.IMPORT_JOB_STALE_SECONDS = 2
+    # With its import processes, which must stop with it, however small the job.
+    monkeypatch.setenv("IMPORT_IN_PROCESS_BYTES", "0")
     count = 5000
     client_for(client, analyst)
     with write_jsonl(tmp_path / "dump.jsonl", count).open("rb") as dump:
@@ -173,3 +176,23 @@ def test_a_job_whose_worker_stops_midway_is_finished_by_the_next_with_every_arti
     page = client.get(job.get_absolute_url()).content.decode()
     assert "Done." in page and f"{count} imported, 0 duplicates skipped, 0 refused." in page
     assert not job.uploads.exists() and not any(path.is_file() for path in import_dir.rglob("*"))
+
+
+@pytest.mark.parametrize(("limit", "processes"), [(10**9, 1), (0, 3)], ids=["small job", "large job"])
+def test_a_job_is_imported_in_the_worker_s_own_process_up_to_the_size_limit(
+    client, analyst, project, settings, tmp_path, limit, processes
+):
+    settings.IMPORT_IN_PROCESS_BYTES = limit
+    settings.IMPORT_PROCESSES = 3
+    client_for(client, analyst)
+    dump = write_jsonl(tmp_path / "dump.jsonl", 40)
+    with dump.open("rb") as file:
+        client.post("/imports/", {"project": project.pk, "files": [file]})
+    job = ImportJob.objects.get()
+    claim(job)
+    run = JobRun(job)
+    job.total = 40
+    assert run.bytes_left() == dump.stat().st_size
+    job.position = 30
+    assert run.bytes_left() == dump.stat().st_size // 4
+    assert processes_for(run.bytes_left(), import_processes()) == processes

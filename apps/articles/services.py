@@ -1,7 +1,7 @@
 from itertools import batched
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 
 from apps.articles.bulk import copy_insert
 from apps.articles.models import Article, Story
@@ -29,6 +29,26 @@ def store_articles(*, articles: list[Article]) -> list[Article]:
     ids = [article.pk for article in stored]
     transaction.on_commit(lambda: enqueue_matching(ids))
     return stored
+
+
+# From this many articles on, an import refreshes the planner's statistics when it ends.
+ANALYZE_AFTER_ARTICLES = 1000
+
+
+def refresh_statistics(imported: int) -> None:
+    """After a large import, tell PostgreSQL's planner how many articles there now are.
+
+    With the counts from before, it takes a project of 10,000 fresh articles for a handful and
+    reads all of them to find its newest: story matching took 68 ms per article instead of
+    2 ms on PostgreSQL 15. Autovacuum would tell it too, but only minutes later, while the
+    matching jobs are already running. PostgreSQL's own advice for bulk loads.
+    """
+    if imported < ANALYZE_AFTER_ARTICLES:
+        return
+    meta, quote = Article._meta, connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in ("project", "imported_at", "language"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {quote(meta.db_table)} ({columns})")
 
 
 def enqueue_matching(article_ids: list[int]) -> None:

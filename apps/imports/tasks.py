@@ -32,6 +32,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from apps.articles.models import Article
+from apps.articles.services import refresh_statistics
 from apps.imports.inputs import Input, PastedText, WebAddress, file_inputs
 from apps.imports.models import HEARTBEAT_SECONDS, ImportJob, ImportUpload, JobOutcome, Outcome
 from apps.imports.parallel import Chunk, GracefulStop, import_chunks, processes_for
@@ -132,6 +133,7 @@ def run_import_job(job: ImportJob) -> None:
             run.hand_back()
         else:
             run.end(ImportJob.State.DONE)
+            refresh_statistics(ImportJob.objects.get(pk=job.pk).imported)
     except BrokenProcessPool:
         # One of its processes was killed (out of memory, say): the job is restarted like one
         # whose worker died, and fails if that keeps happening.

@@ -173,3 +173,23 @@ def test_many_chunks_imported_by_the_processes_come_out_once_each_in_input_order
     assert sorted(stored.values_list("pk", flat=True)) == sorted(
         o.article_id for o in outcomes if o.article_id and str(o.status) == "imported"
     )
+
+
+def planner_rows(table: str) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("count", [1000, 1234])
+def test_a_large_import_refreshes_the_planner_s_count_of_articles(project, tmp_path, count):
+    """With the count from before the import, PostgreSQL plans story matching as if the project
+    held a handful of articles and reads all of them for each new one."""
+    call_command("import_articles", project.name, str(write_jsonl(tmp_path / "dump.jsonl", count)), processes=1)
+    assert planner_rows(Article._meta.db_table) == Article.objects.count() == count
+
+
+def test_a_small_import_leaves_the_planner_s_count_as_it_was(project, tmp_path):
+    before = planner_rows(Article._meta.db_table)
+    call_command("import_articles", project.name, str(write_jsonl(tmp_path / "dump.jsonl", 999)), processes=1)
+    assert planner_rows(Article._meta.db_table) == before

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from apps.articles.services import refresh_statistics
 from apps.imports.inputs import file_inputs, stream_lines
 from apps.imports.models import Outcome
 from apps.imports.parallel import GracefulStop, import_in_parallel
@@ -69,6 +70,7 @@ class Command(BaseCommand):
                 broken = "A worker process died (killed, or out of memory)."
             finally:
                 outcomes.close()
+        refresh_statistics(summary["imported"])
         counts = (
             f"{summary['imported']} imported, {summary['duplicate']} duplicate(s) skipped, "
             f"{summary['refused']} refused."

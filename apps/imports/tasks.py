@@ -133,7 +133,6 @@ def run_import_job(job: ImportJob) -> None:
             run.hand_back()
         else:
             run.end(ImportJob.State.DONE)
-            refresh_statistics(ImportJob.objects.get(pk=job.pk).imported)
     except BrokenProcessPool:
         # One of its processes was killed (out of memory, say): the job is restarted like one
         # whose worker died, and fails if that keeps happening.
@@ -147,6 +146,8 @@ def run_import_job(job: ImportJob) -> None:
         # Stopped at once (a second signal): the chunks under way are lost, not what was recorded.
         run.hand_back()
         raise
+    # Outside the job's own handling: the job is recorded, whatever happens here.
+    refresh_statistics(ImportJob.objects.filter(pk=job.pk).values_list("imported", flat=True).first() or 0)
 
 
 def claim(job: ImportJob) -> bool:

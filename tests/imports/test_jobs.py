@@ -6,6 +6,7 @@ import time
 
 import psutil
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from apps.articles.models import Article
@@ -196,3 +197,13 @@ def test_a_job_is_imported_in_the_worker_s_own_process_up_to_the_size_limit(
     job.position = 30
     assert run.bytes_left() == dump.stat().st_size // 4
     assert processes_for(run.bytes_left(), import_processes()) == processes
+
+
+def test_a_large_job_refreshes_the_planner_s_count_of_articles(client, analyst, project, tmp_path):
+    client_for(client, analyst)
+    with write_jsonl(tmp_path / "dump.jsonl", 1100).open("rb") as dump:
+        client.post("/imports/", {"project": project.pk, "files": [dump]})
+    run_import_job(ImportJob.objects.get())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [Article._meta.db_table])
+        assert cursor.fetchone()[0] == Article.objects.count() == 1100

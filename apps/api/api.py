@@ -3,12 +3,19 @@ operations in `endpoints`, which call the same services under the same rule as t
 
 import json
 
+from django.conf import settings
 from ninja import NinjaAPI, Swagger
 from ninja.parser import Parser
 
 from apps.api.auth import SessionAuth, TokenAuth
 from apps.api.endpoints import annotations, articles, imports, projects, sources
 from apps.api.errors import install_error_handlers
+
+
+class SiteSwagger(Swagger):
+    # ninja renders its CDN page when it is not an installed app, and it is not (see settings):
+    # its own page takes the UI from this site's static files.
+    template_cdn = str(settings.NINJA_DIR / "templates" / "ninja" / "swagger.html")
 
 
 class StrictJsonParser(Parser):
@@ -32,8 +39,7 @@ api = NinjaAPI(
     urls_namespace="api:v1",
     auth=[TokenAuth(), SessionAuth()],
     parser=StrictJsonParser(),
-    # The Swagger UI files that come with ninja, served from this site: the CSP allows no CDN.
-    docs=Swagger(settings={"persistAuthorization": False}),
+    docs=SiteSwagger(settings={"persistAuthorization": False}),
 )
 install_error_handlers(api)
 for module in (projects, articles, imports, annotations, sources):

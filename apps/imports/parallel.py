@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 
 from apps.imports.inputs import Input
 
@@ -110,6 +110,9 @@ def import_chunks(
     user_pk = user.pk if user else None
     database = dict(connection.settings_dict)
     start_args = (database, os.getpid())
+    # A forked process must not go on with this process's connection: both would talk over one
+    # socket. Each process opens its own; this one reopens when it next needs one.
+    connections.close_all()
     with ProcessPoolExecutor(
         processes, mp_context=worker_context(), initializer=_start_worker, initargs=start_args
     ) as pool:
@@ -151,16 +154,20 @@ def import_here(project, user, chunk: list[Input]) -> list:
 
 
 def worker_context():
-    """Processes forked from a fork server, each setting Django up for itself.
+    """This process forked, when it runs no other thread; else forks from a fork server.
 
-    Not fork from this process: a forked copy of a process that holds a database connection
-    and runs threads can corrupt the one and deadlock on the other. The fork server is started
-    clean, once per importing process, and loads nothing: one that had set Django up and loaded
-    the language model for its children to share stayed in memory beside them (85 MiB, as much
-    as a web worker). The processes set themselves up side by side, in the time the fork
-    server took. Unlike multiprocessing.Pool, the executor notices a process that dies
-    (killed, out of memory) and raises BrokenProcessPool instead of waiting for ever.
+    A forked copy of this process has Django set up already, and starts at once: setting it up
+    again costs each process about a second of CPU.
+    `manage.py import_articles` runs one thread. A process that runs others (the background
+    worker's heartbeat) must not be forked: a thread may hold a lock that the copy could never
+    release. Its processes come from a fork server, started clean once per importing process
+    and loading nothing, and set Django up themselves, side by side. (One that had set Django up
+    and loaded the language model for its children to share stayed in memory beside them:
+    85 MiB, as much as a web worker.) Unlike multiprocessing.Pool, the executor notices a process
+    that dies (killed, out of memory) and raises BrokenProcessPool instead of waiting for ever.
     """
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([])
     return context

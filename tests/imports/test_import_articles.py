@@ -6,6 +6,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -151,8 +152,24 @@ def test_a_stopped_import_says_how_far_it_got_and_a_second_run_adds_the_rest(pro
     assert sorted(names) == sorted(f"dump.jsonl line {n}" for n in range(1, count + 1))
 
 
+@pytest.fixture(params=["fork", "forkserver"])
+def process_start(request):
+    """Run the test as a process with one thread (which forks its import processes) and as one
+    with a second thread running (whose processes come from a fork server)."""
+    from apps.imports import parallel
+
+    done = threading.Event()
+    if request.param == "forkserver":
+        threading.Thread(target=done.wait, name="beside").start()
+    assert parallel.worker_context().get_start_method() == request.param
+    yield request.param
+    done.set()
+
+
 @pytest.mark.django_db(transaction=True)
-def test_many_chunks_imported_by_the_processes_come_out_once_each_in_input_order(project, tmp_path, monkeypatch):
+def test_many_chunks_imported_by_the_processes_come_out_once_each_in_input_order(
+    project, tmp_path, monkeypatch, process_start
+):
     """Chunks finish in any order in the processes; the outcomes come out in input order, none lost or doubled."""
     from apps.imports import parallel
     from apps.imports.inputs import JsonLine

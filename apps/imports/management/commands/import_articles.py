@@ -17,6 +17,10 @@ from apps.imports.readers import ACCEPTED_SUFFIXES
 from apps.imports.store import IMPORT_ACCOUNT
 from apps.projects.models import Project
 
+# The bar's monitor thread only hurries a stalled bar along, and a process with a second thread
+# may not fork its import processes (see parallel.worker_context).
+tqdm.monitor_interval = 0
+
 
 class Command(BaseCommand):
     help = (

@@ -18,6 +18,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -87,55 +88,75 @@ def import_in_parallel(
 
     Outcomes from other processes carry no article instance, only its id and title.
     """
-    for chunk in import_chunks(project=project, inputs=inputs, user=user, processes=processes, stop=stop):
-        yield from chunk.outcomes
+    with process_pool(processes) as pool:
+        for chunk in import_chunks(project=project, inputs=inputs, user=user, pool=pool, stop=stop):
+            yield from chunk.outcomes
+
+
+@contextmanager
+def process_pool(processes: int) -> Iterator["ImportProcesses | None"]:
+    """Processes to import in, all started on entry; None when the import is to run in this process.
+
+    Started at once, they are forked before the caller starts a thread of its own (an import
+    job's heartbeat), which would rule forking out (see worker_context). Leaving waits for the
+    chunks under way, so no process is left writing.
+    """
+    # Other processes cannot see what an open transaction has not committed (the project, the
+    # user), so inside one, the import runs in this process.
+    if processes < 2 or connection.in_atomic_block:
+        yield None
+        return
+    start_args = (dict(connection.settings_dict), os.getpid())
+    # A forked process must not go on with this process's connection: both would talk over one
+    # socket. Each process opens its own; this one reopens when it next needs one.
+    connections.close_all()
+    with ImportProcesses(processes, start_args) as pool:
+        pool.submit(os.getpid).result()
+        yield pool
+
+
+class ImportProcesses(ProcessPoolExecutor):
+    def __init__(self, processes: int, start_args: tuple):
+        super().__init__(processes, mp_context=worker_context(), initializer=_start_worker, initargs=start_args)
+        self.processes = processes
 
 
 def import_chunks(
-    *, project, inputs: Iterable[Input], user=None, processes: int = 2, stop: GracefulStop | None = None
+    *, project, inputs: Iterable[Input], user=None, pool: ImportProcesses | None, stop: GracefulStop | None = None
 ) -> Iterator[Chunk]:
-    """Import the inputs a chunk at a time, yielding each chunk's outcomes in input order.
+    """Import the inputs a chunk at a time in the pool's processes (or in this one, without a
+    pool), yielding each chunk's outcomes in input order.
 
     When `stop` is requested, no further chunk starts; those under way finish and are yielded.
     """
     chunks = chunked(inputs)
-    # Other processes cannot see what an open transaction has not committed (the project, the
-    # user), so inside one, the import runs in this process.
-    if processes < 2 or connection.in_atomic_block:
+    if pool is None:
         for chunk in chunks:
             yield Chunk(len(chunk), import_here(project, user, chunk))
             if stop_requested(stop):
                 return
         return
     user_pk = user.pk if user else None
-    database = dict(connection.settings_dict)
-    start_args = (database, os.getpid())
-    # A forked process must not go on with this process's connection: both would talk over one
-    # socket. Each process opens its own; this one reopens when it next needs one.
-    connections.close_all()
-    with ProcessPoolExecutor(
-        processes, mp_context=worker_context(), initializer=_start_worker, initargs=start_args
-    ) as pool:
-        in_flight = deque()
-        try:
-            # A couple of chunks per process in flight keep every core busy while memory stays
-            # flat, however long the input is. This process only hands chunks out: while it
-            # imported one itself, it handed out none and the processes stood idle.
-            for chunk in chunks:
-                in_flight.append((len(chunk), pool.submit(_import_chunk, project.pk, user_pk, chunk)))
-                if len(in_flight) >= 2 * processes:
-                    count, future = in_flight.popleft()
-                    yield Chunk(count, future.result())
-                if stop_requested(stop):
-                    break
-            while in_flight:
+    in_flight = deque()
+    try:
+        # A couple of chunks per process in flight keep every core busy while memory stays
+        # flat, however long the input is. This process only hands chunks out: while it
+        # imported one itself, it handed out none and the processes stood idle.
+        for chunk in chunks:
+            in_flight.append((len(chunk), pool.submit(_import_chunk, project.pk, user_pk, chunk)))
+            if len(in_flight) >= 2 * pool.processes:
                 count, future = in_flight.popleft()
                 yield Chunk(count, future.result())
-        finally:
-            # Interrupted: chunks not started yet are dropped, and leaving the executor waits
-            # for the ones under way, so no process is left writing.
-            for _, future in in_flight:
-                future.cancel()
+            if stop_requested(stop):
+                break
+        while in_flight:
+            count, future = in_flight.popleft()
+            yield Chunk(count, future.result())
+    finally:
+        # Interrupted: chunks not started yet are dropped; those under way finish when the
+        # pool is left.
+        for _, future in in_flight:
+            future.cancel()
 
 
 def processes_for(input_bytes: int, available: int) -> int:

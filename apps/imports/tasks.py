@@ -35,7 +35,7 @@ from apps.articles.models import Article
 from apps.articles.services import refresh_statistics
 from apps.imports.inputs import Input, PastedText, WebAddress, file_inputs
 from apps.imports.models import HEARTBEAT_SECONDS, ImportJob, ImportUpload, JobOutcome, Outcome
-from apps.imports.parallel import Chunk, GracefulStop, import_chunks, processes_for
+from apps.imports.parallel import Chunk, GracefulStop, ImportProcesses, import_chunks, process_pool, processes_for
 from apps.imports.store import ImportOutcome
 from apps.imports.uploads import import_dir, remove_abandoned_uploads
 
@@ -125,8 +125,8 @@ def run_import_job(job: ImportJob) -> None:
         return
     run = JobRun(job)
     try:
-        with Heartbeat(run), GracefulStop() as stop:
-            ours = run.import_inputs(stop)
+        with run.process_pool() as pool, Heartbeat(run), GracefulStop() as stop:
+            ours = run.import_inputs(pool, stop)
         if not ours:
             logger.warning("Import job %s was taken over by another worker; this run stopped.", job.pk)
         elif stop.requested:
@@ -186,17 +186,22 @@ class JobRun:
         size = sum(upload.size for upload in job.uploads.all())
         return size * (job.total - job.position) // max(1, job.total)
 
-    def import_inputs(self, stop: GracefulStop) -> bool:
-        """Import what the job has not recorded yet; False if another run took the job over."""
+    def process_pool(self):
+        """The processes to import what is left in (see parallel.process_pool)."""
         job = self.job
         if job.total is None:
             job.total = sum(1 for _ in job_inputs(job))
             self.this_run.update(total=job.total)
+        return process_pool(processes_for(self.bytes_left(), import_processes()))
+
+    def import_inputs(self, pool: ImportProcesses | None, stop: GracefulStop) -> bool:
+        """Import what the job has not recorded yet; False if another run took the job over."""
+        job = self.job
         chunks = import_chunks(
             project=job.project,
             inputs=islice(job_inputs(job), job.position, None),
             user=job.created_by,
-            processes=processes_for(self.bytes_left(), import_processes()),
+            pool=pool,
             stop=stop,
         )
         for chunk in chunks:

@@ -140,6 +140,8 @@ else:
 # next request connects again by itself. DATABASE_POOL=1 uses psycopg's pool instead (for
 # threaded servers), which waits at most DATABASE_POOL_TIMEOUT seconds for a connection.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Django's PostgreSQL backend, with a health check that needs no round trip (config/postgresql).
+DATABASES["default"]["ENGINE"] = "config.postgresql"
 # While the database is down each request waits at most this long before the 503 page
 # (config/middleware.py), instead of holding a worker for the operating system's timeout.
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", 3))

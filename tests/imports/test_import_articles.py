@@ -18,7 +18,7 @@ from django.db import connection
 from apps.annotations.models import Annotation
 from apps.articles.models import Article
 from tests.conftest import ENGLISH_SEED, GERMAN_SEED
-from tests.imports.conftest import manage, write_jsonl
+from tests.imports.conftest import manage, subprocess_env, write_jsonl
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEXT = "Officials said “the bridge is safe” on Monday. The bridge closed on Tuesday. Prices rose 5%."
@@ -152,23 +152,19 @@ def test_a_stopped_import_says_how_far_it_got_and_a_second_run_adds_the_rest(pro
     assert sorted(names) == sorted(f"dump.jsonl line {n}" for n in range(1, count + 1))
 
 
-@pytest.fixture(params=["fork", "forkserver"])
-def process_start(request):
-    """Run the test as a process with one thread (which forks its import processes) and as one
-    with a second thread running (whose processes come from a fork server)."""
-    from apps.imports import parallel
-
+@pytest.fixture
+def thread_beside():
+    """A second thread in this process, which rules forking out: the processes come from a fork
+    server. (The test process may run other threads already, a live server's say.)"""
     done = threading.Event()
-    if request.param == "forkserver":
-        threading.Thread(target=done.wait, name="beside").start()
-    assert parallel.worker_context().get_start_method() == request.param
-    yield request.param
+    threading.Thread(target=done.wait, name="beside").start()
+    yield
     done.set()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_many_chunks_imported_by_the_processes_come_out_once_each_in_input_order(
-    project, tmp_path, monkeypatch, process_start
+    project, tmp_path, monkeypatch, thread_beside
 ):
     """Chunks finish in any order in the processes; the outcomes come out in input order, none lost or doubled."""
     from apps.imports import parallel
@@ -180,6 +176,7 @@ def test_many_chunks_imported_by_the_processes_come_out_once_each_in_input_order
     lines[41] = lines[5]
     inputs = [JsonLine(f"line {n}", line.encode()) for n, line in enumerate(lines)]
 
+    assert parallel.worker_context().get_start_method() == "forkserver"
     outcomes = list(parallel.import_in_parallel(project=project, inputs=inputs, processes=2))
 
     assert [outcome.label for outcome in outcomes] == [f"line {n}" for n in range(60)]
@@ -189,6 +186,31 @@ def test_many_chunks_imported_by_the_processes_come_out_once_each_in_input_order
     assert stored.count() == 58
     assert sorted(stored.values_list("pk", flat=True)) == sorted(
         o.article_id for o in outcomes if o.article_id and str(o.status) == "imported"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_forks_its_processes_and_every_chunk_comes_out_once(project, tmp_path):
+    """The command runs one thread, so its import processes are forked from it, Django set up."""
+    probe = "import django; django.setup(); from apps.imports import parallel; print(parallel.worker_context().get_start_method())"
+    started = subprocess.run(
+        [sys.executable, "-c", probe], cwd=PROJECT_ROOT, env=subprocess_env(), capture_output=True, text=True
+    )
+    assert started.stdout.strip() == "fork", started.stderr
+    count = 3 * 250 + 17  # four chunks
+    lines = [json.dumps({"text": f"Report {n}: the ministry said {n * 7} ships left port."}) for n in range(count)]
+    lines[300] = "not json"
+    (tmp_path / "dump.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    command = manage("import_articles", project.name, str(tmp_path / "dump.jsonl"), "--processes", "2")
+    out, err = command.communicate(timeout=120)
+
+    assert command.returncode == 0, err
+    assert f"{count - 1} imported, 0 duplicate(s) skipped, 1 refused." in out
+    assert "dump.jsonl line 301:" in out
+    stored = Article.objects.filter(project=project)
+    assert sorted(stored.values_list("original_name", flat=True)) == sorted(
+        f"dump.jsonl line {n + 1}" for n in range(count) if n != 300
     )
 
 

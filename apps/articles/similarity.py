@@ -75,6 +75,8 @@ def spellings(text: str, names: set[str]) -> dict[str, str]:
     """Folded name -> the name as `text` first writes it, in the order it names them; a name the
     text does not write (it comes from another text) is left out."""
     spelled = {}
+    if not names:
+        return spelled
     for match in _NAME_CANDIDATE.finditer(text):
         folded = match.group().casefold()
         if folded in names and folded not in spelled:
@@ -94,19 +96,24 @@ class Resemblance:
     score: float
     shared: list[str]  # up to 12 shared signals, folded, without their marks
     signals: frozenset[str] = frozenset()  # every shared signal, marked "@" (name) or "#" (number)
-    names: tuple[str, ...] = ()  # the shared names as an article writes them, once `spelled_from` it
+    names: tuple[str, ...] = ()  # the shared names as an article writes them, once `spelled_from` its spellings
 
     @classmethod
     def from_signals(cls, kind: str, score: float, signals) -> "Resemblance":
         """A resemblance as kept in a StoryMatch: its kind, score and every shared signal."""
         return cls(kind, score, sorted(s[1:] for s in signals)[:12], frozenset(signals))
 
-    def spelled_from(self, text: str) -> "Resemblance":
-        """This resemblance with its names as `text` writes them, in the order it first names them."""
-        folded = {signal[1:] for signal in self.signals if signal.startswith("@")}
-        spelled = spellings(text, folded)
+    @property
+    def folded_names(self) -> set[str]:
+        return {signal[1:] for signal in self.signals if signal.startswith("@")}
+
+    def spelled_from(self, spelled: dict[str, str]) -> "Resemblance":
+        """This resemblance with its names as a text writes them (`spellings` of that text, for
+        these names or more), in the order the text first names them."""
+        folded = self.folded_names
+        written = [name for key, name in spelled.items() if key in folded]
         unwritten = sorted(name.title() for name in folded - spelled.keys())
-        return replace(self, names=(*spelled.values(), *unwritten))
+        return replace(self, names=(*written, *unwritten))
 
     @property
     def description(self) -> SafeString:

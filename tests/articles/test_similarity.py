@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from apps.articles.similarity import Resemblance, fingerprint, resemblance
+from apps.articles.similarity import Resemblance, fingerprint, resemblance, spellings
 from bench.story_matching import evaluate
 
 
@@ -29,7 +29,7 @@ def test_names_in_scripts_without_case_are_signals():
 def described(signals, text=None) -> str:
     match = Resemblance("translation", 0.5, [], frozenset(signals))
     if text is not None:
-        match = match.spelled_from(text)
+        match = match.spelled_from(spellings(text, match.folded_names))
     return re.sub(r"</?bdi>", "", str(match.description))
 
 

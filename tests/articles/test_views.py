@@ -4,6 +4,7 @@ from html import unescape
 import pytest
 
 from apps.articles.matching import match_stories
+from apps.articles.models import StoryMatch
 from apps.projects.models import Membership
 from tests.factories import ArticleFactory, MembershipFactory, ProjectFactory
 
@@ -144,3 +145,20 @@ def test_suggestion_says_in_words_what_the_texts_share(analyst_client, project):
     # Names as the text writes them (the fingerprint holds "@inss"), in the order it names them.
     assert shared == "Both name Arkady, Mil-Man, INSS and 3 more, and share 4 numbers (2025-27, 2025, 11, …)."
     assert "<bdi>INSS</bdi>" in suggestion
+
+
+def test_each_suggestion_spells_its_own_names_as_the_text_writes_them(project):
+    article = ArticleFactory(
+        project=project, text="Arkady Mil-Man of INSS said Lukashenko met Sharif in Minsk on 11 April 2025."
+    )
+    first, second = ArticleFactory(project=project), ArticleFactory(project=project)
+    StoryMatch.objects.create(
+        article=article, other=first, kind="translation", score=0.5, signals=["@belarus", "@minsk", "@sharif"]
+    )
+    StoryMatch.objects.create(
+        article=article, other=second, kind="translation", score=0.5, signals=["#2025", "@inss", "@mil-man"]
+    )
+
+    names = {other: match.names for other, match in article.related_suggestions()}
+
+    assert names == {first: ("Sharif", "Minsk", "Belarus"), second: ("Mil-Man", "INSS")}

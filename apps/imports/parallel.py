@@ -6,8 +6,8 @@ takes a chunk of inputs, reads it and stores it as one batch with its own connec
 chunks' reading and the database's work overlap on every core. The command line and the
 background jobs both import this way.
 
-Worker processes import this module before Django is set up, so it imports no models at
-module level.
+Processes started from a fork server (see worker_context) import this module before Django is
+set up, so it imports no models at module level.
 """
 
 import multiprocessing

@@ -36,12 +36,12 @@ def newest_sql() -> str:
 def older_candidates_sql() -> str:
     """A project's articles older than a given one that share a signal with an article, newest
     first. Written once rather than compiled as a queryset per article, which cost more than
-    running it."""
+    running it. The plain bound on imported_at lets the index start below the articles read."""
     table, project, id_, imported_at, _, fingerprint, _ = columns()
     return (
         f"SELECT {id_} FROM {table}"
         f" WHERE {project} = %s AND {fingerprint} && %s::varchar[] AND {id_} <> %s"
-        f" AND ({imported_at}, {id_}) < (%s, %s)"
+        f" AND {imported_at} <= %s AND ({imported_at}, {id_}) < (%s, %s)"
         f" ORDER BY {imported_at} DESC, {id_} DESC LIMIT %s"
     )
 
@@ -80,10 +80,10 @@ def match_stories(*, article_ids: list[int]) -> int:
             others = [
                 other for other, *_ in rows if other != pk and not profiles[other].signals.isdisjoint(one.signals)
             ][:MATCH_CANDIDATES]
-            if len(others) < MATCH_CANDIDATES and len(rows) == NEWEST_READ:
+            if signals and len(others) < MATCH_CANDIDATES and len(rows) == NEWEST_READ:
                 oldest, oldest_at, *_ = rows[-1]
                 left = MATCH_CANDIDATES - len(others)
-                cursor.execute(older_candidates_sql(), [project_id, signals, pk, oldest_at, oldest, left])
+                cursor.execute(older_candidates_sql(), [project_id, signals, pk, oldest_at, oldest_at, oldest, left])
                 others += [other for (other,) in cursor.fetchall()]
             compared.append((pk, others))
     unread = {other for _, others in compared for other in others} - profiles.keys()

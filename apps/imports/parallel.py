@@ -10,6 +10,7 @@ Processes started from a fork server (see worker_context) import this module bef
 set up, so it imports no models at module level.
 """
 
+import logging
 import multiprocessing
 import os
 import signal
@@ -18,14 +19,17 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from urllib.parse import quote
 
+import pghistory
 from django.conf import settings
 from django.db import connection, connections
 
 from apps.imports.inputs import Input
+
+logger = logging.getLogger(__name__)
 
 # Inputs per chunk: one chunk is stored as one batch (see store.import_batch).
 CHUNK_SIZE = 250
@@ -95,30 +99,37 @@ def import_in_parallel(
 
 @contextmanager
 def process_pool(processes: int) -> Iterator["ImportProcesses | None"]:
-    """Processes to import in, all started on entry; None when the import is to run in this process.
+    """Processes to import in; None when the import is to run in this process.
 
-    Started at once, they are forked before the caller starts a thread of its own (an import
-    job's heartbeat), which would rule forking out (see worker_context). Leaving waits for the
-    chunks under way, so no process is left writing.
+    Forked processes are all started on entry, before the caller starts a thread of its own (an
+    import job's heartbeat), which would rule forking out (see worker_context); from a fork
+    server they start as chunks come. Leaving waits for the chunks under way, so no process is
+    left writing.
     """
     # Other processes cannot see what an open transaction has not committed (the project, the
     # user), so inside one, the import runs in this process.
     if processes < 2 or connection.in_atomic_block:
         yield None
         return
-    start_args = (dict(connection.settings_dict), os.getpid())
+    # The history context this process imports in (who, which command or job), for the processes'
+    # own contexts (see _forget_history_context).
+    with pghistory.context() as history:
+        start_args = (dict(connection.settings_dict), os.getpid(), dict(history.metadata))
     # A forked process must not go on with this process's connection: both would talk over one
     # socket. Each process opens its own; this one reopens when it next needs one.
     connections.close_all()
     with ImportProcesses(processes, start_args) as pool:
         pool.submit(os.getpid).result()
+        logger.debug("Importing in %s processes (%s)", processes, pool.start_method)
         yield pool
 
 
 class ImportProcesses(ProcessPoolExecutor):
     def __init__(self, processes: int, start_args: tuple):
-        super().__init__(processes, mp_context=worker_context(), initializer=_start_worker, initargs=start_args)
+        context = worker_context()
+        super().__init__(processes, mp_context=context, initializer=_start_worker, initargs=start_args)
         self.processes = processes
+        self.start_method = context.get_start_method()
 
 
 def import_chunks(
@@ -206,8 +217,12 @@ def chunked(inputs: Iterable[Input]) -> Iterator[list[Input]]:
         yield chunk
 
 
-def _start_worker(database: dict, importer: int):
+def _start_worker(database: dict, importer: int, history: dict):
     import django
+
+    global _history
+    _history = history
+    _forget_history_context()
 
     # The importing process decides when its workers stop: a Ctrl-C, which the terminal sends
     # to every process of the group, or the SIGTERM of a supervisor that signals all
@@ -248,6 +263,24 @@ def _exit_with(importer: int):
     os._exit(1)
 
 
+# The importing process's history context, set when a process starts (see _start_worker).
+_history: dict = {}
+
+
+def _forget_history_context():
+    """Drop the history context a forked process inherits from the importing process.
+
+    With it, every process would write the same context row, which pghistory's trigger locks
+    until the transaction commits: the processes' transactions would wait for one another.
+    Each chunk enters a context of its own, with the importing process's metadata.
+    """
+    from pghistory import runtime
+
+    if hasattr(runtime._tracker, "value"):
+        del runtime._tracker.value
+    connection.execute_wrappers.clear()
+
+
 def _import_chunk(project_pk: int, user_pk: int | None, inputs: list[Input]) -> list:
     from django.contrib.auth import get_user_model
 
@@ -255,4 +288,5 @@ def _import_chunk(project_pk: int, user_pk: int | None, inputs: list[Input]) -> 
 
     project = Project.objects.get(pk=project_pk)
     user = get_user_model().objects.get(pk=user_pk) if user_pk else None
-    return [outcome.detached() for outcome in import_here(project, user, inputs)]
+    with pghistory.context(**_history) if _history else nullcontext():
+        return [outcome.detached() for outcome in import_here(project, user, inputs)]

@@ -125,7 +125,10 @@ def run_import_job(job: ImportJob) -> None:
         return
     run = JobRun(job)
     try:
-        with run.process_pool() as pool, Heartbeat(run), GracefulStop() as stop:
+        # The heartbeat outlasts the processes, which finish the chunks under way when left, but
+        # its thread starts after they were forked (see parallel.worker_context).
+        with Heartbeat(run) as heartbeat, run.process_pool() as pool, GracefulStop() as stop:
+            heartbeat.start()
             ours = run.import_inputs(pool, stop)
         if not ours:
             logger.warning("Import job %s was taken over by another worker; this run stopped.", job.pk)
@@ -340,7 +343,8 @@ def restart_job(jobs: QuerySet) -> None:
 
 
 class Heartbeat:
-    """Record that the run is alive every HEARTBEAT_SECONDS, from a thread, however long a chunk takes."""
+    """Record that the run is alive every HEARTBEAT_SECONDS, from a thread started by `start`,
+    however long a chunk takes, until it is left."""
 
     def __init__(self, run: JobRun):
         self.this_run = run.this_run
@@ -348,12 +352,15 @@ class Heartbeat:
         self.thread = threading.Thread(target=self.beat, daemon=True, name=f"import-job-{run.job.pk}-heartbeat")
 
     def __enter__(self):
-        self.thread.start()
         return self
+
+    def start(self) -> None:
+        self.thread.start()
 
     def __exit__(self, *exc_info):
         self.stopped.set()
-        self.thread.join()
+        if self.thread.is_alive():
+            self.thread.join()
 
     def beat(self) -> None:
         try:

@@ -16,7 +16,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         SELECT 1 that was a round trip of every request's few. A server that ends the
         connection (a restart, pg_terminate_backend, an idle timeout) sends its farewell and
         closes it, so the socket turns readable; between statements nothing else arrives
-        unasked. A readable socket is taken as ended, and the connection is opened again.
+        unasked. A readable socket is taken as ended, and the connection is opened again. A
+        server that vanished without closing it (its machine lost) is found by the request's
+        first statement instead, which fails (the 503 page); the next request connects again.
         """
         connection = self.connection
         if connection is None or connection.closed:
@@ -24,8 +26,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         info = connection.info
         if info.status != pq.ConnStatus.OK or info.transaction_status not in USABLE_STATES:
             return False
+        # poll, not select: select refuses descriptors above 1023, as a busy process may hold.
+        poller = select.poll()
         try:
-            readable, _, _ = select.select([connection.fileno()], [], [], 0)
+            poller.register(connection.fileno(), select.POLLIN)
+            return not poller.poll(0)
         except (OSError, ValueError):
             return False
-        return not readable

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from apps.annotations.models import Annotation
-from apps.articles.models import Article
+from apps.articles.models import Article, ArticleHistory
 from tests.conftest import ENGLISH_SEED, GERMAN_SEED
 from tests.imports.conftest import manage, subprocess_env, write_jsonl
 
@@ -190,28 +190,53 @@ def test_many_chunks_imported_by_the_processes_come_out_once_each_in_input_order
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_command_forks_its_processes_and_every_chunk_comes_out_once(project, tmp_path):
-    """The command runs one thread, so its import processes are forked from it, Django set up."""
-    probe = "import django; django.setup(); from apps.imports import parallel; print(parallel.worker_context().get_start_method())"
-    started = subprocess.run(
-        [sys.executable, "-c", probe], cwd=PROJECT_ROOT, env=subprocess_env(), capture_output=True, text=True
-    )
-    assert started.stdout.strip() == "fork", started.stderr
+def test_the_command_forks_its_processes_and_each_chunk_has_a_history_context_of_its_own(project, tmp_path):
+    """The command runs one thread, so its import processes are forked from it, Django set up.
+
+    They do not share the command's history context: each process would have written the same
+    context row, and its lock would have made their transactions wait for one another.
+    """
     count = 3 * 250 + 17  # four chunks
-    lines = [json.dumps({"text": f"Report {n}: the ministry said {n * 7} ships left port."}) for n in range(count)]
+    # Each chunk brings a publisher of its own, a source written with the history context: the
+    # chunk's articles then carry the context too (COPY itself passes no context).
+    lines = [
+        json.dumps(
+            {"text": f"Report {n}: the ministry said {n * 7} ships left port.", "publisher": f"Outlet {n // 250}"}
+        )
+        for n in range(count)
+    ]
     lines[300] = "not json"
     (tmp_path / "dump.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    command = manage("import_articles", project.name, str(tmp_path / "dump.jsonl"), "--processes", "2")
-    out, err = command.communicate(timeout=120)
+    command = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "import_articles",
+            project.name,
+            str(tmp_path / "dump.jsonl"),
+            "--processes",
+            "2",
+        ],
+        cwd=PROJECT_ROOT,
+        env=subprocess_env(LOG_LEVEL="DEBUG"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
-    assert command.returncode == 0, err
-    assert f"{count - 1} imported, 0 duplicate(s) skipped, 1 refused." in out
-    assert "dump.jsonl line 301:" in out
+    assert command.returncode == 0, command.stderr[-3000:]
+    assert "Importing in 2 processes (fork)" in command.stderr
+    assert f"{count - 1} imported, 0 duplicate(s) skipped, 1 refused." in command.stdout
+    assert "dump.jsonl line 301:" in command.stdout
     stored = Article.objects.filter(project=project)
     assert sorted(stored.values_list("original_name", flat=True)) == sorted(
         f"dump.jsonl line {n + 1}" for n in range(count) if n != 300
     )
+    events = ArticleHistory.objects.filter(pgh_obj__project=project).select_related("pgh_context")
+    contexts = {event.pgh_context for event in events}
+    assert len(contexts) == 4 and None not in contexts
+    assert {context.metadata["command"] for context in contexts} == {"import_articles"}
 
 
 def planner_rows(table: str) -> float:

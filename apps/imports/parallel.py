@@ -222,8 +222,6 @@ def _start_worker(database: dict, importer: int, history: dict):
 
     global _history
     _history = history
-    _forget_history_context()
-
     # The importing process decides when its workers stop: a Ctrl-C, which the terminal sends
     # to every process of the group, or the SIGTERM of a supervisor that signals all
     # descendants, must not kill a worker in the middle of its chunk.
@@ -243,6 +241,8 @@ def _start_worker(database: dict, importer: int, history: dict):
     )
     django.setup()
     connection.settings_dict.update(database)
+    # After the settings: from a fork server, reaching the connection reads them.
+    _forget_history_context()
 
 
 def _exit_with(importer: int):

@@ -160,17 +160,25 @@ def resemblance(a_signals, a_language, a_length, b_signals, b_language, b_length
     # up to 200 others.
     a, b = frozenset(a_signals), frozenset(b_signals)
     shared = a & b
-    if len(shared) < MIN_SHARED or not a or not b:
+    kind = story_kind(len(shared), len(a), a_language, a_length, len(b), b_language, b_length)
+    if kind is None:
+        return None
+    return Resemblance(kind, len(shared) / min(len(a), len(b)), sorted(s[1:] for s in shared)[:12], frozenset(shared))
+
+
+def story_kind(shared: int, a_signals: int, a_language, a_length, b_signals: int, b_language, b_length) -> str | None:
+    """Whether two articles that share `shared` of their a_signals and b_signals signals tell the
+    same story: "near-duplicate", "translation", or None. Matching counts the shared signals of
+    many pairs at once and builds a Resemblance only for those that pass."""
+    if shared < MIN_SHARED or not a_signals or not b_signals:
         return None
     ratio = max(a_length, b_length) / max(1, min(a_length, b_length))
     if ratio > MAX_LENGTH_RATIO:
         return None
-    score = len(shared) / min(len(a), len(b))
+    score = shared / min(a_signals, b_signals)
     same_language = a_language == b_language and a_language != "und"
     if same_language and score >= NEAR_DUPLICATE_SCORE:
-        kind = "near-duplicate"
-    elif not same_language and score >= TRANSLATION_SCORE:
-        kind = "translation"
-    else:
-        return None
-    return Resemblance(kind, score, sorted(s[1:] for s in shared)[:12], frozenset(shared))
+        return "near-duplicate"
+    if not same_language and score >= TRANSLATION_SCORE:
+        return "translation"
+    return None

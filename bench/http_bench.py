@@ -126,8 +126,11 @@ def measure(
         phase(f"web_import_{size}")
         project = client.create_project(f"bench-web-{size}-{time.time_ns()}")
         started = time.perf_counter()
-        articles, report = client.import_file(project, str(corpus[size]), size)
+        job_url, report = client.import_file(project, str(corpus[size]), size)
         seconds = time.perf_counter() - started
+        articles = client.job_articles(job_url)
+        if len(set(articles)) != size:
+            raise RuntimeError(f"the pages of {job_url} list {len(set(articles))} imported articles, not {size}")
         stored = client.count_articles(project)
         if stored != size:
             raise RuntimeError(f"the web import of {size} stored {stored} articles")

@@ -34,9 +34,6 @@ LISTED_RE = re.compile(r'<li class="annotation-item[^"]*" data-id="(\d+)"')
 HIGHLIGHTED_RE = re.compile(r'data-label-for="(\d+)"')
 VERSION_RE = re.compile(r'<input type="hidden" name="version" value="(\d+)"')
 KIND_RE = re.compile(r'<select name="kind"[^>]*>.*?<option value="(\w+)" selected>', re.S)
-# Uploads above the server's IMPORT_MAX_BYTES (10 MiB by default) are refused whole, so a
-# larger file is sent, as its user would, in parts cut at line ends.
-PART_BYTES = 10 * 1024 * 1024
 
 
 class Refused(RuntimeError):
@@ -121,32 +118,41 @@ class SourcetraceClient:
         self.take_csrf(self.request("GET", "/imports/").text)
         return int(match.group(1))
 
-    def import_file(self, project: int, path: str, count: int) -> tuple[list[int], dict]:
-        """Upload a JSON Lines file on the import page and wait, as its user does, for the outcome.
+    def import_file(self, project: int, path: str, count: int) -> tuple[str, dict]:
+        """Upload a JSON Lines file, whole, on the import page and wait, as its user does, until
+        the job's page says it is done; return the job's address and what the import reported.
 
-        Return the stored articles' ids in input order and what the import reported. Every
-        import goes to the background worker: the page redirects (HX-Redirect) to the job's
-        page, which the browser polls.
+        Every import goes to the background worker: the page redirects (HX-Redirect) to the
+        job's page, which the browser polls.
         """
         name = os.path.basename(path)
-        files = [("files", (part_name, data, "application/x-ndjson")) for part_name, data in file_parts(path)]
+        with open(path, "rb") as file:
+            files = [("files", (name, file.read(), "application/x-ndjson"))]
         form = {"csrfmiddlewaretoken": self.csrf, "project": str(project), "text": "", "title": "", "url": ""}
         response = self.request("POST", "/imports/", htmx_target="import-panel", data=form, files=files)
         job_url = response.headers.get("HX-Redirect")
-        report = {"parts": len(files), "job": job_url}
+        report = {"job": job_url}
         page = self.follow_job(job_url, report) if job_url else response.text
         summary = SUMMARY_RE.search(page)
         report["imported"], report["duplicates"], report["refused"] = (
             map(int, summary.groups()) if summary else [None] * 3
         )
-        articles = []
-        for row in OUTCOME_RE.finditer(page):
-            link = ARTICLE_LINK_RE.search(row.group(0))
-            if row.group(1) == "imported" and link:
-                articles.append(int(link.group(1)))
-        if report["imported"] != count or len(set(articles)) != count:
+        if report["imported"] != count:
             raise RuntimeError(f"import of {name} incomplete: {report}; {page[:1000]}")
-        return articles, report
+        return job_url, report
+
+    def job_articles(self, job_url: str) -> list[int]:
+        """The ids of the articles a job imported, in input order, read off its pages."""
+        articles, number = [], 1
+        while True:
+            page = self.request("GET", f"{job_url}?status=imported&page={number}").text
+            for row in OUTCOME_RE.finditer(page):
+                link = ARTICLE_LINK_RE.search(row.group(0))
+                if row.group(1) == "imported" and link:
+                    articles.append(int(link.group(1)))
+            if f"page={number + 1}" not in page:
+                return articles
+            number += 1
 
     def follow_job(self, job_url: str, report: dict) -> str:
         """Poll the job's progress as its page does; return the page once the job has ended."""
@@ -240,21 +246,3 @@ def panel_form(response: requests.Response) -> tuple[int, str]:
     if not (version and kind):
         raise RuntimeError(f"no edit form in the annotation panel: {response.text[:500]}")
     return int(version.group(1)), kind.group(1)
-
-
-def file_parts(path: str) -> list[tuple[str, bytes]]:
-    """The file whole, or cut at line ends into parts of at most PART_BYTES."""
-    with open(path, "rb") as file:
-        data = file.read()
-    stem = os.path.basename(path).removesuffix(".jsonl")
-    if len(data) <= PART_BYTES:
-        return [(f"{stem}.jsonl", data)]
-    parts, current, size = [], [], 0
-    for line in data.splitlines(keepends=True):
-        if current and size + len(line) > PART_BYTES:
-            parts.append(b"".join(current))
-            current, size = [], 0
-        current.append(line)
-        size += len(line)
-    parts.append(b"".join(current))
-    return [(f"{stem}.part{n}.jsonl", part) for n, part in enumerate(parts, start=1)]

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
@@ -12,6 +13,7 @@ from apps.imports.tasks import restart_stale_jobs, start_import_job
 from apps.imports.uploads import ImportUploadHandler, arrival_refusal
 
 IMPORT_PAGE = "imports/import_new.html"
+OUTCOMES_PER_PAGE = 100
 
 
 @csrf_exempt
@@ -75,13 +77,17 @@ def import_job(request, pk):
     if request.htmx:
         template_name += "#job-progress"
     summary = {Outcome.IMPORTED: job.imported, Outcome.DUPLICATE: job.duplicates, Outcome.REFUSED: job.refused}
-    outcomes = job.listed_outcomes.select_related("article").only(
-        "label", "status", "message", "article__title", "job_id", "position"
-    )
-    context = {
-        "job": job,
-        "outcomes": outcomes if job.finished else None,
-        "summary": summary,
-        "listed_limit": settings.IMPORT_JOB_LISTED_OUTCOMES,
-    }
+    context = {"job": job, "summary": summary, "listed_limit": settings.IMPORT_JOB_LISTED_OUTCOMES}
+    if job.finished:
+        # A page at a time: a crawler dump's job lists thousands, and its refusals matter most.
+        status = request.GET.get("status", "")
+        status = status if status in Outcome.values else ""
+        outcomes = job.listed_outcomes.select_related("article").only(
+            "label", "status", "message", "article__title", "job_id", "position"
+        )
+        if status:
+            outcomes = outcomes.filter(status=status)
+        context["page"] = Paginator(outcomes, OUTCOMES_PER_PAGE).get_page(request.GET.get("page"))
+        context["status"] = status
+        context["kinds"] = [kind for kind in Outcome if summary[kind]]
     return render(request, template_name, context)

@@ -1,6 +1,7 @@
 """Background import jobs: progress, bounded outcomes, and workers that die or are stopped midway."""
 
 import json
+import re
 import signal
 import time
 
@@ -79,6 +80,31 @@ def test_a_job_lists_the_first_outcomes_of_each_kind_and_counts_them_all(client,
     assert "9 imported, 3 duplicates skipped, 6 refused." in page
     assert page.count('class="outcome outcome-') == 13
     assert "Listed: the first 5 of each kind; the counts above are complete." in page
+
+
+def test_a_large_jobs_outcomes_are_listed_a_page_at_a_time_and_by_kind(client, analyst, project, monkeypatch):
+    monkeypatch.setattr("apps.imports.views.OUTCOMES_PER_PAGE", 4)
+    lines = [json.dumps({"text": f"Report {n}: the harbour of town {n} closed on {n} May."}) for n in range(7)]
+    lines.insert(2, "not json")
+    lines.append(lines[0])
+    job = start_import_job(project=project, user=analyst, uploads=[("dump.jsonl", "\n".join(lines).encode())])
+    run_import_job(job)
+    client_for(client, analyst)
+
+    def shown(query=""):
+        page = client.get(job.get_absolute_url() + query).content.decode()
+        return re.findall(r"<td dir=\"auto\">dump.jsonl line (\d+)</td>", page), page
+
+    first, page = shown()
+    assert first == ["1", "2", "3", "4"]
+    assert "7 imported, 1 duplicate skipped, 1 refused." in page and "Page 1 of 3" in page
+    assert '<a href="?page=2">Next</a>' in page and "Previous" not in page
+    last, page = shown("?page=3")
+    assert last == ["9"] and '<a href="?page=2">Previous</a>' in page
+    refused, page = shown("?status=refused")
+    assert refused == ["3"] and "<strong>refused</strong>" in page and "Page 1 of" not in page
+    assert '<a href="?">all</a>' in page and '<a href="?status=duplicate">duplicate</a>' in page
+    assert shown("?status=bogus&page=99")[0] == ["9"]  # an unknown kind shows all; a page past the end, the last
 
 
 def test_a_job_that_breaks_says_so_and_forgets_its_files(analyst, project, import_dir):

@@ -301,6 +301,27 @@ def test_command_streams_large_jsonl_files_line_by_line(project, tmp_path, setti
     assert Article.objects.filter(text__startswith="Café owners").exists()  # a cp1252 line, decoded
 
 
+def test_lines_after_a_refused_line_crlf_ends_and_blank_lines_are_read_whole(project, tmp_path, settings, capsys):
+    """Line numbers and line ends hold after a line skipped unread, blank lines and CRLF ends."""
+    settings.IMPORT_MAX_BYTES = 400
+    texts = [
+        "Déjà vu in Zürich: the ferry ‘Möwe’ sank on 3 May.",
+        "Rückkehr nach Köln 🚢 am 4. Mai.",
+        "سفينة في الميناء",
+    ]
+    lines = [json.dumps({"text": texts[0]}, ensure_ascii=False).encode() + b"\r\n"]
+    lines.append(json.dumps({"text": "y" * 900}).encode() + b"\n")
+    lines.append(b"\r\n   \n")
+    lines += [json.dumps({"text": text}, ensure_ascii=False).encode() + b"\r\n" for text in texts[1:]]
+    (tmp_path / "dump.jsonl").write_bytes(b"".join(lines))
+    call_command("import_articles", project.name, str(tmp_path / "dump.jsonl"), processes=1)
+    out = capsys.readouterr().out
+    assert "3 imported, 0 duplicate(s) skipped, 1 refused." in out
+    assert "dump.jsonl line 2: The line is" in out
+    assert sorted(Article.objects.filter(project=project).values_list("text", flat=True)) == sorted(texts)
+    assert list(Article.objects.filter(text=texts[2]).values_list("original_name", flat=True)) == ["dump.jsonl line 6"]
+
+
 def test_json_line_with_an_html_fragment_keeps_its_text(project):
     line = json.dumps({"html": "<p>Hello <b>world</b></p>"})
     [outcome] = import_items(project=project, items=read_upload("fragments.jsonl", line.encode()))

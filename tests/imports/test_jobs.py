@@ -4,6 +4,7 @@ import json
 import re
 import signal
 import time
+from datetime import timedelta
 
 import psutil
 import pytest
@@ -50,9 +51,13 @@ def test_progress_page_polls_until_the_job_is_finished(client, analyst, project)
     )
     client_for(client, analyst)
     running = client.get(job.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
-    assert 'hx-trigger="every 1s"' in running and "Importing: 25 of 100 lines and files read" in running
+    assert 'hx-trigger="load delay:250ms"' in running and "Importing: 25 of 100 lines and files read" in running
     assert '<progress value="25" max="100">' in running
     assert "20 imported, 3 duplicates skipped, 2 refused." in running
+    # After its first seconds, a long import is followed every second.
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(seconds=11))
+    later = client.get(job.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="load delay:1s"' in later and "Importing: 25 of 100" in later
     ImportJob.objects.filter(pk=job.pk).update(state="done")
     done = client.get(job.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
     assert "hx-trigger" not in done and "Done." in done and "<progress" not in done
@@ -139,7 +144,7 @@ def test_a_job_whose_worker_died_is_resumed_from_its_page_until_it_has_died_too_
     time.sleep(1.5)
     page = client.get(job.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
     assert "The worker importing this stopped (1 time); waiting for a worker to go on" in page
-    assert 'hx-trigger="every 1s"' in page
+    assert 'hx-trigger="load delay:250ms"' in page
     job.refresh_from_db()
     assert (job.state, job.restarts) == ("queued", 1)
     assert claim(job)  # the next worker dies too
@@ -189,7 +194,7 @@ def test_a_job_whose_worker_stops_midway_is_finished_by_the_next_with_every_arti
         assert job.processed == job.position == Article.objects.count(), "the chunks under way were finished"
         page = client.get(job.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
         assert "Paused while the background worker restarts" in page
-    assert 'hx-trigger="every 1s"' in page
+    assert 'hx-trigger="load delay:250ms"' in page
 
     finish_with_a_worker(job)
     job.refresh_from_db()

@@ -276,7 +276,9 @@ def main():
     parser.add_argument("--quick", action="store_true", help="smoke run: 200/1,000 articles, 100 spans, 10 s load")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"), help="default: embedded server")
     parser.add_argument("--load-seconds", type=float, help="length of the mixed load (0 skips it)")
-    parser.add_argument("--poll", type=float, default=0.25, help="seconds between polls of an import's job page")
+    parser.add_argument(
+        "--poll", type=float, help="seconds between polls of an import's job page (default: as the page polls)"
+    )
     args = parser.parse_args()
     workload = QUICK if args.quick else FULL
     if args.load_seconds is not None:

@@ -29,6 +29,7 @@ HTMX_CSRF_RE = re.compile(r'hx-headers=\'\{"x-csrftoken": "([^"]+)"\}\'')
 OUTCOME_RE = re.compile(r'<tr class="outcome outcome-(\w+)">.*?</tr>', re.S)
 ARTICLE_LINK_RE = re.compile(r'href="/articles/(\d+)/"')
 SUMMARY_RE = re.compile(r'<p class="summary">(\d+) imported, (\d+) duplicates? skipped, (\d+) refused\.</p>')
+POLL_DELAY_RE = re.compile(r'hx-trigger="load delay:(\d+)(ms|s)"')
 JOB_STATE_RE = re.compile(r'<p class="(state|message message-error)"[^>]*>([^<]*)</p>')
 LISTED_RE = re.compile(r'<li class="annotation-item[^"]*" data-id="(\d+)"')
 HIGHLIGHTED_RE = re.compile(r'data-label-for="(\d+)"')
@@ -45,7 +46,7 @@ class Refused(RuntimeError):
 
 
 class SourcetraceClient:
-    def __init__(self, url: str, user: str, password: str, *, poll: float = 0.25):
+    def __init__(self, url: str, user: str, password: str, *, poll: float | None = None):
         assert url.startswith(("http://127.0.0.1:", "http://localhost:")), "loopback only"
         self.url = url.rstrip("/")
         self.poll = poll
@@ -164,7 +165,7 @@ class SourcetraceClient:
             state = JOB_STATE_RE.search(page)
             if not state or state.group(1) != "state" or state.group(2) == "Done.":
                 return page
-            time.sleep(self.poll)
+            time.sleep(self.poll if self.poll is not None else poll_delay(page))
 
     def count_articles(self, project: int) -> int:
         page = self.request("GET", "/admin/articles/article/", params={"project__id__exact": project}).text
@@ -230,6 +231,14 @@ class SourcetraceClient:
         if not link:
             raise RuntimeError(f"pasted article not imported: {page[:500]}")
         return int(link.group(1))
+
+
+def poll_delay(page: str) -> float:
+    """How long the job's page waits before it asks again (its hx-trigger), in seconds."""
+    delay = POLL_DELAY_RE.search(page)
+    if not delay:
+        raise RuntimeError(f"a running job's page that does not poll: {page[:500]}")
+    return int(delay.group(1)) / 1000 if delay.group(2) == "ms" else float(delay.group(1))
 
 
 def created_id(response: requests.Response) -> int:

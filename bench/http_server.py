@@ -156,8 +156,8 @@ class AppServer:
         bind = f"127.0.0.1:{self.port}"
         web = [GUNICORN, "config.wsgi:application", "--bind", bind, "--workers", str(self.workers)]
         self.processes.append(self._spawn("gunicorn", [*web, "--worker-class", "sync", "--no-control-socket"]))
-        # As docker-compose.yml runs it: a job waits at most a fifth of a second to start.
-        worker = [PYTHON, "manage.py", "db_worker", "--interval", "0.2"]
+        # As docker-compose.yml runs it: woken when a task is queued.
+        worker = [PYTHON, "manage.py", "db_worker", "--interval", "5"]
         self.processes.append(self._spawn("db_worker", worker))
         self._wait_until_serving()
 

@@ -121,7 +121,7 @@ def main(address: str) -> int:
             code = wait_for_first([start(*step)])
             if code:
                 return code
-        return wait_for_first([start("db_worker", "--no-reload", "--interval", "0.2"), start("runserver", address)])
+        return wait_for_first([start("db_worker", "--no-reload", "--interval", "5"), start("runserver", address)])
     except Stop as stop:
         stopped_by = stop.signum
         return 128 + stop.signum

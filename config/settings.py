@@ -76,7 +76,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
-    "django_tasks_db",
     "axes",
     "pgtrigger",
     "pghistory",
@@ -88,6 +87,9 @@ INSTALLED_APPS = [
     "apps.exports",
     "apps.review",
     "apps.api",
+    # After the apps: the first app with a command of a name provides it, and apps.imports
+    # provides db_worker (woken when a task is queued).
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [

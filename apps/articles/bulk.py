@@ -29,10 +29,10 @@ def text_array(values: list[str]) -> str:
     """PostgreSQL's array literal for a list of strings; COPY's own escaping comes on top."""
     if not values:
         return "{}"
-    joined = '","'.join(values)
-    if "\\" in joined or '"' in joined:  # rare; escaping each element is what costs
-        joined = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
-    return '{"' + joined + '"}'
+    plain = "".join(values)
+    if "\\" in plain or '"' in plain:  # rare; escaping each element is what costs
+        return '{"' + '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values) + '"}'
+    return '{"' + '","'.join(values) + '"}'
 
 
 def number_array(values: list[int]) -> str:

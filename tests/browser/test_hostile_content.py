@@ -2,6 +2,8 @@
 no dialog, no injected element or handler, no CSP violation, no template evaluated, and no
 clickable address that is not a web page."""
 
+import re
+
 import pytest
 
 from apps.annotations.models import Annotation, Link
@@ -27,6 +29,7 @@ PAYLOAD = (
 )
 # User names allow only letters, digits and @.+-_ (Django's validator).
 NAME = "mallory+{{7*7}}@x"
+EVALUATED = re.compile(r"(click|</a>|\}\}|mallory\+)49|49(\$\{|@x)")
 
 # Every violation of the page's Content-Security-Policy, recorded as the page loads.
 RECORD_VIOLATIONS = """
@@ -101,7 +104,9 @@ def assert_inert(result, url):
     assert result["handlers"] == [], url
     assert result["links"] == [], url
     assert result["violations"] == [], url
-    assert "49" not in result["text"].replace("2049", ""), url  # {{7*7}} never evaluated
+    # {{7*7}} and ${7*7} never evaluated: no 49 where the payload or the user name holds them
+    # (other 49s, in an id or a time, are no sign of it).
+    assert not EVALUATED.search(result["text"]), url
 
 
 def test_hostile_text_stays_text_on_every_page(page, hostile_world):

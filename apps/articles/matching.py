@@ -8,7 +8,7 @@ from typing import NamedTuple
 from django.db import connection
 
 from apps.articles.models import Article, StoryMatch
-from apps.articles.similarity import MIN_SHARED, resemblance, story_kind
+from apps.articles.similarity import resemblance, story_kind
 
 # How many of the project's most recent overlapping articles each new one is compared with.
 MATCH_CANDIDATES = 200
@@ -123,10 +123,8 @@ def match_stories(*, article_ids: list[int]) -> int:
             two = profiles.get(other)
             if two is None:
                 continue  # deleted since it was found
-            if shared is None:
+            if shared is None:  # an older article, found by its own query
                 shared = len(one.signals & two.signals)
-            elif shared < MIN_SHARED:
-                continue  # most pairs: decided without a call
             kind = story_kind(
                 shared, len(one.signals), one.language, one.length, len(two.signals), two.language, two.length
             )

@@ -167,9 +167,9 @@ def resemblance(a_signals, a_language, a_length, b_signals, b_language, b_length
 
 
 def story_kind(shared: int, a_signals: int, a_language, a_length, b_signals: int, b_language, b_length) -> str | None:
-    """Whether two articles that share `shared` of their a_signals and b_signals signals tell the
-    same story: "near-duplicate", "translation", or None. Matching counts the shared signals of
-    many pairs at once and builds a Resemblance only for those that pass."""
+    """Whether articles a and b, of a_signals and b_signals signals of which they share `shared`,
+    tell the same story: "near-duplicate", "translation", or None. Matching counts the shared
+    signals of many pairs at once and builds a Resemblance only for those that pass."""
     if shared < MIN_SHARED or not a_signals or not b_signals:
         return None
     ratio = max(a_length, b_length) / max(1, min(a_length, b_length))

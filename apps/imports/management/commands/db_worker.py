@@ -4,8 +4,8 @@ The library's worker looks for a task, and when there is none sleeps --interval 
 it looks again: every import from the browser waited half an interval on average before it
 started. PostgreSQL notifies this one when a task is queued (imports migration 0003), and it
 waits for that notification instead, for at most --interval: a notification missed while the
-listening connection was down costs no more than the library's poll. Choosing, claiming and
-running a task stay the library's.
+listening connection was down costs no more than the library's poll. Which tasks are ready, the
+lock and claim of one, and running it are the library's; only the waiting between tasks differs.
 """
 
 import logging

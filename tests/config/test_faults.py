@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 
+import psycopg
 import pytest
 
 from tests.config.servers import ROOT, Browser, collect_static, postmaster, start_gunicorn, stop
@@ -145,3 +146,59 @@ def stored_words(env, article: int) -> set[int]:
         text=True,
     )
     return {int(start) // 7 for start in listed.stdout.split()}
+
+
+QUEUE_IMPORT = """
+from django.contrib.auth import get_user_model
+from apps.imports.tasks import start_import_job
+from apps.projects.models import Project
+project, _ = Project.objects.get_or_create(name="Worker")
+job = start_import_job(project=project, user=get_user_model().objects.get(username="ana"), text={text!r})
+print(job.pk)
+"""
+
+
+def test_the_background_worker_goes_on_after_a_database_restart(private_database, data_dir, tmp_path):
+    """The worker meets the restart while it waits for work, and imports what is queued after it."""
+    server, env = private_database
+    env = env | {"IMPORT_DIR": str(tmp_path / "imports")}
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "1"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        imported_in_time(env, "The ferry to Kiel left on 3 May, the harbour office said.")
+        postmaster(data_dir).send_signal(signal.SIGINT)
+        postmaster_wait(data_dir)
+        time.sleep(3)  # the worker looks for work, and listens, while the database is down
+        with server._lock:
+            server.ensure_postgres_running()
+        imported_in_time(env, "The ferry to Kiel returned on 4 May, the harbour office said.")
+        assert worker.poll() is None, log.read_text()
+    finally:
+        stop(worker)
+    assert "The database did not answer" in log.read_text()
+
+
+def imported_in_time(env, text: str, timeout: float = 30) -> None:
+    queued = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", QUEUE_IMPORT.format(text=text)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    job = int(queued.stdout.split()[-1])
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as connection:
+        while (
+            state := connection.execute("SELECT state FROM imports_importjob WHERE id = %s", [job]).fetchone()[0]
+        ) != "done":
+            assert time.monotonic() < deadline, f"import {job} still {state} after {timeout} s"
+            time.sleep(0.1)

@@ -12,7 +12,7 @@ import logging
 import time
 
 import psycopg
-from django.db import close_old_connections, connections
+from django.db import OperationalError, close_old_connections, connections
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
@@ -72,7 +72,14 @@ class Worker(db_worker.Worker):
         with TaskQueued(self.ready().db, self.interval) as queued:
             while self.running:
                 close_old_connections()
-                task_result = self.claim()
+                try:
+                    task_result = self.claim()
+                except OperationalError:
+                    # The database restarts or is down: look again later rather than end (the
+                    # library's worker ends, and a supervisor would have to start it again).
+                    logger.warning("The database did not answer; looking again in %s s", self.interval, exc_info=True)
+                    queued.wait()
+                    continue
                 if task_result is None:
                     queued.wait()
                     continue

@@ -21,9 +21,9 @@ def content_hash(text: str) -> str:
 # Both patterns open with a plain character class so that the regular expression engine can
 # skip ahead quickly; this runs on every imported article.
 _NUMBER = re.compile(r"\d\d*(?:[.,:/-]\d+)*")
-# A word opening with an ASCII capital or any non-ASCII character; `fingerprint` keeps those
-# that open with a letter that is not lower case: names in scripts with case, any word in
-# scripts without (Arabic, Hebrew, CJK).
+# A word opening with an ASCII capital or any non-ASCII character; `as_name` keeps those that
+# open with a letter that is not lower case: names in scripts with case, any word in scripts
+# without (Arabic, Hebrew, CJK).
 _NAME_CANDIDATE = re.compile(r"[A-Z\u00c0-\U0010ffff]\w*(?:-\w+)*")
 # Nouns are capitalised in German; the most common sentence openers carry no signal either.
 _STOP = {
@@ -55,20 +55,30 @@ _STOP = {
     "her",
     "its",
 }
+_STOP_SIGNALS = frozenset("@" + word for word in _STOP)
 MAX_SIGNALS = 200
 
 
 def fingerprint(text: str) -> list[str]:
     """Return the article's signals: '#' numbers and '@' names, folded and sorted."""
     numbers = {"#" + n for n in set(_NUMBER.findall(text)) if len(n) >= 2}
-    names = {
-        "@" + word.casefold()
-        for word in set(_NAME_CANDIDATE.findall(text))
-        if len(word) >= 3 and word[0].isalpha() and not word[0].islower()
-    }
-    names -= {"@" + word for word in _STOP}
+    names = {"@" + name.casefold() for name in map(as_name, set(_NAME_CANDIDATE.findall(text))) if name}
+    names -= _STOP_SIGNALS
     signals = sorted(numbers) + sorted(names)
     return signals[:MAX_SIGNALS]
+
+
+def as_name(candidate: str) -> str:
+    """The name a match of _NAME_CANDIDATE writes, or "" when it is none.
+
+    The pattern's first character may be an opening quote or dash outside ASCII („, “, «, —, 「),
+    since it admits every such character; the name is the word after it.
+    """
+    if not candidate[0].isalpha():
+        candidate = candidate[1:]
+    if len(candidate) >= 3 and candidate[0].isalpha() and not candidate[0].islower():
+        return candidate
+    return ""
 
 
 def spellings(text: str, names: set[str]) -> dict[str, str]:
@@ -78,9 +88,10 @@ def spellings(text: str, names: set[str]) -> dict[str, str]:
     if not names:
         return spelled
     for match in _NAME_CANDIDATE.finditer(text):
-        folded = match.group().casefold()
+        name = as_name(match.group())
+        folded = name.casefold()
         if folded in names and folded not in spelled:
-            spelled[folded] = match.group()
+            spelled[folded] = name
             if len(spelled) == len(names):
                 break
     return spelled

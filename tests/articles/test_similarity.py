@@ -26,6 +26,19 @@ def test_names_in_scripts_without_case_are_signals():
     assert "@über" not in fingerprint("Er sprach über Russland und Belarus.")
 
 
+def test_a_name_in_quotes_or_after_a_dash_is_a_signal():
+    text = "„Dieses Schiff“, sagte die «Marine» über die “Möwe”—Kapitän Öztürk in 「東京都庁」 l’Europe."
+    signals = fingerprint(text)
+    for name in ("@schiff", "@marine", "@möwe", "@kapitän", "@öztürk", "@東京都庁", "@europe"):
+        assert name in signals, name
+    assert "@dieses" not in signals, "a common sentence opener, quoted or not"
+    assert spellings(text, {"möwe", "öztürk", "東京都庁"}) == {
+        "möwe": "Möwe",
+        "öztürk": "Öztürk",
+        "東京都庁": "東京都庁",
+    }
+
+
 def described(signals, text=None) -> str:
     match = Resemblance("translation", 0.5, [], frozenset(signals))
     if text is not None:

@@ -41,15 +41,7 @@ def word_span(n: int) -> tuple[int, int]:
 
 def test_writes_survive_a_restart_and_a_ten_second_outage(private_database, data_dir, tmp_path_factory, tmp_path):
     server, env = private_database
-    made = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-v", "0", "-c", SETUP.format(text=words_text())],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    article = int(made.stdout.split()[-1])
+    article = int(shell(env, SETUP.format(text=words_text())).split()[-1])
     static_root = tmp_path_factory.mktemp("static")
     collect_static(static_root)
     gunicorn, port = start_gunicorn(env | {"STATIC_ROOT": str(static_root)}, tmp_path / "gunicorn.log", workers=3)
@@ -128,24 +120,12 @@ def postmaster_wait(data_dir, timeout=30):
 
 
 def stored_words(env, article: int) -> set[int]:
-    listed = subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "shell",
-            "-v",
-            "0",
-            "-c",
-            f"from apps.annotations.models import Annotation; "
-            f"print(' '.join(str(s) for s in Annotation.objects.filter(article_id={article}).values_list('start', flat=True)))",
-        ],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
+    listed = shell(
+        env,
+        f"from apps.annotations.models import Annotation; "
+        f"print(' '.join(str(s) for s in Annotation.objects.filter(article_id={article}).values_list('start', flat=True)))",
     )
-    return {int(start) // 7 for start in listed.stdout.split()}
+    return {int(start) // 7 for start in listed.split()}
 
 
 QUEUE_IMPORT = """
@@ -186,15 +166,7 @@ def test_the_background_worker_goes_on_after_a_database_restart(private_database
 
 
 def imported_in_time(env, text: str, timeout: float = 30) -> None:
-    queued = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-v", "0", "-c", QUEUE_IMPORT.format(text=text)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    job = int(queued.stdout.split()[-1])
+    job = int(shell(env, QUEUE_IMPORT.format(text=text)).split()[-1])
     deadline = time.monotonic() + timeout
     with psycopg.connect(env["DATABASE_URL"], autocommit=True) as connection:
         while (
@@ -202,3 +174,16 @@ def imported_in_time(env, text: str, timeout: float = 30) -> None:
         ) != "done":
             assert time.monotonic() < deadline, f"import {job} still {state} after {timeout} s"
             time.sleep(0.1)
+
+
+def shell(env, script: str) -> str:
+    """What `manage.py shell` prints running `script` against the test's own database."""
+    ran = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", script],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return ran.stdout

@@ -44,8 +44,8 @@ class TaskQueued:
         try:
             self.listener = psycopg.Connection.connect(**params, autocommit=True)
             self.listener.execute(f"LISTEN {CHANNEL}")
-        except psycopg.Error:
-            logger.warning("Not told when tasks are queued; looking every %s s", self.timeout, exc_info=True)
+        except psycopg.Error as error:
+            logger.warning("Not told when tasks are queued (%s); looking every %s s", error, self.timeout)
             self.listener = None
 
     def wait(self) -> None:
@@ -57,8 +57,8 @@ class TaskQueued:
         try:
             for _ in self.listener.notifies(timeout=self.timeout, stop_after=1):
                 pass
-        except psycopg.Error:
-            logger.warning("Lost the connection that is told when tasks are queued", exc_info=True)
+        except psycopg.Error as error:
+            logger.warning("Lost the connection that is told when tasks are queued (%s)", error)
             self.listener.close()
             self.listener = None
 
@@ -74,10 +74,10 @@ class Worker(db_worker.Worker):
                 close_old_connections()
                 try:
                     task_result = self.claim()
-                except OperationalError:
+                except OperationalError as error:
                     # The database restarts or is down: look again later rather than end (the
                     # library's worker ends, and a supervisor would have to start it again).
-                    logger.warning("The database did not answer; looking again in %s s", self.interval, exc_info=True)
+                    logger.warning("The database did not answer (%s); looking again in %s s", error, self.interval)
                     queued.wait()
                     continue
                 if task_result is None:

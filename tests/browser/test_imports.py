@@ -1,6 +1,7 @@
 """Importing from the browser: the page hands every import to the background worker and follows it."""
 
 import json
+import re
 
 import pytest
 from django.core.management import call_command
@@ -76,6 +77,17 @@ def test_an_import_runs_in_the_background_and_shows_its_progress(page, analyst, 
     expect(page.locator("#job-progress .state")).to_have_text("Done.")
     expect(page.locator("#job-progress .summary")).to_have_text("120 imported, 0 duplicates skipped, 3 refused.")
     expect(page.locator("tr.outcome-refused").first).to_contain_text("line 41")
+    # A hundred outcomes a page; the refused ones on their own.
+    expect(page.locator("#job-progress tr.outcome")).to_have_count(100)
+    expect(page.locator("#job-progress .pager")).to_contain_text("Page 1 of 2")
+    page.click("#job-progress .pager a:text('Next')")
+    expect(page.locator("#job-progress tr.outcome")).to_have_count(23)
+    page.click(".outcome-filter a:text('refused')")
+    expect(page.locator("#job-progress tr.outcome-refused")).to_have_text(
+        [re.compile(f"feed-{n}.jsonl line 41") for n in range(3)]
+    )
+    expect(page.locator("#job-progress tr.outcome-imported")).to_have_count(0)
+    expect(page.locator("#job-progress .pager")).to_have_count(0)
     assert Article.objects.count() == 120
     assert not ImportJob.objects.get().uploads.exists()
     assert not any(path.is_file() for path in import_dir.rglob("*"))

@@ -31,7 +31,9 @@ def started_worker(interval: float):
     deadline = time.monotonic() + 60
     with connection.cursor() as cursor:
         while True:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN %%'")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %%'"
+            )
             if cursor.fetchone()[0]:
                 return worker
             assert worker.poll() is None, worker.communicate()

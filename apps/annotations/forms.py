@@ -1,6 +1,6 @@
 from django import forms
 
-from apps.annotations.models import Annotation, Link
+from apps.annotations.models import MAX_TAG_CHARS, MAX_TAGS, Annotation, Link, validate_tags
 from apps.annotations.services import Decision
 from apps.sources.models import Source
 
@@ -24,9 +24,10 @@ class TagsField(forms.CharField):
         return sorted({" ".join(tag.split()) for tag in value.split(",") if tag.strip()})
 
     def run_validators(self, value):
-        # The validators (null characters, length) are written for one string, not a list.
+        # The field's validators (null characters) are written for one string, not a list.
         for tag in value:
             super().run_validators(tag)
+        validate_tags(value)
 
     def prepare_value(self, value):
         return ", ".join(value) if isinstance(value, list) else value
@@ -36,7 +37,10 @@ class AnnotationEditForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     kind = forms.ChoiceField(choices=Annotation.Kind.choices)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=20_000)
-    tags = TagsField(required=False, max_length=1000, help_text="Separated by commas.")
+    tags = TagsField(
+        required=False,
+        help_text=f"Separated by commas; at most {MAX_TAGS}, each at most {MAX_TAG_CHARS} characters.",
+    )
     start = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
     end = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 

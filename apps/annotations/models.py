@@ -16,6 +16,24 @@ from apps.projects.models import ProjectScopedQuerySet
 # How much context the TextQuoteSelector keeps on each side; enough to re-anchor a span.
 CONTEXT_CHARS = 32
 
+# Tags label an annotation for finding it again, not its text: every page that shows the
+# annotation carries them, so their number and size are bounded.
+MAX_TAGS = 50
+MAX_TAG_CHARS = 100
+
+
+def validate_tags(tags: list[str]) -> None:
+    """Refuse more than MAX_TAGS tags, or a tag longer than MAX_TAG_CHARS characters; the form,
+    the API and the services all check tags with this."""
+    if len(tags) > MAX_TAGS:
+        raise ValidationError(f"At most {MAX_TAGS} tags per annotation; this has {len(tags):,}.", code="too_many_tags")
+    for tag in tags:
+        if len(tag) > MAX_TAG_CHARS:
+            raise ValidationError(
+                f"A tag has at most {MAX_TAG_CHARS} characters; “{tag[:30]}…” has {len(tag):,}.",
+                code="tag_too_long",
+            )
+
 
 def quote_selector(text: str, start: int, end: int) -> dict[str, str]:
     """Return the W3C TextQuoteSelector fields for text[start:end]."""
@@ -143,7 +161,7 @@ class Annotation(models.Model):
     suffix = models.TextField(blank=True)
     note = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
-    tags = ArrayField(models.CharField(max_length=50), blank=True, default=list)
+    tags = ArrayField(models.CharField(max_length=MAX_TAG_CHARS), blank=True, default=list, validators=[validate_tags])
     sources = models.ManyToManyField("sources.Source", through="Link", related_name="annotations")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations")
     created_at = models.DateTimeField(default=timezone.now)
@@ -174,6 +192,7 @@ class Annotation(models.Model):
                 condition=models.Q(status__in=AnnotationStatus.values), name="annotation_status_valid"
             ),
             models.CheckConstraint(condition=models.Q(version__gte=1), name="annotation_version_positive"),
+            models.CheckConstraint(condition=models.Q(tags__len__lte=MAX_TAGS), name="annotation_tags_bounded"),
             models.UniqueConstraint(
                 fields=["article", "kind", "start", "end", "created_by"],
                 condition=models.Q(deleted_at__isnull=True),

@@ -10,7 +10,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import BaseModel, field_validator
 
-from apps.annotations.models import AnnotationKind, AnnotationStatus, LinkRole
+from apps.annotations.models import MAX_TAG_CHARS, MAX_TAGS, AnnotationKind, AnnotationStatus, LinkRole
 from apps.annotations.services import Decision
 from apps.sources.models import SourceKind
 
@@ -162,7 +162,9 @@ class AnnotationChange(Schema):
     version: int | None = Field(None, description="The version you edited; or send If-Match with the ETag.")
     kind: AnnotationKind | None = None
     note: str | None = None
-    tags: list[str] | None = None
+    tags: list[str] | None = Field(
+        None, description=f"At most {MAX_TAGS} tags, each at most {MAX_TAG_CHARS} characters, none with a comma."
+    )
     start: int | None = None
     end: int | None = None
     exact: str | None = Field(None, description="With start and end: the text there, checked like on create.")

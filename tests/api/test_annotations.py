@@ -296,3 +296,18 @@ def test_a_tag_with_a_comma_is_refused_not_split(analyst_api, annotation):
     assert response.status_code == 422 and "cannot contain a comma" in response.json()["message"]
     annotation.refresh_from_db()
     assert annotation.tags == [] and annotation.version == 1
+
+
+def test_too_many_or_too_long_tags_are_refused_with_422_naming_the_limit(analyst_api, annotation):
+    for given, message in (
+        ([f"tag {n}" for n in range(51)], "At most 50 tags per annotation; this has 51."),
+        (["y" * 101], "A tag has at most 100 characters;"),
+    ):
+        response = analyst_api.patch(f"/annotations/{annotation.pk}", {"version": 1, "tags": given})
+        assert response.status_code == 422
+        assert message in response.json()["message"]
+        assert [error["field"] for error in response.json()["errors"]] == ["tags"]
+    annotation.refresh_from_db()
+    assert annotation.tags == [] and annotation.version == 1
+    most = [f"{n:02d}".ljust(100, "x") for n in range(50)]
+    assert analyst_api.patch(f"/annotations/{annotation.pk}", {"version": 1, "tags": most}).status_code == 200

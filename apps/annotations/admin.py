@@ -12,12 +12,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from apps.annotations.forms import ReviewForm
 from apps.annotations.models import Annotation, AnnotationEvent, Comment, CommentHistory, Link, LinkHistory
 from apps.annotations.rendering import passage_html
-from apps.annotations.services import Decision, mark_thread_read, review_annotation
+from apps.annotations.services import Decision, StatusConflict, mark_thread_read, review_annotation
 from apps.articles.models import Article, language_name, searchable
 from apps.projects.admin import ProjectScopedAdmin
 from apps.projects.models import Project
@@ -140,6 +141,20 @@ class SourceFilter(ScopedFilter):
 
     def filter(self, queryset, value):
         return queryset.filter(Exists(Link.objects.filter(annotation=OuterRef("pk"), source_id=value)))
+
+
+def listed_version_name(pk: int) -> str:
+    return f"listed-version-{pk}"
+
+
+def listed_versions(request) -> dict[int, int]:
+    """The version of each row as the list page showed it, by primary key."""
+    prefix = listed_version_name("")
+    return {
+        int(name.removeprefix(prefix)): int(value)
+        for name, value in request.POST.items()
+        if name.startswith(prefix) and name.removeprefix(prefix).isdecimal() and value.isdecimal()
+    }
 
 
 class ReasonForm(forms.Form):
@@ -309,15 +324,16 @@ class AnnotationAdmin(ProjectScopedAdmin):
                 "unread_count": unread,
                 "passage": passage_html(annotation),
                 "may_review": request.user.has_perm("annotations.review_annotation", annotation),
-                "review_form": self.review_form(),
+                "review_form": self.review_form(annotation),
                 "next_in_queue": self.queue(request).exclude(pk=annotation.pk).values_list("pk", flat=True).first(),
                 **(extra_context or {}),
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def review_form(self) -> ReviewForm:
-        """The decision form with the cursor in its reason: type it, then Alt+R rejects (or Alt+A approves)."""
-        form = ReviewForm()
+    def review_form(self, annotation) -> ReviewForm:
+        """The decision form with the cursor in its reason: type it, then Alt+R rejects (or Alt+A approves).
+        It carries the version shown, which the decision is made from."""
+        form = ReviewForm(initial={"version": annotation.version})
         form.fields["reason"].widget.attrs["autofocus"] = True
         return form
 
@@ -332,7 +348,11 @@ class AnnotationAdmin(ProjectScopedAdmin):
             self.message_user(request, "Choose approve, reject or back to draft.", messages.ERROR)
             return redirect(here)
         try:
-            review_annotation(annotation=annotation, user=request.user, **form.cleaned_data)
+            review_annotation(annotation=annotation, user=request.user, **form.review_args())
+        except StatusConflict as conflict:
+            # The page shows the annotation as it is now, with a form for deciding on that.
+            self.message_user(request, str(conflict), messages.ERROR)
+            return redirect(here)
         except ValidationError as refusal:
             self.message_user(request, " ".join(refusal.messages), messages.ERROR)
             return redirect(here)
@@ -355,12 +375,30 @@ class AnnotationAdmin(ProjectScopedAdmin):
     def has_review_permission(self, request):
         return request.user.has_perm("annotations.review_annotation")
 
+    def action_checkbox(self, annotation):
+        """The row's checkbox, with the version the list shows: a bulk decision is made from it."""
+        return format_html(
+            '{}<input type="hidden" name="{}" value="{}">',
+            super().action_checkbox(annotation),
+            listed_version_name(annotation.pk),
+            annotation.version,
+        )
+
     def decide(self, request, queryset, decision: Decision, reason: str = ""):
+        """Decide on each row from the version the list showed it at; rows somebody changed since
+        (or that were not on the page, when all were selected) are decided only while submitted."""
+        listed = listed_versions(request)
         done, refused = 0, []
         for annotation in queryset.select_related("article"):
             try:
-                done += review_annotation(annotation=annotation, user=request.user, decision=decision, reason=reason)
-            except (PermissionDenied, ValidationError) as refusal:
+                done += review_annotation(
+                    annotation=annotation,
+                    user=request.user,
+                    decision=decision,
+                    reason=reason,
+                    seen_version=listed.get(annotation.pk),
+                )
+            except (PermissionDenied, ValidationError, StatusConflict) as refusal:
                 refused.append(f"“{annotation.exact[:40]}”: {' '.join(getattr(refusal, 'messages', [str(refusal)]))}")
         outcome = {Decision.APPROVE: "approved", Decision.REJECT: "rejected", Decision.DRAFT: "sent back to draft"}
         if done:
@@ -378,6 +416,7 @@ class AnnotationAdmin(ProjectScopedAdmin):
     def reject(self, request, queryset):
         """Ask for the reason on a page of its own, then reject with it."""
         form = ReasonForm(request.POST if "reason" in request.POST else None)
+        listed = listed_versions(request)
         if form.is_bound and form.is_valid():
             self.decide(request, queryset, Decision.REJECT, reason=form.cleaned_data["reason"])
             return None
@@ -385,7 +424,11 @@ class AnnotationAdmin(ProjectScopedAdmin):
             **self.admin_site.each_context(request),
             "title": "Why are these rejected?",
             "opts": self.opts,
-            "annotations": queryset.select_related("article"),
+            # Each with the version the list showed, which the rejection is made from.
+            "annotations": [
+                (annotation, listed.get(annotation.pk), listed_version_name(annotation.pk))
+                for annotation in queryset.select_related("article")
+            ],
             "form": form,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }

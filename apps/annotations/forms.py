@@ -77,6 +77,11 @@ class LinkForm(forms.Form):
         return data
 
 
+def seen_version_field():
+    """The version the page showed, which a change of status is made from (optional for scripts)."""
+    return forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+
 class ReviewForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "id_review_%s")
@@ -89,6 +94,16 @@ class ReviewForm(forms.Form):
         max_length=5000,
         help_text="Required to reject: the author sees it.",
     )
+    version = seen_version_field()
+
+    def review_args(self) -> dict:
+        """The review service's arguments."""
+        data = self.cleaned_data
+        return {"decision": data["decision"], "reason": data["reason"], "seen_version": data["version"]}
+
+
+class SubmitForm(forms.Form):
+    version = seen_version_field()
 
 
 class CommentForm(forms.Form):

@@ -24,9 +24,14 @@ DUPLICATE = "You have already marked exactly this passage as a {kind}; nothing w
 class EditConflict(Exception):
     """Somebody saved the annotation after the version the editor started from."""
 
-    def __init__(self, current: Annotation):
-        super().__init__(f"Changed by {current.updated_by or current.created_by} meanwhile.")
+    def __init__(self, current: Annotation, message: str = ""):
+        super().__init__(message or f"Changed by {current.updated_by or current.created_by} meanwhile.")
         self.current = current
+
+
+class StatusConflict(EditConflict):
+    """A change of status asked of a state the annotation is no longer in: somebody decided,
+    submitted or sent it back first. Nothing was changed; `current` is the annotation as it is now."""
 
 
 class DuplicateAnnotation(ValidationError):
@@ -40,6 +45,12 @@ class Decision(enum.StrEnum):
 
 
 DECIDED = {Decision.APPROVE: Status.APPROVED, Decision.REJECT: Status.REJECTED, Decision.DRAFT: Status.DRAFT}
+STATUS_WORDS = {
+    Status.DRAFT: "a draft",
+    Status.SUBMITTED: "submitted",
+    Status.APPROVED: "approved",
+    Status.REJECTED: "rejected",
+}
 DECISION_ACTIONS = {
     Decision.APPROVE: Action.APPROVED,
     Decision.REJECT: Action.REJECTED,
@@ -113,6 +124,9 @@ def import_spans(*, spans: list[ImportedSpan], user) -> list[Annotation]:
 
 
 EDITABLE_FIELDS = ("kind", "start", "end", "exact", "prefix", "suffix", "note", "tags")
+# Read back after a status change, which other changes may have preceded since the row was read:
+# the history entry keeps the annotation as the change left it.
+STATE_FIELDS = ["status", "version", "reviewed_by", "reviewed_at", "updated_by", "updated_at", *EDITABLE_FIELDS]
 
 
 def update_annotation(*, annotation: Annotation, user, base_version: int, **changes) -> Annotation:
@@ -159,38 +173,79 @@ def update_annotation(*, annotation: Annotation, user, base_version: int, **chan
 
 
 def delete_annotation(*, annotation: Annotation, user) -> None:
-    """Hide the annotation; `restore_annotation` brings back the same row with its links."""
+    """Hide the annotation; `restore_annotation` brings back the same row with its links.
+
+    Whoever deletes it first records the deletion; a second at the same time changes nothing.
+    """
     require(user, "annotations.delete_annotation", annotation, NOT_YOURS)
     with transaction.atomic():
-        annotation.deleted_at = timezone.now()
-        annotation.version += 1
-        annotation.save(update_fields=["deleted_at", "version"])
-        _record(annotation, user, Action.DELETED)
+        deleted = (
+            Annotation.objects.live()
+            .filter(pk=annotation.pk)
+            .update(deleted_at=timezone.now(), version=F("version") + 1)
+        )
+        annotation.refresh_from_db(fields=["deleted_at", *STATE_FIELDS])
+        if deleted:
+            _record(annotation, user, Action.DELETED)
 
 
 def restore_annotation(*, annotation: Annotation, user) -> None:
     require(user, "annotations.delete_annotation", annotation, NOT_YOURS)
     try:
         with transaction.atomic():
-            annotation.deleted_at = None
-            annotation.version += 1
-            annotation.save(update_fields=["deleted_at", "version"])
-            _record(annotation, user, Action.RESTORED)
+            restored = Annotation.objects.filter(pk=annotation.pk, deleted_at__isnull=False).update(
+                deleted_at=None, version=F("version") + 1
+            )
+            annotation.refresh_from_db(fields=["deleted_at", *STATE_FIELDS])
+            if restored:
+                _record(annotation, user, Action.RESTORED)
     except IntegrityError as error:
         raise_if_duplicate(error, annotation)
         raise
 
 
-def submit_annotation(*, annotation: Annotation, user) -> None:
-    """Hand a draft (or a rejected annotation, once reworked) to the reviewers."""
+def current_state(pk: int) -> Annotation:
+    """The annotation as it is now, with what its panel and the API's conflict show of it."""
+    return Annotation.objects.select_related("article__project", "created_by", "updated_by", "reviewed_by").get(pk=pk)
+
+
+def status_conflict(current: Annotation, *, seen_version: int | None, expected: str, attempt: str) -> StatusConflict:
+    """The refusal of a status change that found the annotation in another state than the one it
+    was asked from: what it is now and who changed it last."""
+    if current.deleted_at is not None:
+        return StatusConflict(current, f"It was deleted meanwhile; your {attempt} was not recorded.")
+    latest = current.events.select_related("actor").first()
+    last = f", {latest.get_action_display().lower()} by {latest.actor or 'someone'}" if latest else ""
+    now = f"{STATUS_WORDS[current.status]} now (version {current.version}{last})"
+    if seen_version is not None:
+        lead = f"It changed after the version you saw ({seen_version}): it is {now}."
+    else:
+        lead = f"It is {now}, not {expected}."
+    return StatusConflict(current, f"{lead} Your {attempt} was not recorded; look at it again as it is now.")
+
+
+def submit_annotation(*, annotation: Annotation, user, seen_version: int | None = None) -> None:
+    """Hand a draft (or a rejected annotation, once reworked) to the reviewers.
+
+    One conditional UPDATE: the annotation must still be a draft or rejected, and at
+    `seen_version` when the caller names the version it showed; otherwise StatusConflict.
+    """
     require(user, "annotations.change_annotation", annotation, NOT_YOURS)
-    if annotation.status not in {Status.DRAFT, Status.REJECTED}:
-        raise ValidationError(f"It is {annotation.get_status_display()} already; only drafts are submitted.")
+    seen = {} if seen_version is None else {"version": seen_version}
     with transaction.atomic():
-        annotation.status = Status.SUBMITTED
-        annotation.version += 1
-        annotation.updated_at, annotation.updated_by = timezone.now(), user
-        annotation.save(update_fields=["status", "version", "updated_at", "updated_by"])
+        submitted = (
+            Annotation.objects.live()
+            .filter(pk=annotation.pk, status__in=[Status.DRAFT, Status.REJECTED], **seen)
+            .update(status=Status.SUBMITTED, version=F("version") + 1, updated_at=timezone.now(), updated_by=user)
+        )
+        if not submitted:
+            raise status_conflict(
+                current_state(annotation.pk),
+                seen_version=seen_version,
+                expected="a draft: only drafts are submitted",
+                attempt="submission",
+            )
+        annotation.refresh_from_db(fields=STATE_FIELDS)
         _record(annotation, user, Action.SUBMITTED)
 
 
@@ -199,30 +254,47 @@ def submit_drafts(*, article, user) -> list[Annotation]:
     rule as if submitted alone; all or none are submitted."""
     drafts = article.annotations.live().filter(created_by=user, status=Status.DRAFT).order_by("start", "end", "pk")
     with transaction.atomic():
+        # Locked, so that each is submitted from the version read here.
         drafts = list(drafts.select_for_update(of=("self",)))
         for annotation in drafts:
-            submit_annotation(annotation=annotation, user=user)
+            submit_annotation(annotation=annotation, user=user, seen_version=annotation.version)
     return drafts
 
 
-def review_annotation(*, annotation: Annotation, user, decision: Decision, reason: str = "") -> bool:
+def review_annotation(
+    *, annotation: Annotation, user, decision: Decision, reason: str = "", seen_version: int | None = None
+) -> bool:
     """Approve, reject (a reason is required) or send back to draft; who, when and why go into the
-    history. Return whether the status changed: deciding what is already decided changes nothing."""
+    history. Return whether the status changed.
+
+    A decision is one conditional UPDATE, so that of reviewers deciding at once exactly one wins:
+    it is made from `seen_version`, the version the reviewer was shown, or without one only while
+    the annotation is submitted. Any other state raises StatusConflict with the current one.
+    Deciding what the seen version already is changes nothing; a draft is its author's still.
+    """
     require(user, "annotations.review_annotation", annotation, "Only reviewers and managers decide on annotations.")
     decision = Decision(decision)
     reason = reason.strip()
     if decision is Decision.REJECT and not reason:
         raise ValidationError("Say why it is rejected; the author needs the reason.")
-    if annotation.status == DECIDED[decision]:
-        return False
-    if annotation.status == Annotation.Status.DRAFT:
-        # A draft is still its author's: reviewers decide on what was handed to them.
-        raise ValidationError("It is a draft: its author has not submitted it for review yet.")
+    decided = DECIDED[decision]
+    seen = {"status": Status.SUBMITTED} if seen_version is None else {"version": seen_version}
     with transaction.atomic():
-        annotation.status = DECIDED[decision]
-        annotation.reviewed_by, annotation.reviewed_at = user, timezone.now()
-        annotation.version += 1
-        annotation.save(update_fields=["status", "reviewed_by", "reviewed_at", "version"])
+        won = (
+            Annotation.objects.live()
+            .filter(pk=annotation.pk, **seen)
+            .exclude(status__in=[Status.DRAFT, decided])
+            .update(status=decided, reviewed_by=user, reviewed_at=timezone.now(), version=F("version") + 1)
+        )
+        if not won:
+            current = current_state(annotation.pk)
+            if seen_version == current.version and current.deleted_at is None:
+                if current.status == decided:
+                    return False
+                # A draft is still its author's: reviewers decide on what was handed to them.
+                raise ValidationError("It is a draft: its author has not submitted it for review yet.")
+            raise status_conflict(current, seen_version=seen_version, expected="submitted", attempt="decision")
+        annotation.refresh_from_db(fields=STATE_FIELDS)
         _record(annotation, user, DECISION_ACTIONS[decision], comment=reason)
     return True
 

@@ -6,13 +6,21 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from apps.annotations.forms import AnnotationCreateForm, AnnotationEditForm, CommentForm, LinkForm, ReviewForm
+from apps.annotations.forms import (
+    AnnotationCreateForm,
+    AnnotationEditForm,
+    CommentForm,
+    LinkForm,
+    ReviewForm,
+    SubmitForm,
+)
 from apps.annotations.models import Annotation, Comment, CommentRead, Link
 from apps.annotations.rendering import annotation_list_html, blocks_html, listed, render_blocks, spans
 from apps.annotations.services import (
     NOT_YOURS,
     DuplicateAnnotation,
     EditConflict,
+    StatusConflict,
     add_comment,
     create_annotation,
     delete_annotation,
@@ -177,7 +185,7 @@ def panel_context(request, annotation, **extra):
         ),
         "link_form": extra.pop("link_form", None)
         or LinkForm(project=annotation.article.project, initial={"role": annotation.speaker_role}),
-        "review_form": extra.pop("review_form", None) or ReviewForm(),
+        "review_form": extra.pop("review_form", None) or ReviewForm(initial={"version": annotation.version}),
         **extra,
     }
 
@@ -219,11 +227,15 @@ def annotation_update(request, pk):
 @login_required
 @require_POST
 def annotation_submit(request, pk):
+    """Submit the annotation from the version its panel showed (the edit form's, sent along)."""
     annotation = editable_annotation(request, pk)
+    form = SubmitForm(request.POST)
+    if not form.is_valid():
+        return panel(request, annotation, error=form_errors(form), status=422)
     try:
-        submit_annotation(annotation=annotation, user=request.user)
-    except ValidationError as error:
-        return panel(request, annotation, error=error_message(error), status=409)
+        submit_annotation(annotation=annotation, user=request.user, seen_version=form.cleaned_data["version"])
+    except StatusConflict as conflict:
+        return panel(request, conflict.current, error=str(conflict), status=409)
     return panel(request, annotation, saved="Submitted for review.", event="annotation-changed")
 
 
@@ -258,12 +270,18 @@ def unread_replies(request):
 @login_required
 @require_POST
 def annotation_review(request, pk):
+    """Decide from the version the panel showed; whoever decided first wins, the others see what
+    it is now (409) and may decide again on that."""
     annotation = visible_annotation(request, pk)
     form = ReviewForm(request.POST)
     if not form.is_valid():
         return panel(request, annotation, review_form=form, status=422)
     try:
-        changed = review_annotation(annotation=annotation, user=request.user, **form.cleaned_data)
+        changed = review_annotation(annotation=annotation, user=request.user, **form.review_args())
+    except StatusConflict as conflict:
+        current = conflict.current
+        again = ReviewForm(initial={"version": current.version, "reason": form.cleaned_data["reason"]})
+        return panel(request, current, review_form=again, error=str(conflict), status=409)
     except ValidationError as error:
         return panel(request, annotation, review_form=form, error=error_message(error), status=422)
     status = "sent back to draft" if annotation.status == Annotation.Status.DRAFT else annotation.get_status_display()

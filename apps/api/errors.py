@@ -6,7 +6,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, RequestDa
 from django.http import Http404
 from ninja import errors as ninja_errors
 
-from apps.annotations.services import DuplicateAnnotation, EditConflict
+from apps.annotations.services import DuplicateAnnotation, EditConflict, StatusConflict
 from apps.api.representations import annotation_dict
 
 NOT_FOUND = "Not found, or not in your projects."
@@ -124,14 +124,15 @@ def install_error_handlers(api) -> None:
     @api.exception_handler(EditConflict)
     def conflict(request, exc):
         current = exc.current
-        author = current.updated_by or current.created_by
-        body = {
-            **error_body(
+        if isinstance(exc, StatusConflict):
+            message = str(exc)
+        else:
+            author = current.updated_by or current.created_by
+            message = (
                 f"Somebody saved this annotation after the version you edited ({author} made version "
                 f"{current.version}); nothing was changed. Apply your change to the current state."
-            ),
-            "current": annotation_dict(current.pk),
-        }
+            )
+        body = {**error_body(message), "current": annotation_dict(current.pk)}
         return respond(request, 409, body, ETag=etag(current))
 
     @api.exception_handler(PreconditionRequired)

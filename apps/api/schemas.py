@@ -182,6 +182,14 @@ class AnnotationChange(Schema):
 class ReviewIn(Schema):
     decision: Decision = Field(description="approve, reject (needs a reason) or draft (back to its author).")
     reason: str = ""
+    version: int | None = Field(
+        None,
+        description=(
+            "The version you decided on (or send If-Match with the ETag): if somebody changed it since, "
+            "the answer is 409 with its current state. Without it the decision applies only while the "
+            "annotation is submitted."
+        ),
+    )
 
 
 class CommentIn(Schema):

@@ -14,11 +14,13 @@ SAME_PASSAGE = "The same passage was accepted in curation from {author}'s annota
 OTHER_VERSION = "{author}'s version of this passage was accepted in curation."
 
 
-def accept_version(*, annotation: Annotation, user) -> list[Annotation]:
+def accept_version(*, annotation: Annotation, user, seen_version: int | None = None) -> list[Annotation]:
     """Approve `annotation` and reject the other analysts' live annotations of its kind that
     overlap it, so that the approved set holds one version of the passage. Return those rejected.
     Only what was submitted is decided (see review_annotation): drafts stay as they are.
 
+    The approval is made from `seen_version`, the version the curation page showed: if somebody
+    changed the annotation since, nothing is changed and StatusConflict says what it is now.
     An analyst's own overlapping annotations are other passages of theirs and stay as they are.
     """
     with transaction.atomic():
@@ -39,10 +41,13 @@ def accept_version(*, annotation: Annotation, user) -> list[Annotation]:
             .exclude(status=Annotation.Status.DRAFT)
             .order_by("start", "end", "pk")
         )
-        review_annotation(annotation=annotation, user=user, decision=Decision.APPROVE)
+        review_annotation(annotation=annotation, user=user, decision=Decision.APPROVE, seen_version=seen_version)
         author = annotation.created_by.get_username()
         for other in competing:
             same = (other.start, other.end) == (annotation.start, annotation.end)
             reason = (SAME_PASSAGE if same else OTHER_VERSION).format(author=author)
-            review_annotation(annotation=other, user=user, decision=Decision.REJECT, reason=reason)
+            # Locked above, so decided from the version read there.
+            review_annotation(
+                annotation=other, user=user, decision=Decision.REJECT, reason=reason, seen_version=other.version
+            )
     return competing

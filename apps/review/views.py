@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.annotations.models import Annotation
+from apps.annotations.services import StatusConflict
 from apps.articles.models import Article
 from apps.projects.models import Project
 from apps.review import charts
@@ -119,6 +120,8 @@ def project_agreement_page(request, pk):
 
 class AcceptForm(forms.Form):
     accept = forms.IntegerField(min_value=1, error_messages={"required": "Choose the version to accept."})
+    # The annotation's version as the page showed it; accepting is made from it.
+    version = forms.IntegerField(min_value=1, required=False)
 
 
 @require_http_methods(["GET", "POST"])
@@ -131,10 +134,16 @@ def article_curation(request, pk):
     if request.method == "POST":
         if not may_review:
             raise PermissionDenied("Only reviewers and managers accept a version.")
+        status = 422
         if form.is_valid():
             annotation = get_object_or_404(article.annotations.live(), pk=form.cleaned_data["accept"])
             try:
-                rejected = accept_version(annotation=annotation, user=request.user)
+                rejected = accept_version(
+                    annotation=annotation, user=request.user, seen_version=form.cleaned_data["version"]
+                )
+            except StatusConflict as conflict:
+                form.add_error("accept", str(conflict))
+                status = 409
             except ValidationError as refusal:
                 form.add_error("accept", refusal)
             else:
@@ -148,7 +157,6 @@ def article_curation(request, pk):
                     ),
                 )
                 return redirect(f"{request.path}#version-{annotation.pk}")
-        status = 422
     analysts, passages = article_passages(article)
     context = {
         "title": f"Curation: {article.title}",

@@ -136,17 +136,19 @@ def test_nul_in_tags_or_the_source_search_is_a_clear_refusal_not_a_500(analyst_c
 def test_deciding_what_is_decided_changes_nothing(client, article, analyst, reviewer):
     annotation = AnnotationFactory(article=article, created_by=analyst, status=Annotation.Status.SUBMITTED)
     client.force_login(reviewer)
-    client.post(f"/annotations/{annotation.pk}/review/", {"decision": "approve"})
-    again = client.post(f"/annotations/{annotation.pk}/review/", {"decision": "approve"})
+    client.post(f"/annotations/{annotation.pk}/review/", {"decision": "approve", "version": 1})
+    again = client.post(f"/annotations/{annotation.pk}/review/", {"decision": "approve", "version": 2})
     assert "It was approved already." in again.content.decode()
     admin = client.post(
-        "/admin/annotations/annotation/", {"action": "approve", "_selected_action": [annotation.pk]}, follow=True
+        "/admin/annotations/annotation/",
+        {"action": "approve", "_selected_action": [annotation.pk], f"listed-version-{annotation.pk}": 2},
+        follow=True,
     )
     assert "Nothing changed: they were approved already." in admin.content.decode()
     annotation.refresh_from_db()
     assert annotation.version == 2
     assert annotation.events.filter(action="approved").count() == 1
-    back = client.post(f"/annotations/{annotation.pk}/review/", {"decision": "draft"})
+    back = client.post(f"/annotations/{annotation.pk}/review/", {"decision": "draft", "version": 2})
     html = back.content.decode()
     assert "Sent back to draft." in html
     assert "reviewed by" not in html

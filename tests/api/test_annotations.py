@@ -243,7 +243,9 @@ class TestReview:
         )
         assert rejected.json()["status"] == "rejected"
         assert annotation.events.get(action="rejected").comment == "No source."
-        back = reviewer_api.post(f"/annotations/{annotation.pk}/review", {"decision": "draft"})
+        back = reviewer_api.post(
+            f"/annotations/{annotation.pk}/review", {"decision": "draft", "version": rejected.json()["version"]}
+        )
         assert back.json()["status"] == "draft"
 
     def test_an_unknown_decision_is_422(self, reviewer_api, annotation):

@@ -6,6 +6,7 @@ from django.urls import reverse
 from apps.annotations.models import Annotation, AnnotationEvent
 from apps.annotations.services import delete_annotation
 from apps.projects.models import Membership
+from apps.review.services import accept_version
 from tests.conftest import member
 from tests.factories import AnnotationFactory, ArticleFactory, MembershipFactory, ProjectFactory
 from tests.test_pages import html_problems
@@ -143,6 +144,25 @@ def test_accepting_a_version_approves_it_and_rejects_the_competing_ones(client, 
     )
 
 
+def test_accepting_is_made_from_the_version_the_page_showed(client, project, desk):
+    """Two reviewers curating the passage at once: the second's accept is refused with what it is now."""
+    client.force_login(desk["reviewer"])
+    url = urls(project, desk["article"])[2]
+    page = client.get(url).content.decode()
+    accept = page.split(f'value="{desk["bridge-1"].pk}"')[0].rsplit("<form", 1)[1]
+    assert '<input type="hidden" name="version" value="1">' in accept
+    # Meanwhile the manager accepts the other analyst's version, which rejects this one.
+    accept_version(annotation=desk["bridge-2"], user=desk["manager"], seen_version=1)
+    response = client.post(url, {"accept": desk["bridge-1"].pk, "version": 1})
+    assert response.status_code == 409
+    assert "It changed after the version you saw (1): it is rejected now (version 2, rejected by manager1)." in (
+        response.content.decode()
+    )
+    assert Annotation.objects.get(pk=desk["bridge-1"].pk).status == "rejected"
+    assert Annotation.objects.get(pk=desk["bridge-2"].pk).status == "approved"
+    assert AnnotationEvent.objects.filter(annotation=desk["bridge-2"]).count() == 1  # approved once, never rejected
+
+
 def test_accept_refuses_bad_input_with_a_message(client, project, desk):
     client.force_login(desk["reviewer"])
     url = urls(project, desk["article"])[2]
@@ -158,8 +178,11 @@ def test_accept_refuses_bad_input_with_a_message(client, project, desk):
     assert client.put(url).status_code == 405
     # A draft is still its author's; curation decides only what was submitted.
     draft = AnnotationFactory(article=desk["article"], created_by=desk["analyst"], start=50, end=55)
-    response = client.post(url, {"accept": draft.pk})
+    response = client.post(url, {"accept": draft.pk, "version": draft.version})
     assert response.status_code == 422 and "has not submitted it" in response.content.decode()
+    # Without the version the page showed, it is accepted only while submitted.
+    response = client.post(url, {"accept": draft.pk})
+    assert response.status_code == 409 and "It is a draft now (version 1), not submitted." in response.content.decode()
     assert Annotation.objects.get(pk=draft.pk).status == "draft"
     huge = "9" * 30
     for page in (f"/admin/review/project/{huge}/dashboard/", f"/admin/review/article/{huge}/curation/"):

@@ -24,7 +24,7 @@ from apps.annotations.services import (
     update_annotation,
 )
 from apps.api.endpoints.common import answers, without_nul
-from apps.api.errors import PreconditionRequired, error_body, etag, etag_of, validated
+from apps.api.errors import PreconditionRequired, etag, etag_of, validated
 from apps.api.paging import collection_url, page_url, paged
 from apps.api.representations import annotation_dicts, link_dicts, new_annotation_dict
 from apps.api.schemas import (
@@ -203,20 +203,28 @@ def annotation_detail(request, response: HttpResponse, annotation_id: int = Anno
     return fresh(request, response, annotation_id)
 
 
-def base_version(annotation: Annotation, version: int | None, if_match: str | None) -> int:
-    """The version a change was made from: the body's `version`, else the If-Match ETag's."""
+def named_version(annotation: Annotation, version: int | None, if_match: str | None) -> int | None:
+    """The version a change was made from: the body's `version`, else the If-Match ETag's, else None."""
     if version is not None:
         return version
     if if_match is None:
-        raise PreconditionRequired(
-            "Say which version you changed: `version` in the body, or If-Match with the ETag you read."
-        )
+        return None
     if if_match.strip() == "*":
         return annotation.version
     match = ETAG_RE.match(if_match.strip())
     if not match or int(match.group(1)) != annotation.pk:
         raise ValidationError({"If-Match": "Send the ETag this annotation was served with, as it was."})
     return int(match.group(2))
+
+
+def base_version(annotation: Annotation, version: int | None, if_match: str | None) -> int:
+    """The version an edit was made from, which it must name: it could overwrite someone else's unseen."""
+    named = named_version(annotation, version, if_match)
+    if named is None:
+        raise PreconditionRequired(
+            "Say which version you changed: `version` in the body, or If-Match with the ETag you read."
+        )
+    return named
 
 
 @router.patch(
@@ -265,27 +273,41 @@ def annotation_delete(request, annotation_id: int = AnnotationId):
 
 @router.post(
     "/annotations/{annotation_id}/submit",
-    response=answers({200: AnnotationOut}, 409),
-    summary="Hand a draft (or a reworked rejection) to the reviewers",
+    response=answers({200: AnnotationOut, 409: ConflictOut}),
+    summary="Hand a draft (or a reworked rejection) to the reviewers; If-Match makes it from the version you read",
 )
-def annotation_submit(request, response: HttpResponse, annotation_id: int = AnnotationId):
+def annotation_submit(
+    request,
+    response: HttpResponse,
+    annotation_id: int = AnnotationId,
+    if_match: str | None = Header(None, alias="If-Match"),
+):
     annotation = editable_annotation(request, annotation_id)
-    try:
-        submit_annotation(annotation=annotation, user=request.auth)
-    except ValidationError as refusal:
-        return Status(409, error_body(" ".join(refusal.messages), [("status", m) for m in refusal.messages]))
+    submit_annotation(annotation=annotation, user=request.auth, seen_version=named_version(annotation, None, if_match))
     return fresh(request, response, annotation.pk)
 
 
 @router.post(
     "/annotations/{annotation_id}/review",
-    response=answers({200: AnnotationOut}),
-    summary="Approve, reject (with a reason) or send back to draft; reviewers and managers only",
+    response=answers({200: AnnotationOut, 409: ConflictOut}),
+    summary=(
+        "Approve, reject (with a reason) or send back to draft, from the version you read (`version` or "
+        "If-Match; without either, only while it is submitted); 409 with the current state if somebody "
+        "decided first. Reviewers and managers only"
+    ),
 )
-def annotation_review(request, response: HttpResponse, payload: ReviewIn, annotation_id: int = AnnotationId):
+def annotation_review(
+    request,
+    response: HttpResponse,
+    payload: ReviewIn,
+    annotation_id: int = AnnotationId,
+    if_match: str | None = Header(None, alias="If-Match"),
+):
     annotation = visible_annotation(request, annotation_id)
-    data = validated(ReviewForm(payload.model_dump(mode="json")))
-    review_annotation(annotation=annotation, user=request.auth, **data)
+    version = named_version(annotation, payload.version, if_match)
+    form = ReviewForm(payload.model_dump(mode="json") | {"version": version})
+    validated(form)
+    review_annotation(annotation=annotation, user=request.auth, **form.review_args())
     return fresh(request, response, annotation.pk)
 
 

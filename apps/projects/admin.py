@@ -154,6 +154,18 @@ class UserAdmin(BaseUserAdmin):
     def get_list_filter(self, request):
         return super().get_list_filter(request) if request.user.is_superuser else []
 
+    def lookup_allowed(self, lookup, value, request):
+        """No filter of the list by a query string for a manager: Django's admin accepts any field
+        of the model itself (`?is_superuser=1`, `?email__startswith=a`), and whether a name then
+        stays listed would tell what the manager may not see. Refused with 400."""
+        return request.user.is_superuser and super().lookup_allowed(lookup, value, request)
+
+    def get_sortable_by(self, request):
+        return super().get_sortable_by(request) if request.user.is_superuser else ["username"]
+
+    def get_ordering(self, request):
+        return super().get_ordering(request) if request.user.is_superuser else ["username"]
+
     def get_search_results(self, request, queryset, search_term):
         """A manager finds a person by typing part of their user name (three letters at least) and
         sees the names only: the site's accounts are never listed to them whole."""

@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from apps.projects.history import tracked
-from apps.projects.models import ProjectScopedQuerySet
+from apps.projects.models import ProjectScopedQuerySet, check_same_project
 from apps.sources.validators import web_url, web_url_only
 
 if TYPE_CHECKING:
@@ -261,6 +261,10 @@ class Article(models.Model):
     def get_absolute_url(self):
         return reverse("annotations:workbench", args=[self.pk])
 
+    def clean(self):
+        super().clean()
+        check_same_project(self, "story", "publisher", "replaces")
+
     @property
     def direction(self) -> str:
         if self.language in RTL_LANGUAGES:
@@ -337,3 +341,11 @@ class StoryMatch(models.Model):
 
     def __str__(self):
         return f"{self.article} ~ {self.other} ({self.kind})"
+
+    @property
+    def project_id(self) -> int:
+        return self.article.project_id
+
+    def clean(self):
+        super().clean()
+        check_same_project(self, "other")

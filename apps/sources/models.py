@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models.functions import Concat
 
 from apps.projects.history import tracked
-from apps.projects.models import ProjectScopedQuerySet
+from apps.projects.models import ProjectScopedQuerySet, check_same_project
 from apps.sources.validators import web_url, web_url_only
 
 # Queries shorter than this have too few consonants to tell names apart (see `matching`).
@@ -152,8 +152,10 @@ class Source(models.Model):
         return self.name
 
     def clean(self):
-        """The same person or organisation once per project, however its name is spelled."""
+        """The same person or organisation once per project, however its name is spelled; its
+        organisation of the same project."""
         super().clean()
+        check_same_project(self, "affiliation")
         if not (self.project_id and self.name and self.kind):
             return
         same = Source.objects.in_project(self.project_id).named(self.name).filter(kind=self.kind).exclude(pk=self.pk)

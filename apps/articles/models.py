@@ -169,9 +169,17 @@ class Article(models.Model):
     # No index of its own: three indexes lead with the project, and every index is one more
     # write per article imported.
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="articles", db_index=False)
-    # The four links below are indexed where they are set (see Meta.indexes).
+    # The four links below are indexed where they are set (see Meta.indexes). The story and the
+    # publisher are checked by foreign keys that include the project (migration 0016), which
+    # stand for the plain ones: a second check of each imported article's publisher cost as much.
     story = models.ForeignKey(
-        Story, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles", db_index=False
+        Story,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="articles",
+        db_index=False,
+        db_constraint=False,
     )
     replaces = models.ForeignKey(
         "self",
@@ -199,6 +207,7 @@ class Article(models.Model):
         blank=True,
         related_name="published_articles",
         db_index=False,
+        db_constraint=False,
     )
     author = models.CharField(max_length=300, blank=True)
     published_on = models.DateField(null=True, blank=True)

@@ -101,7 +101,7 @@ def check_same_project(row, *fields: str) -> None:
 
 
 # The database's constraints and triggers that keep references within one project are named so.
-CROSS_PROJECT = "That refers to a row of another project; nothing was saved."
+CROSS_PROJECT = "That refers to a row outside this row's project; nothing was saved."
 PROJECT_CHANGE = "A row never moves to another project; nothing was saved."
 
 

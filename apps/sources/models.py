@@ -123,6 +123,7 @@ class Source(models.Model):
         default=list,
         help_text="Other spellings, e.g. “Mil- Man” for “Mil-Man”.",
     )
+    # Checked by a foreign key that includes the project (migration 0005) instead of a plain one.
     affiliation = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -130,6 +131,7 @@ class Source(models.Model):
         blank=True,
         related_name="affiliates",
         help_text="A person's organisation.",
+        db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -184,7 +184,7 @@ def test_a_refusal_of_the_database_comes_back_as_a_message_not_a_500(client, two
     monkeypatch.setattr("apps.articles.models.Article.clean", lambda self: None)
     response = client.post(change_url(a.article), article_form(a.article, story=b.story.pk), follow=True)
     assert response.status_code == 200
-    assert "another project" in response.content.decode()
+    assert "outside this row&#x27;s project" in response.content.decode()
     a.article.refresh_from_db()
     assert a.article.story == a.story
 

@@ -1,7 +1,8 @@
 """An article's story, publisher and earlier version, and both articles of a story match, are of
 one project; articles and stories never change project.
 
-The story's and the publisher's foreign keys include the project. The earlier version is checked
+The story's and the publisher's foreign keys include the project, and stand for the plain ones
+(a second check of the publisher of each imported article would cost as much as the first). The earlier version is checked
 by a trigger instead: a foreign key needs a unique (id, project_id) index on the articles, one
 more entry to write for each imported article, while the trigger runs only for the few articles
 that name an earlier version. Story matches are written in bulk, so they are checked once per
@@ -10,7 +11,8 @@ statement, joined with the articles.
 References that already point across projects are cleared, as if their target were deleted.
 """
 
-from django.db import migrations
+import django.db.models.deletion
+from django.db import migrations, models
 
 SQL = """
 -- Check the repairs' foreign keys now: a table with checks still pending cannot be altered.
@@ -99,4 +101,32 @@ class Migration(migrations.Migration):
         ("sources", "0005_one_project"),
         ("projects", "0003_rows_stay_in_their_project"),
     ]
-    operations = [migrations.RunSQL(SQL, REVERSE)]
+    operations = [
+        migrations.AlterField(
+            model_name="article",
+            name="publisher",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="published_articles",
+                to="sources.source",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="article",
+            name="story",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="articles",
+                to="articles.story",
+            ),
+        ),
+        migrations.RunSQL(SQL, REVERSE),
+    ]

@@ -1,11 +1,12 @@
 """A source's organisation is a source of its own project, and a source never changes project.
 
-The affiliation's foreign key includes the project: (affiliation_id, project_id) must be a
-(id, project_id) of sources. Sources that already point across projects lose that affiliation,
+The affiliation's foreign key includes the project, in place of the plain one:
+(affiliation_id, project_id) must be an (id, project_id) of sources. Sources that already point across projects lose that affiliation,
 as they would if the organisation were deleted.
 """
 
-from django.db import migrations
+import django.db.models.deletion
+from django.db import migrations, models
 
 SQL = """
 -- Check the repairs' foreign keys now: a table with checks still pending cannot be altered.
@@ -32,4 +33,19 @@ ALTER TABLE sources_source DROP CONSTRAINT IF EXISTS source_id_project_key;
 
 class Migration(migrations.Migration):
     dependencies = [("sources", "0004_history"), ("projects", "0003_rows_stay_in_their_project")]
-    operations = [migrations.RunSQL(SQL, REVERSE)]
+    operations = [
+        migrations.AlterField(
+            model_name="source",
+            name="affiliation",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="A person's organisation.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="affiliates",
+                to="sources.source",
+            ),
+        ),
+        migrations.RunSQL(SQL, REVERSE),
+    ]

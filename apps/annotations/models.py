@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.articles.models import searchable
 from apps.projects.history import tracked
-from apps.projects.models import ProjectScopedQuerySet
+from apps.projects.models import ProjectScopedQuerySet, check_same_project
 
 # How much context the TextQuoteSelector keeps on each side; enough to re-anchor a span.
 CONTEXT_CHARS = 32
@@ -315,6 +315,10 @@ class Link(models.Model):
     @property
     def project_id(self) -> int:
         return self.annotation.project_id
+
+    def clean(self):
+        super().clean()
+        check_same_project(self, "source")
 
 
 class EventAction(models.TextChoices):

@@ -42,8 +42,8 @@ class ArticleAdmin(ProjectScopedAdmin):
         "imported_at",
     ]
     list_select_related = ["project", "publisher"]
-    autocomplete_fields = ["publisher"]
-    raw_id_fields = ["story"]
+    # Type-aheads of the article's own project (see ProjectScopedAdmin.get_form).
+    autocomplete_fields = ["publisher", "story"]
 
     def add_view(self, request, form_url="", extra_context=None):
         """Articles come in through the import, which normalises, hashes and checks them."""

@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from apps.projects.history import tracked
-from apps.projects.models import ProjectScopedQuerySet
+from apps.projects.models import ProjectScopedQuerySet, check_same_project
 from apps.sources.validators import web_url, web_url_only
 
 if TYPE_CHECKING:
@@ -169,9 +169,17 @@ class Article(models.Model):
     # No index of its own: three indexes lead with the project, and every index is one more
     # write per article imported.
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="articles", db_index=False)
-    # The four links below are indexed where they are set (see Meta.indexes).
+    # The four links below are indexed where they are set (see Meta.indexes). The story and the
+    # publisher are checked by foreign keys that include the project (migration 0016), which
+    # stand for the plain ones: a second check of each imported article's publisher cost as much.
     story = models.ForeignKey(
-        Story, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles", db_index=False
+        Story,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="articles",
+        db_index=False,
+        db_constraint=False,
     )
     replaces = models.ForeignKey(
         "self",
@@ -199,6 +207,7 @@ class Article(models.Model):
         blank=True,
         related_name="published_articles",
         db_index=False,
+        db_constraint=False,
     )
     author = models.CharField(max_length=300, blank=True)
     published_on = models.DateField(null=True, blank=True)
@@ -260,6 +269,10 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("annotations:workbench", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        check_same_project(self, "story", "publisher", "replaces")
 
     @property
     def direction(self) -> str:
@@ -337,3 +350,11 @@ class StoryMatch(models.Model):
 
     def __str__(self):
         return f"{self.article} ~ {self.other} ({self.kind})"
+
+    @property
+    def project_id(self) -> int:
+        return self.article.project_id
+
+    def clean(self):
+        super().clean()
+        check_same_project(self, "other")

@@ -1,10 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import IntegrityError
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 
 from apps.projects.history import timeline
-from apps.projects.models import Membership, MembershipHistory, Project
+from apps.projects.models import Membership, MembershipHistory, Project, database_refusal, project_of
 from apps.projects.services import add_member, change_role, check_a_manager_remains, remove_member
 
 
@@ -19,6 +22,21 @@ admin.site.has_permission = admin_site_permission
 admin.site.site_header = "Sourcetrace review"
 admin.site.site_title = "Sourcetrace review"
 admin.site.index_title = "Review desk"
+
+
+def belongs_to_a_project(model) -> bool:
+    return any(field.name == "project" for field in model._meta.concrete_fields)
+
+
+class SameProjectAutocomplete(AutocompleteSelect):
+    """The type-ahead of a reference, asking for rows of the edited row's project only."""
+
+    def __init__(self, autocomplete: AutocompleteSelect, project_id: int):
+        super().__init__(autocomplete.field, autocomplete.admin_site, autocomplete.attrs, using=autocomplete.db)
+        self.project_id = project_id
+
+    def get_url(self):
+        return f"{super().get_url()}?project={self.project_id}"
 
 
 class ProjectScopedAdmin(admin.ModelAdmin):
@@ -65,6 +83,50 @@ class ProjectScopedAdmin(admin.ModelAdmin):
         if hasattr(related.objects, "visible_to"):
             kwargs["queryset"] = related.objects.visible_to(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        """A row never moves to another project (the database refuses it too)."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and belongs_to_a_project(self.model) and "project" not in fields:
+            fields.append("project")
+        return fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """A row refers only to rows of its own project: the choices of a row's page are of its
+        project, so that another project's rows are neither offered nor accepted. A new row's
+        choices cannot know the project chosen beside them; its model's clean() refuses a mix."""
+        form = super().get_form(request, obj, change=change, **kwargs)
+        project_id = project_of(obj) if obj is not None else None
+        if project_id is None:
+            return form
+        for field in form.base_fields.values():
+            queryset = getattr(field, "queryset", None)
+            if queryset is None or not belongs_to_a_project(queryset.model):
+                continue
+            wrapper = field.widget
+            if isinstance(getattr(wrapper, "widget", None), AutocompleteSelect):
+                wrapper.widget = SameProjectAutocomplete(wrapper.widget, project_id)
+            field.queryset = queryset.filter(project_id=project_id)
+        return form
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        project = request.GET.get("project", "")
+        if request.resolver_match.url_name == "autocomplete" and project.isdigit():
+            queryset = queryset.filter(project_id=project)  # see SameProjectAutocomplete
+        return queryset, may_have_duplicates
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """Say what the database refused, should a write tie two projects together after all: the
+        change was rolled back whole."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError as error:
+            refusal = database_refusal(error)
+            if refusal is None:
+                raise
+            self.message_user(request, refusal, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class MembershipFormSet(BaseInlineFormSet):
@@ -153,6 +215,18 @@ class UserAdmin(BaseUserAdmin):
 
     def get_list_filter(self, request):
         return super().get_list_filter(request) if request.user.is_superuser else []
+
+    def lookup_allowed(self, lookup, value, request):
+        """No filter of the list by a query string for a manager: Django's admin accepts any field
+        of the model itself (`?is_superuser=1`, `?email__startswith=a`), and whether a name then
+        stays listed would tell what the manager may not see. Refused with 400."""
+        return request.user.is_superuser and super().lookup_allowed(lookup, value, request)
+
+    def get_sortable_by(self, request):
+        return super().get_sortable_by(request) if request.user.is_superuser else ["username"]
+
+    def get_ordering(self, request):
+        return super().get_ordering(request) if request.user.is_superuser else ["username"]
 
     def get_search_results(self, request, queryset, search_term):
         """A manager finds a person by typing part of their user name (three letters at least) and

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 
 from apps.projects.history import tracked
@@ -63,3 +64,53 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.get_role_display()} in {self.project}"
+
+
+def project_of(row) -> int | None:
+    """The id of the project a row belongs to: its own, or (annotations, links) its article's."""
+    if isinstance(row, Project):
+        return row.pk
+    try:
+        return row.project_id
+    except ObjectDoesNotExist:  # a link or an annotation not yet given its article
+        return None
+
+
+def check_same_project(row, *fields: str) -> None:
+    """The one rule of references: a row refers only to rows of its own project.
+
+    Otherwise the users of one project would see the other's names and titles through it. The
+    forms ask it through the models' clean(); the database refuses the same pairs from any other
+    path (the migrations named "one_project"), and `database_refusal` words its refusals.
+    """
+    own = project_of(row)
+    if own is None:
+        return  # the project is still missing, and that is the form's first complaint
+    errors = {}
+    for name in fields:
+        if getattr(row, row._meta.get_field(name).attname) is None:
+            continue
+        try:
+            target = getattr(row, name)
+        except ObjectDoesNotExist:
+            continue  # no such row: the field's own validation says so
+        if project_of(target) != own:
+            errors[name] = f"Choose a {target._meta.verbose_name} of the same project as this {row._meta.verbose_name}."
+    if errors:
+        raise ValidationError(errors)
+
+
+# The database's constraints and triggers that keep references within one project are named so.
+CROSS_PROJECT = "That refers to a row outside this row's project; nothing was saved."
+PROJECT_CHANGE = "A row never moves to another project; nothing was saved."
+
+
+def database_refusal(error: Exception) -> str | None:
+    """The user's words for the database's refusal of a tie between two projects, or None when
+    `error` is another refusal (see check_same_project)."""
+    constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or ""
+    if constraint.endswith("_same_project"):
+        return CROSS_PROJECT
+    if constraint.endswith("_project_unchanged"):
+        return PROJECT_CHANGE
+    return None

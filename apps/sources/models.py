@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models.functions import Concat
 
 from apps.projects.history import tracked
-from apps.projects.models import ProjectScopedQuerySet
+from apps.projects.models import ProjectScopedQuerySet, check_same_project
 from apps.sources.validators import web_url, web_url_only
 
 # Queries shorter than this have too few consonants to tell names apart (see `matching`).
@@ -123,6 +123,7 @@ class Source(models.Model):
         default=list,
         help_text="Other spellings, e.g. “Mil- Man” for “Mil-Man”.",
     )
+    # Checked by a foreign key that includes the project (migration 0005) instead of a plain one.
     affiliation = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -130,6 +131,7 @@ class Source(models.Model):
         blank=True,
         related_name="affiliates",
         help_text="A person's organisation.",
+        db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -152,8 +154,10 @@ class Source(models.Model):
         return self.name
 
     def clean(self):
-        """The same person or organisation once per project, however its name is spelled."""
+        """The same person or organisation once per project, however its name is spelled; its
+        organisation of the same project."""
         super().clean()
+        check_same_project(self, "affiliation")
         if not (self.project_id and self.name and self.kind):
             return
         same = Source.objects.in_project(self.project_id).named(self.name).filter(kind=self.kind).exclude(pk=self.pk)

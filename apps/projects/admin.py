@@ -156,7 +156,7 @@ class InvitationAdmin(ProjectScopedAdmin):
     page of its own, which asks first.
     """
 
-    list_display = ["whom", "project", "role", "created_by", "created_at", "expires_at", "state_shown", "revoke_link"]
+    list_display = ["whom", "state_shown", "revoke_link", "project", "role", "expires", "created_by", "created"]
     list_filter = [InvitationStateFilter, ("project", admin.RelatedOnlyFieldListFilter), "role"]
     list_select_related = ["project", "created_by"]
     search_fields = ["label"]
@@ -192,9 +192,28 @@ class InvitationAdmin(ProjectScopedAdmin):
             kwargs["queryset"] = Project.objects.in_projects(request.user, {Role.MANAGER})
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if "project" not in initial:
+            managed = list(Project.objects.in_projects(request.user, {Role.MANAGER}).values_list("pk", flat=True)[:2])
+            if len(managed) == 1:
+                initial["project"] = managed[0]
+        return initial
+
     @admin.display(description="for", ordering="label")
     def whom(self, invitation):
         return invitation.label or f"{invitation.visible_prefix}…"
+
+    @admin.display(description="expires", ordering="expires_at")
+    def expires(self, invitation):
+        return f"{invitation.expires_at:%Y-%m-%d %H:%M}"
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, invitation):
+        return f"{invitation.created_at:%Y-%m-%d %H:%M}"
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Invitations", **(extra_context or {})})
 
     @admin.display(description="state")
     def state_shown(self, invitation):

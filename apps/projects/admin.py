@@ -274,7 +274,10 @@ class InvitationAdmin(ProjectScopedAdmin):
                 return TemplateResponse(request, "admin/projects/invitation/revoke.html", context, status=409)
             messages.success(request, f"{invitation} is revoked: its link no longer works.")
             return redirect("admin:projects_invitation_changelist")
-        return TemplateResponse(request, "admin/projects/invitation/revoke.html", context)
+        revocable = invitation.used_at is None and invitation.revoked_at is None
+        return TemplateResponse(
+            request, "admin/projects/invitation/revoke.html", context, status=200 if revocable else 409
+        )
 
 
 admin.site.unregister(get_user_model())

@@ -504,6 +504,11 @@ def test_hostile_names_are_shown_as_text(client, manager):
     page = client.get(f"/invitations/{secret}/").text
 
     assert "<script>alert" not in page and "&lt;script&gt;alert(&quot;p&quot;)&lt;/script&gt;" in page
+    client.force_login(manager)
+    for url in (ADMIN_LIST, f"{ADMIN_LIST}{Invitation.objects.get().pk}/revoke/"):
+        listed = client.get(url).text
+        assert "<img src=x" not in listed and "&lt;img src=x onerror=alert(1)&gt;" in listed, url
+        assert "<script>alert" not in listed, url
 
 
 # Managing invitations in the admin
@@ -639,3 +644,55 @@ def test_a_manager_finds_invitations_from_the_header_the_admin_index_and_the_pro
     project_page = client.get(f"/admin/projects/project/{project.pk}/change/").text
     assert f'href="{ADMIN_LIST}?project__id__exact={project.pk}">Invitations</a>' in project_page
     assert f'href="{ADMIN_ADD}?project={project.pk}">Invite someone</a>' in project_page
+
+
+def test_the_link_page_costs_two_queries(client, invite, django_assert_num_queries):
+    _, path = invite()
+
+    with django_assert_num_queries(2):  # the invitation with its project and maker, the maker's roles
+        assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["analyst", "reviewer", "manager", "other manager", "superuser"])
+def test_the_list_of_invitations_and_the_rule_agree(invite, project, role):
+    own, _ = invite()
+    elsewhere = member(ProjectFactory(), Membership.Role.MANAGER, "manager2")
+    other, _ = invite(project=elsewhere.projects.get(), by=elsewhere)
+    user = {
+        "other manager": elsewhere,
+        "superuser": UserFactory(username="root", is_superuser=True),
+    }.get(role) or member(project, role, f"{role}-x")
+
+    visible = set(Invitation.objects.visible_to(user))
+
+    for invitation in (own, other):
+        assert (invitation in visible) == user.has_perm("projects.view_invitation", invitation), invitation
+    assert (own in visible) == (role in ("manager", "superuser"))
+
+
+def test_every_invitation_page_is_valid_html(client, invite, manager, reviewer):
+    from tests.test_pages import html_problems
+
+    pending, path = invite(label="Ana")
+    revoked, revoked_path = invite()
+    revoke_invitation(invitation=revoked, by=manager)
+    pages = {
+        "sign-up": client.get(path),
+        "sign-up refused": sign_up(client, path, password2="something-else-entirely-42"),
+        "unknown": client.get(path[:-5] + "xxxx/"),
+        "revoked": client.get(revoked_path),
+    }
+    client.force_login(reviewer)
+    pages["member"] = client.get(path)
+    client.force_login(UserFactory(username="colleague"))
+    pages["join"] = client.get(path)
+    client.force_login(manager)
+    pages["admin: created"] = client.post(ADMIN_ADD, {"project": pending.project_id, "role": "analyst"})
+    pages["admin: list"] = client.get(ADMIN_LIST)
+    pages["admin: revoke"] = client.get(f"{ADMIN_LIST}{pending.pk}/revoke/")
+    pages["admin: revoked"] = client.get(f"{ADMIN_LIST}{revoked.pk}/revoke/")
+
+    problems = {name: html_problems(response.text) for name, response in pages.items()}
+
+    assert {name: found for name, found in problems.items() if found} == {}
+    assert [response.status_code for response in pages.values()] == [200, 422, 404, 410, 200, 200, 201, 200, 200, 409]

@@ -2,13 +2,27 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from apps.projects.history import timeline
-from apps.projects.models import Membership, MembershipHistory, Project, database_refusal, project_of
-from apps.projects.services import add_member, change_role, check_a_manager_remains, remove_member
+from apps.projects.models import Invitation, Membership, MembershipHistory, Project, database_refusal, project_of
+from apps.projects.roles import Role
+from apps.projects.services import (
+    InvitationGone,
+    add_member,
+    change_role,
+    check_a_manager_remains,
+    create_invitation,
+    remove_member,
+    revoke_invitation,
+)
 
 
 def admin_site_permission(request) -> bool:
@@ -182,6 +196,149 @@ class ProjectAdmin(ProjectScopedAdmin):
             change_role(project=project, user=membership.user, role=membership.role, by=request.user)
         for membership in formset.deleted_objects:
             remove_member(project=project, user=membership.user, by=request.user)
+
+
+class InvitationStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return Invitation.State.choices
+
+    def queryset(self, request, queryset):
+        return queryset.in_state(self.value()) if self.value() else queryset
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ProjectScopedAdmin):
+    """Managers invite people to their projects; the link is shown once, right after it is made.
+
+    An invitation is never edited nor deleted (it records who let whom in); revoking it is a
+    page of its own, which asks first.
+    """
+
+    list_display = ["whom", "state_shown", "revoke_link", "project", "role", "expires", "created_by", "created"]
+    list_filter = [InvitationStateFilter, ("project", admin.RelatedOnlyFieldListFilter), "role"]
+    list_select_related = ["project", "created_by"]
+    search_fields = ["label"]
+    fields = ["project", "role", "label"]
+    shown_fields = [
+        *fields,
+        "visible_prefix",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "state_shown",
+        "used_by",
+        "used_at",
+        "revoked_by",
+        "revoked_at",
+    ]
+    change_form_template = "admin/projects/invitation/change_form.html"
+
+    def get_fields(self, request, obj=None):
+        return self.fields if obj is None else self.shown_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.shown_fields
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "project":
+            kwargs["queryset"] = Project.objects.in_projects(request.user, {Role.MANAGER})
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if "project" not in initial:
+            managed = list(Project.objects.in_projects(request.user, {Role.MANAGER}).values_list("pk", flat=True)[:2])
+            if len(managed) == 1:
+                initial["project"] = managed[0]
+        return initial
+
+    @admin.display(description="for", ordering="label")
+    def whom(self, invitation):
+        return invitation.label or f"{invitation.visible_prefix}…"
+
+    @admin.display(description="expires", ordering="expires_at")
+    def expires(self, invitation):
+        return f"{invitation.expires_at:%Y-%m-%d %H:%M}"
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, invitation):
+        return f"{invitation.created_at:%Y-%m-%d %H:%M}"
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Invitations", **(extra_context or {})})
+
+    @admin.display(description="state")
+    def state_shown(self, invitation):
+        return invitation.state_label
+
+    @admin.display(description="")
+    def revoke_link(self, invitation):
+        if not invitation.pending:
+            return ""
+        url = reverse("admin:projects_invitation_revoke", args=[invitation.pk])
+        return format_html('<a href="{}">Revoke…</a>', url)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        response = super().add_view(request, form_url, extra_context)
+        if request.method == "POST" and getattr(response, "context_data", {}).get("errors"):
+            response.status_code = 422
+        return response
+
+    def save_model(self, request, obj, form, change):
+        """Made by the service, which keeps only the digest; the link lives on this object until shown."""
+        invitation, secret = create_invitation(project=obj.project, role=obj.role, label=obj.label, by=request.user)
+        obj.pk = invitation.pk
+        obj.refresh_from_db()
+        obj.link = request.build_absolute_uri(reverse("invitations:accept", args=[secret]))
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # Rendered, not redirected to: the link must never be stored, not even in a message.
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Invitation link",
+            "invitation": obj,
+            "link": obj.link,
+        }
+        return TemplateResponse(request, "admin/projects/invitation/created.html", context, status=201)
+
+    def get_urls(self):
+        revoke = self.admin_site.admin_view(self.revoke_view)
+        return [path("<path:object_id>/revoke/", revoke, name="projects_invitation_revoke"), *super().get_urls()]
+
+    def revoke_view(self, request, object_id):
+        invitation = self.get_object(request, object_id)
+        if invitation is None:
+            raise Http404("No such invitation in your projects.")
+        if not request.user.has_perm("projects.change_invitation", invitation):
+            raise PermissionDenied("Only the project's managers revoke its invitations.")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Revoke the invitation?",
+            "invitation": invitation,
+        }
+        if request.method == "POST":
+            try:
+                revoke_invitation(invitation=invitation, by=request.user)
+            except InvitationGone as gone:
+                context["refusal"] = f"{gone} Nothing was changed."
+                return TemplateResponse(request, "admin/projects/invitation/revoke.html", context, status=409)
+            messages.success(request, f"{invitation} is revoked: its link no longer works.")
+            return redirect("admin:projects_invitation_changelist")
+        revocable = invitation.used_at is None and invitation.revoked_at is None
+        return TemplateResponse(
+            request, "admin/projects/invitation/revoke.html", context, status=200 if revocable else 409
+        )
 
 
 admin.site.unregister(get_user_model())

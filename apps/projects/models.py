@@ -1,6 +1,12 @@
+import hashlib
+import secrets
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
 
 from apps.projects.history import tracked
 from apps.projects.permissions import project_ids
@@ -114,3 +120,121 @@ def database_refusal(error: Exception) -> str | None:
     if constraint.endswith("_project_unchanged"):
         return PROJECT_CHANGE
     return None
+
+
+INVITATION_LIFETIME = timedelta(days=7)
+# Shown in the list of invitations to tell them apart; far too short to guess the rest from.
+INVITATION_VISIBLE_CHARS = 8
+
+
+def invitation_digest(secret: str) -> str:
+    """The stored form of an invitation's secret. A plain hash suffices: the secret is random."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class InvitationQuerySet(ProjectScopedQuerySet):
+    def visible_to(self, user):
+        """Invitations are the managers' business: they decide who joins."""
+        return self.managed_by(user)
+
+    def managed_by(self, user):
+        return self.in_projects(user, {Role.MANAGER})
+
+    def pending(self):
+        """Neither used, revoked nor expired (by the database's clock, as the claim that uses one)."""
+        return self.filter(used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=Now())
+
+    def in_state(self, state: str):
+        unused = self.filter(used_at__isnull=True, revoked_at__isnull=True)
+        match state:
+            case Invitation.State.PENDING:
+                return self.pending()
+            case Invitation.State.USED:
+                return self.filter(used_at__isnull=False)
+            case Invitation.State.REVOKED:
+                return self.filter(revoked_at__isnull=False)
+            case Invitation.State.EXPIRED:
+                return unused.filter(expires_at__lte=Now())
+        return self
+
+    def with_secret(self, secret: str):
+        return self.filter(digest=invitation_digest(secret))
+
+
+class Invitation(models.Model):
+    """A link through which one person joins a project with a role: single use, for a week.
+
+    Only the digest of its secret is kept: the link is shown once, to the manager who made it.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        USED = "used"
+        EXPIRED = "expired"
+        REVOKED = "revoked"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(max_length=10, choices=Role, default=Role.ANALYST)
+    label = models.CharField(
+        max_length=200, blank=True, help_text="Whom it is for (a name or e-mail address), to find it in the list."
+    )
+    visible_prefix = models.CharField(max_length=20, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    # The invitation speaks for its maker: an account deleted takes its invitations along.
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(editable=False)
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="invitation_role_valid"),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")), name="invitation_expires_after_creation"
+            ),
+            # Using and revoking each claim a pending invitation: never both.
+            models.CheckConstraint(
+                condition=models.Q(used_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="invitation_used_or_revoked",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(used_at__isnull=False) | models.Q(used_by__isnull=True),
+                name="invitation_used_by_only_once_used",
+            ),
+        ]
+
+    def __str__(self):
+        whom = f"“{self.label}”" if self.label else f"{self.visible_prefix}…"
+        return f"Invitation {whom} to {self.project} as {self.get_role_display().lower()}"
+
+    @classmethod
+    def new_secret(cls) -> str:
+        return secrets.token_urlsafe(32)
+
+    @property
+    def state(self) -> str:
+        if self.used_at is not None:
+            return self.State.USED
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.State.EXPIRED
+        return self.State.PENDING
+
+    @property
+    def state_label(self) -> str:
+        return self.State(self.state).label
+
+    @property
+    def pending(self) -> bool:
+        return self.state == self.State.PENDING

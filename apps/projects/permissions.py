@@ -95,6 +95,10 @@ rules.add_perm("projects.manage_members", superuser | is_manager)
 rules.add_perm("projects.view_membership", superuser | is_reviewer)
 for action in ("add", "change", "delete"):
     rules.add_perm(f"projects.{action}_membership", superuser | is_manager)
+# Invitations bring people in, so they are the managers' as the members are; changing one is
+# revoking it. None is ever deleted: it records who let whom in.
+for action in ("view", "add", "change"):
+    rules.add_perm(f"projects.{action}_invitation", superuser | is_manager)
 
 rules.add_perm("sources.view_source", superuser | is_member)
 rules.add_perm("sources.add_source", superuser | is_member)

@@ -63,5 +63,5 @@ DROP FUNCTION IF EXISTS annotations_link_same_project();
 
 
 class Migration(migrations.Migration):
-    dependencies = [("annotations", "0009_article_index_in_article_start"), ("articles", "0016_one_project")]
+    dependencies = [("annotations", "0010_tags_bounded"), ("articles", "0016_one_project")]
     operations = [migrations.RunSQL(SQL, REVERSE)]

@@ -138,3 +138,23 @@ def test_the_worker_takes_over_the_job_of_a_worker_that_died_with_nobody_watchin
     job.refresh_from_db()
     assert job.restarts == 1
     assert_imported_exactly_once(job, project, count=40)
+
+
+def test_the_import_command_stops_at_an_outage_and_says_how_far_it_got(project, tmp_path):
+    dump = write_jsonl(tmp_path / "dump.jsonl", COUNT)
+    command = subprocess.Popen(
+        [sys.executable, "manage.py", "import_articles", str(project.pk), str(dump), "--processes", "2"],
+        cwd=PROJECT_ROOT,
+        env=subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_until(lambda: Article.objects.count() >= 500 or command.poll() is not None)
+    with database_down():
+        output, errors = command.communicate(timeout=120)
+    assert command.returncode == 1, errors
+    assert "Traceback" not in errors
+    assert "Stopped after" in output and "The database could not be reached." in output
+    assert "Run the same import again to add the rest" in output
+    assert " 0 refused." in output, "no article is refused for the database's outage"

@@ -1,11 +1,12 @@
 """Large exports, written by the background worker (`manage.py db_worker`) into EXPORT_DIR.
 
-An export only reads, so a job whose worker died is simply written again from the start: a
-look at its page finds it stale (no progress for models.STALE_AFTER) and queues it again.
+An export only reads, so a job whose worker died is simply written again from the start: the
+worker (every few seconds, see db_worker), or a look at its page, finds it stale (no progress
+for models.STALE_AFTER) and queues it again. One that loses its database waits until it
+answers, and is queued again then.
 """
 
 import logging
-import os
 import time
 
 from django.db import transaction
@@ -15,8 +16,11 @@ from django.tasks import task
 
 from apps.exports.formats import FORMATS, Format, export_chunks
 from apps.exports.models import HEARTBEAT_SECONDS, MAX_RESTARTS, ExportJob
+from apps.exports.partials import PartialFile
 from apps.exports.rows import Selection
 from apps.exports.services import export_context, export_dir, export_title, job_selection
+from config.middleware import is_database_outage
+from config.outages import wait_for_database, when_database_answers
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +47,13 @@ def start_export_job(*, fmt: Format, selection: Selection, user, base_url: str) 
 
 @task(priority=10)
 def run_export(job_id: int) -> None:
-    remove_expired_files()
-    claimed = ExportJob.objects.filter(pk=job_id, state=ExportJob.State.QUEUED).update(
-        state=ExportJob.State.RUNNING, run=F("run") + 1, heartbeat_at=Now(), done=0
+    when_database_answers(remove_expired_files)
+    claimed = when_database_answers(
+        ExportJob.objects.filter(pk=job_id, state=ExportJob.State.QUEUED).update,
+        state=ExportJob.State.RUNNING,
+        run=F("run") + 1,
+        heartbeat_at=Now(),
+        done=0,
     )
     if not claimed:
         return
@@ -53,13 +61,13 @@ def run_export(job_id: int) -> None:
     this_run = ExportJob.objects.filter(pk=job.pk, run=job.run, state=ExportJob.State.RUNNING)
     fmt = FORMATS[job.format]
     file_name = f"export-{job.pk}.{fmt.extension}"
-    partial = export_dir() / f"{file_name}.{job.run}.part"
     try:
-        written = write_export(job, fmt, this_run, partial)
-        if not written:
-            logger.warning("Export job %s was taken over by another worker; this run stopped.", job.pk)
-            return
-        os.replace(partial, export_dir() / file_name)
+        # Each run its own partial file: a run thought dead may still be writing its own.
+        with PartialFile(export_dir() / file_name, suffix=f".{job.run}.part") as partial:
+            if not write_export(job, fmt, this_run, partial.file):
+                logger.warning("Export job %s was taken over by another worker; this run stopped.", job.pk)
+                return
+            partial.complete()
         this_run.update(
             state=ExportJob.State.DONE,
             done=F("total"),
@@ -68,26 +76,36 @@ def run_export(job_id: int) -> None:
             finished_at=Now(),
             heartbeat_at=None,
         )
-    except Exception:
+    except Exception as error:
+        if is_database_outage(error):
+            logger.warning("Export job %s lost its database (%s); written again once it answers", job.pk, error)
+            if wait_for_database():
+                when_database_answers(queue_again, this_run)
+            return
         logger.exception("Export job %s failed", job.pk)
         this_run.update(state=ExportJob.State.FAILED, error=FAILED, finished_at=Now(), heartbeat_at=None)
         raise
-    finally:
-        partial.unlink(missing_ok=True)
 
 
-def write_export(job: ExportJob, fmt: Format, this_run, path) -> bool:
-    """Write the export to `path`, recording progress; False when the job is no longer this run's."""
+def queue_again(this_run) -> None:
+    """Queue the job of this run again, to be written from the start, unless another run took it over."""
+    with transaction.atomic():
+        job = this_run.first()
+        if job is not None and this_run.update(state=ExportJob.State.QUEUED, heartbeat_at=None):
+            run_export.enqueue(job.pk)
+
+
+def write_export(job: ExportJob, fmt: Format, this_run, file) -> bool:
+    """Write the export to `file`, recording progress; False when the job is no longer this run's."""
     selection = job_selection(job)
     progress = Recorder(this_run)
     context = export_context(
         fmt, selection, base_url=job.base_url, title=export_title(job.project, selection), progress=progress
     )
-    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
-        for chunk in export_chunks(fmt, selection, context):
-            file.write(chunk)
-            if progress.lost:
-                return False
+    for chunk in export_chunks(fmt, selection, context):
+        file.write(chunk)
+        if progress.lost:
+            return False
     return True
 
 
@@ -105,6 +123,12 @@ class Recorder:
         if time.monotonic() - self.recorded_at >= HEARTBEAT_SECONDS:
             self.recorded_at = time.monotonic()
             self.lost = not self.this_run.update(done=self.done, heartbeat_at=Now())
+
+
+def restart_stale_exports() -> None:
+    """Queue again the exports whose worker died (see restart_if_stale)."""
+    for job in ExportJob.objects.stale().only("pk"):
+        restart_if_stale(job)
 
 
 def restart_if_stale(job: ExportJob) -> None:

@@ -19,6 +19,7 @@ from apps.imports.normalise import clean_text
 from apps.imports.readers import ArticleDraft, ReadItem, SpanDraft
 from apps.sources.models import Source
 from apps.sources.services import find_or_create_source
+from config.middleware import is_database_outage
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +113,9 @@ def import_batch(*, project, items: Sequence[ReadItem], user=None) -> list[Impor
             stored = store_drafts(project=project, drafts=[items[i].draft for i in fresh], user=user)
         for index, (article, placed, skipped) in zip(fresh, stored, strict=True):
             outcomes[index] = imported(items[index].label, article, placed, skipped, user)
-    except Exception:  # noqa: BLE001 - which article broke the batch is found by retrying them one by one
+    except Exception as error:  # which article broke the batch is found by retrying them one by one
+        if is_database_outage(error):
+            raise  # no article's fault: the import stops, and the batch is read again (see tasks.JobRun.go_on)
         for index in fresh:
             outcomes[index] = import_one(project=project, item=items[index], user=user)
     for index, first in repeats:
@@ -143,7 +146,9 @@ def import_one(*, project, item: ReadItem, user=None) -> ImportOutcome:
         return ImportOutcome(item.label, Outcome.REFUSED, "The database refused this article.")
     except ValidationError as refusal:  # a value the articles refuse (store_articles checks them)
         return ImportOutcome(item.label, Outcome.REFUSED, " ".join(refusal.messages))
-    except Exception:  # one broken article must not cost the batch the others
+    except Exception as error:  # one broken article must not cost the batch the others
+        if is_database_outage(error):
+            raise
         logger.exception("Import of %s failed", item.label)
         return ImportOutcome(item.label, Outcome.REFUSED, "It could not be stored; the error was logged.")
     return imported(item.label, article, placed, skipped, user)

@@ -6,9 +6,11 @@ import_chunks, as `manage.py import_articles` does: web workers never load the e
 libraries or the language model, and an upload of any size costs them only disk.
 
 A running job records a heartbeat. If its worker dies (killed, out of memory), the heartbeat
-stops; the next import task, or a look at the job's page, finds the job stale and queues it
-again, and the new run goes on after the last chunk recorded. What the dead run stored after
-that comes back as duplicates of the job's own articles, which count as imported.
+stops; a worker (every few seconds, see db_worker), or a look at the job's page, finds the job
+stale and queues it again, and the new run goes on after the last chunk recorded. What the dead
+run stored after that comes back as duplicates of the job's own articles, which count as
+imported. A run that loses its database (a restart, an outage) waits until it answers and goes
+on the same way, in the same worker.
 """
 
 import logging
@@ -39,6 +41,8 @@ from apps.imports.models import HEARTBEAT_SECONDS, ImportJob, ImportUpload, JobO
 from apps.imports.parallel import Chunk, GracefulStop, ImportProcesses, import_chunks, process_pool, processes_for
 from apps.imports.store import ImportOutcome
 from apps.imports.uploads import import_dir, remove_abandoned_uploads
+from config.middleware import is_database_outage
+from config.outages import wait_for_database, when_database_answers
 
 logger = logging.getLogger(__name__)
 
@@ -106,9 +110,8 @@ def keep_file(upload: File, path: Path) -> str:
 # Before story matching and other background work: someone is waiting on the job's page.
 @task(priority=10)
 def import_uploads(job_id: int) -> None:
-    """Run a queued import job (see start_import_job), after queueing again any whose worker died."""
-    restart_stale_jobs()
-    job = ImportJob.objects.select_related("project", "created_by").filter(pk=job_id).first()
+    """Run a queued import job (see start_import_job)."""
+    job = when_database_answers(ImportJob.objects.select_related("project", "created_by").filter(pk=job_id).first)
     if job is not None:
         # Who the history names for what the job writes (pghistory's triggers read it).
         with pghistory.context(user=job.created_by_id, import_job=job.pk):
@@ -120,36 +123,14 @@ def run_import_job(job: ImportJob) -> None:
 
     A job that is not queued (finished, or taken by another worker) is left alone. Asked to
     stop (SIGTERM, Ctrl-C), the worker finishes the chunks under way and queues the job again,
-    to go on from there; an error fails the job, keeping what was stored.
+    to go on from there; an error fails the job, keeping what was stored; an outage of the
+    database is waited out (see JobRun.go_on).
     """
-    if not claim(job):
+    if not when_database_answers(claim, job):
         return
     run = JobRun(job)
-    try:
-        # The heartbeat outlasts the processes, which finish the chunks under way when left, but
-        # its thread starts after they were forked (see parallel.worker_context).
-        with Heartbeat(run) as heartbeat, run.process_pool() as pool, GracefulStop() as stop:
-            heartbeat.start()
-            ours = run.import_inputs(pool, stop)
-        if not ours:
-            logger.warning("Import job %s was taken over by another worker; this run stopped.", job.pk)
-        elif stop.requested:
-            run.hand_back()
-        else:
-            run.end(ImportJob.State.DONE)
-    except BrokenProcessPool:
-        # One of its processes was killed (out of memory, say): the job is restarted like one
-        # whose worker died, and fails if that keeps happening.
-        logger.exception("Import job %s lost a worker process", job.pk)
-        restart_job(run.this_run)
-    except Exception:
-        logger.exception("Import job %s failed", job.pk)
-        run.end(ImportJob.State.FAILED, error=STOPPED_BY_ERROR)
-        raise
-    except BaseException:
-        # Stopped at once (a second signal): the chunks under way are lost, not what was recorded.
-        run.hand_back()
-        raise
+    while run is not None:
+        run = run.go_on()
     # Outside the job's own handling: the job is recorded, whatever happens here.
     refresh_statistics(ImportJob.objects.filter(pk=job.pk).values_list("imported", flat=True).first() or 0)
 
@@ -183,6 +164,63 @@ class JobRun:
     def __init__(self, job: ImportJob):
         self.job = job
         self.this_run = ImportJob.objects.filter(pk=job.pk, run=job.run, state=ImportJob.State.RUNNING)
+
+    def go_on(self) -> "JobRun | None":
+        """Import what is left; return the run that goes on after an outage of the database, else None."""
+        job = self.job
+        stop = None
+        try:
+            # The heartbeat outlasts the processes, which finish the chunks under way when left,
+            # but its thread starts after they were forked (see parallel.worker_context).
+            with Heartbeat(self) as heartbeat, self.process_pool() as pool, GracefulStop() as stop:
+                heartbeat.start()
+                ours = self.import_inputs(pool, stop)
+            if not ours:
+                logger.warning("Import job %s was taken over by another worker; this run stopped.", job.pk)
+            elif stop.requested:
+                self.hand_back()
+            else:
+                self.end(ImportJob.State.DONE)
+        except BrokenProcessPool:
+            # One of its processes was killed (out of memory, say): the job is restarted like one
+            # whose worker died, and fails if that keeps happening.
+            logger.exception("Import job %s lost a worker process", job.pk)
+            when_database_answers(restart_job, self.this_run)
+        except Exception as error:
+            if is_database_outage(error):
+                if stop is not None and stop.requested:
+                    return None  # the worker stops: the next takes the job over once it is stale
+                logger.warning("Import job %s lost its database (%s); going on once it answers", job.pk, error)
+                return self.resumed()
+            logger.exception("Import job %s failed", job.pk)
+            self.end(ImportJob.State.FAILED, error=STOPPED_BY_ERROR)
+            raise
+        except BaseException:
+            # Stopped at once (a second signal): the chunks under way are lost, not what was recorded.
+            self.hand_back()
+            raise
+        return None
+
+    def resumed(self) -> "JobRun | None":
+        """The run that goes on once the database answers, from what it says was recorded.
+
+        What the chunks under way stored without being recorded is read again and counted as
+        the job's own (see own_articles); None when the worker stops meanwhile, or another run
+        took the job over.
+        """
+        while wait_for_database():
+            try:
+                if not self.this_run.update(run=F("run") + 1, heartbeat_at=Now()):
+                    logger.warning("Import job %s was taken over by another worker; this run stopped.", self.job.pk)
+                    return None
+                self.job.refresh_from_db()
+            except DatabaseError as error:
+                if not is_database_outage(error):
+                    raise
+                continue
+            logger.info("Import job %s goes on after input %s", self.job.pk, self.job.position)
+            return JobRun(self.job)
+        return None
 
     def bytes_left(self) -> int:
         """The size of the inputs not imported yet, taking them as equally large."""
@@ -368,9 +406,12 @@ class Heartbeat:
             while not self.stopped.wait(HEARTBEAT_SECONDS):
                 try:
                     self.this_run.update(heartbeat_at=Now())
-                except DatabaseError:
+                except DatabaseError as error:
                     # The run's own writes meet the same trouble; if the beat stays away too
                     # long, the job is restarted and this run stops at its next record.
-                    logger.warning("Import heartbeat not recorded", exc_info=True)
+                    logger.warning("Import heartbeat not recorded: %s", error)
+                    # A connection cut by the database fails every statement after: the next
+                    # beat opens another.
+                    connection.close()
         finally:
             connection.close()  # this thread's own

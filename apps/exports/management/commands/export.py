@@ -1,4 +1,5 @@
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from tqdm import tqdm
 from apps.annotations.models import Annotation
 from apps.articles.models import Article, Story
 from apps.exports.formats import FORMATS, export_chunks
+from apps.exports.partials import PartialFile, PartialFileInUse, remove_abandoned_partials
 from apps.exports.rows import Selection
 from apps.exports.services import export_context, export_title
 from apps.projects.models import Project
@@ -34,7 +36,17 @@ class Command(BaseCommand):
             help="Where the app is served, to make the export's links absolute (default: EXPORT_BASE_URL).",
         )
 
-    def handle(self, project, format_name, article=None, story=None, status=None, output=None, base_url="", **options):
+    def handle(self, *args, **options):
+        for partial in remove_abandoned_partials():
+            self.stderr.write(f"Deleted {partial}, left by an export that was stopped.")
+        # A supervisor's or kill's SIGTERM stops it as Ctrl-C does: the partial file is deleted.
+        previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+        try:
+            self.export(*args, **options)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    def export(self, project, format_name, article=None, story=None, status=None, output=None, base_url="", **options):
         project = self.find_project(project)
         if article and not Article.objects.filter(pk=article, project=project).exists():
             raise CommandError(f"The project “{project}” has no article {article}.")
@@ -65,16 +77,15 @@ class Command(BaseCommand):
 
     def write_file(self, output: str, chunks) -> None:
         """Write to a file beside the output and rename it once complete: a stopped export leaves no half file."""
-        partial = Path(f"{output}.part")
         try:
-            with partial.open("wb") as file:
+            with PartialFile(Path(output)) as partial:
                 for chunk in chunks:
-                    file.write(chunk)
-            os.replace(partial, output)
+                    partial.file.write(chunk)
+                partial.complete()
+        except PartialFileInUse:
+            raise CommandError(f"Another export is writing {output} now.") from None
         except OSError as error:
             raise CommandError(f"Cannot write {output}: {error.strerror}.") from None
-        finally:
-            partial.unlink(missing_ok=True)
 
     def write_stdout(self, chunks) -> None:
         try:

@@ -6,21 +6,34 @@ started. PostgreSQL notifies this one when a task is queued (imports migration 0
 waits for that notification instead, for at most --interval: a notification missed while the
 listening connection was down costs no more than the library's poll. Which tasks are ready, the
 lock and claim of one, and running it are the library's; only the waiting between tasks differs.
+
+The worker never ends for want of its database: it looks again while the database is down,
+and a task's result is recorded once it answers (the library's worker ended on both). Every
+SWEEP_SECONDS between tasks, and when it starts, it takes over the jobs of workers that died:
+each app's config says how (a `take_over_stale_jobs` method), so nobody needs to watch a job.
 """
 
 import logging
 import time
+from functools import partial
 
 import psycopg
-from django.db import OperationalError, close_old_connections, connections
+from django.apps import apps
+from django.db import DatabaseError, OperationalError, close_old_connections, connections
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
+
+from config import outages
+from config.middleware import is_database_outage
 
 logger = logging.getLogger("django_tasks_db")
 
 # The channel imports migration 0003 notifies.
 CHANNEL = "sourcetrace_task_queued"
+# How often an idle worker looks for jobs whose worker died. A job counts as stale after a
+# minute without a heartbeat (IMPORT_JOB_STALE_SECONDS, exports.models.STALE_AFTER).
+SWEEP_SECONDS = 5
 
 
 class TaskQueued:
@@ -64,7 +77,10 @@ class TaskQueued:
 
 
 class Worker(db_worker.Worker):
+    next_sweep = 0.0
+
     def run(self) -> None:
+        self.take_over_stale_jobs()
         if self.batch:  # runs what is queued and ends: nothing to wait for
             super().run()
             return
@@ -72,6 +88,8 @@ class Worker(db_worker.Worker):
         with TaskQueued(self.ready().db, self.interval) as queued:
             while self.running:
                 close_old_connections()
+                if time.monotonic() >= self.next_sweep:
+                    self.take_over_stale_jobs()
                 try:
                     task_result = self.claim()
                 except OperationalError as error:
@@ -87,6 +105,39 @@ class Worker(db_worker.Worker):
                 if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
                     logger.info("Run maximum tasks (%d) on worker=%s", self._run_tasks, self.worker_id)
                     return
+
+    def shutdown(self, signum, frame) -> None:
+        outages.stopping.set()  # a wait for the database gives up
+        super().shutdown(signum, frame)
+
+    def run_task(self, task_result: DBTaskResult) -> None:
+        """Run the task as the library does, recording its result once the database answers."""
+        # The library records the result with these two (three tries in 0.2 s), and lets their
+        # error end the worker.
+        for name in ("set_successful", "set_failed"):
+            setattr(task_result, name, partial(outages.when_database_answers, getattr(task_result, name)))
+        try:
+            super().run_task(task_result)
+        except DatabaseError as error:
+            if not is_database_outage(error):
+                raise
+            # Only when stopping: the task's job is taken over by the next worker.
+            logger.warning("The result of task %s was not recorded: the database did not answer", task_result.pk)
+
+    def take_over_stale_jobs(self) -> None:
+        """Queue again the jobs whose worker died, as each app does it (see the module's docstring)."""
+        self.next_sweep = time.monotonic() + SWEEP_SECONDS
+        for config in apps.get_app_configs():
+            take_over = getattr(config, "take_over_stale_jobs", None)
+            if take_over is None:
+                continue
+            try:
+                take_over()
+            except Exception as error:  # the worker goes on: it looks again at the next sweep
+                if is_database_outage(error):
+                    logger.warning("Stale jobs not looked for: the database did not answer (%s)", error)
+                else:
+                    logger.exception("Looking for the stale jobs of %s failed", config.label)
 
     def ready(self):
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pghistory
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from tqdm import tqdm
 
 from apps.articles.services import refresh_statistics
@@ -16,6 +17,7 @@ from apps.imports.parallel import GracefulStop, import_in_parallel
 from apps.imports.readers import ACCEPTED_SUFFIXES
 from apps.imports.store import IMPORT_ACCOUNT
 from apps.projects.models import Project
+from config.middleware import is_database_outage
 
 # The bar's monitor thread only hurries a stalled bar along, and a process with a second thread
 # may not fork its import processes (see parallel.worker_context).
@@ -72,9 +74,15 @@ class Command(BaseCommand):
                 stop.requested = True
             except BrokenProcessPool:
                 broken = "A worker process died (killed, or out of memory)."
+            except DatabaseError as error:
+                if not is_database_outage(error):
+                    raise
+                # Nobody is to be kept waiting: the import stops and says how far it got.
+                broken = "The database could not be reached."
             finally:
                 outcomes.close()
-        refresh_statistics(summary["imported"])
+        if not broken:
+            refresh_statistics(summary["imported"])
         counts = (
             f"{summary['imported']} imported, {summary['duplicate']} duplicate(s) skipped, "
             f"{summary['refused']} refused."

@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING, NamedTuple
 import pghistory
 from django.conf import settings
 from django.conf.locale import LANG_INFO
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.projects.history import tracked
 from apps.projects.models import ProjectScopedQuerySet
@@ -66,6 +68,7 @@ class Facet(NamedTuple):
     project: str
     language: str
     matching: int  # articles of this project and language whose title matches the search
+    assigned: int = 0  # of those, the ones assigned to the user who asked
 
 
 @dataclass
@@ -87,10 +90,13 @@ class ArticleFacets:
             sorted({(row.language, language_name(row.language)) for row in self.rows}, key=lambda item: item[1])
         )
 
-    def count(self, *, project: str = "", language: str = "") -> int:
-        """How many articles match the search in `project` and `language` ("" for any)."""
+    def count(self, *, project: str = "", language: str = "", assigned: bool = False) -> int:
+        """How many articles match the search in `project` and `language` ("" for any), only
+        those assigned to the user if `assigned`."""
         return sum(
-            row.matching for row in self.rows if project in ("", str(row.project_id)) and language in ("", row.language)
+            row.assigned if assigned else row.matching
+            for row in self.rows
+            if project in ("", str(row.project_id)) and language in ("", row.language)
         )
 
 
@@ -122,17 +128,57 @@ class ArticleQuerySet(ProjectScopedQuerySet):
     def in_language(self, language: str):
         return self.filter(language=language) if language else self
 
-    def facets(self, query: str = "") -> ArticleFacets:
-        """Count these articles by project and language, those titled `query` only, in one query.
+    def assigned_to(self, user):
+        return self.filter(assigned_to(user))
+
+    def with_work(self, user):
+        """Each article with whether it is assigned to `user` (`assigned_to_me`), whether they
+        marked it done (`done_by_me`), and its `assignees`: [{"name", "done"}] by name.
+
+        Per listed row: the user's own assignments and marks are read once for all rows.
+        """
+        done = DoneMark.objects.filter(article=models.OuterRef("article"), user=models.OuterRef("user"))
+        assignees = (
+            Assignment.objects.filter(article=models.OuterRef("pk"))
+            .order_by("user__username")
+            .values(assignee=JSONObject(name="user__username", done=models.Exists(done)))
+        )
+        return self.annotate(
+            assigned_to_me=models.ExpressionWrapper(assigned_to(user), output_field=models.BooleanField()),
+            done_by_me=models.ExpressionWrapper(done_by(user), output_field=models.BooleanField()),
+            assignees=ArraySubquery(assignees),
+        )
+
+    def assigned_first(self, user):
+        """The articles assigned to `user` first, those not yet done before the done ones, then
+        the others; newest first within each."""
+        mine = assigned_to(user)
+        work = models.Case(models.When(mine & ~done_by(user), then=0), models.When(mine, then=1), default=2)
+        return self.alias(work=work).order_by("work", "-imported_at", "-id")
+
+    def facets(self, query: str = "", user=None) -> ArticleFacets:
+        """Count these articles by project and language, those titled `query` only, in one query;
+        with a `user`, also those of them assigned to the user.
 
         Every project and language stays in the answer even when none of its titles match, so
         that a filter's choices do not change under the user as they search.
         """
-        matching = (
-            models.Count("pk", filter=models.Q(title__unaccent__icontains=query)) if query else models.Count("pk")
-        )
-        rows = self.order_by().values_list("project_id", "project__name", "language").annotate(matching=matching)
-        return ArticleFacets([Facet._make(row) for row in rows])
+        titled = models.Q(title__unaccent__icontains=query) if query else models.Q()
+        counts = {"matching": models.Count("pk", filter=titled) if query else models.Count("pk")}
+        if user is not None:
+            counts["assigned"] = models.Count("pk", filter=titled & assigned_to(user))
+        rows = self.order_by().values_list("project_id", "project__name", "language").annotate(**counts)
+        return ArticleFacets([Facet(*row) for row in rows])
+
+
+def assigned_to(user) -> models.Q:
+    """Articles assigned to `user`: their ids are read once, then looked up row by row in a hash,
+    which is what PostgreSQL makes of an IN over an uncorrelated subquery."""
+    return models.Q(pk__in=Assignment.objects.filter(user=user).order_by().values("article_id"))
+
+
+def done_by(user) -> models.Q:
+    return models.Q(pk__in=DoneMark.objects.filter(user=user).order_by().values("article_id"))
 
 
 class Story(models.Model):
@@ -337,3 +383,63 @@ class StoryMatch(models.Model):
 
     def __str__(self):
         return f"{self.article} ~ {self.other} ({self.kind})"
+
+
+class AssignmentQuerySet(ProjectScopedQuerySet):
+    def of_user(self, user):
+        return self.filter(user=user)
+
+
+@tracked("AssignmentHistory")
+class Assignment(models.Model):
+    """An article a reviewer or manager gave a member of its project to work on.
+
+    Written only by services.assign_articles and services.unassign_articles.
+    """
+
+    # The article's project, kept here so that the database itself can tell that the assignee is
+    # a member of it: (project, user) references the membership, and removing the member removes
+    # their assignments (migration 0016, which also refuses a project other than the article's).
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No index of its own: the unique (article, user) leads with it.
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="assignments", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["assigned_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["article", "user"], name="assignment_once_per_user")]
+        # A project's progress per member, and the removal of a member.
+        indexes = [models.Index(fields=["project", "user"], name="assignment_project_user")]
+
+    def __str__(self):
+        return f"{self.article} → {self.user}"
+
+
+@tracked("DoneMarkHistory")
+class DoneMark(models.Model):
+    """A member's own word that they finished their work on an article; taking it back deletes it.
+
+    Written only by services.mark_done and services.unmark_done.
+    """
+
+    # As for assignments: only a member of the article's project has a mark on it (migration 0016).
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+", db_index=False)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="done_marks", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="done_marks")
+    done_at = models.DateTimeField(default=timezone.now)
+
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["done_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["article", "user"], name="done_mark_once_per_user")]
+        indexes = [models.Index(fields=["project", "user"], name="done_mark_project_user")]
+
+    def __str__(self):
+        return f"{self.article} done by {self.user}"

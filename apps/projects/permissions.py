@@ -109,6 +109,12 @@ rules.add_perm("articles.change_article", superuser | is_member)
 rules.add_perm("articles.delete_article", superuser | is_manager)
 rules.add_perm("articles.view_story", superuser | is_member)
 rules.add_perm("articles.change_story", superuser | is_member)
+# Reviewers and managers hand out the project's articles to its members.
+rules.add_perm("articles.assign_article", superuser | is_reviewer)
+# Who may be given an article, and who marks their own work on it done: any member, and only a
+# member, superusers too. A rule, not a permission, since Django grants a superuser every
+# permission whatever the rules say (and the database refuses non-members' rows).
+rules.add_rule("articles.works_on_article", is_member)
 
 rules.add_perm("annotations.view_annotation", superuser | is_member)
 rules.add_perm("annotations.add_annotation", superuser | is_member)
@@ -128,6 +134,7 @@ rules.add_perm("exports.export_project", superuser | is_member)
 # of how the team works, for those who decide on the work.
 rules.add_perm("review.view_agreement", superuser | is_reviewer)
 rules.add_perm("review.view_dashboard", superuser | is_reviewer)
+rules.add_perm("review.view_progress", superuser | is_reviewer)
 
 
 class PasswordBackend(ModelBackend):

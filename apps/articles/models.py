@@ -149,12 +149,9 @@ class ArticleQuerySet(ProjectScopedQuerySet):
             assignees=ArraySubquery(assignees),
         )
 
-    def assigned_first(self, user):
-        """The articles assigned to `user` first, those not yet done before the done ones, then
-        the others; newest first within each."""
-        mine = assigned_to(user)
-        work = models.Case(models.When(mine & ~done_by(user), then=0), models.When(mine, then=1), default=2)
-        return self.alias(work=work).order_by("work", "-imported_at", "-id")
+    def assigned_first(self, user, assigned: int) -> "AssignedFirst":
+        """These articles with the `assigned` ones of `user` first (see AssignedFirst)."""
+        return AssignedFirst(self, user, assigned)
 
     def facets(self, query: str = "", user=None) -> ArticleFacets:
         """Count these articles by project and language, those titled `query` only, in one query;
@@ -169,6 +166,37 @@ class ArticleQuerySet(ProjectScopedQuerySet):
             counts["assigned"] = models.Count("pk", filter=titled & assigned_to(user))
         rows = self.order_by().values_list("project_id", "project__name", "language").annotate(**counts)
         return ArticleFacets([Facet(*row) for row in rows])
+
+
+class AssignedFirst:
+    """Articles with those assigned to a user first, the ones to do before the done ones, then
+    the others, newest first within each: a list a Paginator pages through.
+
+    Each page is one query that reads only its own rows: the assigned articles, which are few,
+    then the others along the index of the newest (sorting a project by what is assigned read
+    all of its articles: 120-200 ms for 100,000 instead of 5 ms).
+    """
+
+    def __init__(self, articles: ArticleQuerySet, user, assigned: int):
+        self.articles, self.user, self.assigned = articles, user, assigned
+
+    def count(self) -> int:
+        return self.articles.count()
+
+    def __getitem__(self, rows: slice) -> list["Article"]:
+        start, stop = rows.start or 0, rows.stop
+        mine, assigned = assigned_to(self.user), self.assigned
+        parts = []
+        if start < assigned:
+            work = models.Case(models.When(done_by(self.user), then=1), default=0)
+            parts.append(self.articles.filter(mine).annotate(work=work).order_by("work", "-imported_at", "-id"))
+            parts[-1] = parts[-1][start : min(stop, assigned)]
+        if stop > assigned:
+            others = self.articles.exclude(mine).annotate(work=models.Value(2)).order_by("-imported_at", "-id")
+            parts.append(others[max(0, start - assigned) : stop - assigned])
+        if len(parts) == 1:
+            return list(parts[0])
+        return list(parts[0].union(parts[1], all=True).order_by("work", "-imported_at", "-id"))
 
 
 def assigned_to(user) -> models.Q:

@@ -43,9 +43,9 @@ def list_context(request, params: QueryDict, form: AssignmentForm | None = None)
     articles = articles.for_list().titled(query).in_project(project).in_language(language).with_work(user)
     if assigned:
         articles = articles.assigned_to(user)
-    # Sorting by what is assigned reads every listed article; without any, the newest are enough.
-    if facets.count(project=project, language=language, assigned=True):
-        articles = articles.assigned_first(user)
+    assigned_count = facets.count(project=project, language=language, assigned=True)
+    if assigned_count:
+        articles = articles.assigned_first(user, assigned_count)
     paginator = Paginator(articles, 50)
     # The facets have counted these articles already; this saves the paginator's COUNT query.
     paginator.count = facets.count(project=project, language=language, assigned=assigned)
@@ -54,7 +54,7 @@ def list_context(request, params: QueryDict, form: AssignmentForm | None = None)
         "query": query,
         "facets": facets,
         "filters": {"project": project, "language": language, "assigned": assigned},
-        "assigned_count": facets.count(project=project, language=language, assigned=True),
+        "assigned_count": assigned_count,
     }
     # Assigning needs one project: its members are the ones to choose from.
     if project and user.has_perm("articles.assign_article", Project(pk=int(project))):

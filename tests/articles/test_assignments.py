@@ -287,6 +287,21 @@ def test_without_assignments_the_list_is_newest_first(analyst_client, project, a
     ]
 
 
+def test_pages_run_on_from_the_assigned_articles_into_the_others(analyst_client, project, reviewer, analyst):
+    articles = ArticleFactory.create_batch(56, project=project)  # the last is the newest
+    mine = articles[3:55]
+    assign_articles(articles=mine, users=[analyst], by=reviewer)
+    for article in mine[:2]:
+        mark_done(article=article, user=analyst)
+    newest_first = list(reversed(articles))
+    expected = [a for a in newest_first if a in mine[2:]] + mine[1::-1] + [a for a in newest_first if a not in mine]
+    first = analyst_client.get("/articles/")
+    second = analyst_client.get("/articles/", {"page": 2})
+    assert [row[0] for row in rows(first) + rows(second)] == [a.title for a in expected]
+    assert [row[-1] for row in rows(second)] == ["Assigned to you done ✓"] * 2 + ["–"] * 4
+    assert "Page 2 of 2" in second.content.decode()
+
+
 @pytest.mark.parametrize("size", [5, 60])
 def test_the_list_with_assignments_costs_the_same_queries_at_any_size(
     analyst_client, project, reviewer, analyst, other_analyst, size, django_assert_num_queries

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from apps.articles.models import Article
+from apps.projects.permissions import members_of
 
 
 class AssignmentForm(forms.Form):
@@ -22,7 +23,5 @@ class AssignmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["articles"].queryset = Article.objects.filter(project=project).only("pk", "project_id", "title")
         # The project's members, by user name only: nothing else of them is anyone's business here.
-        self.fields["users"].queryset = (
-            get_user_model().objects.filter(memberships__project=project).only("pk", "username").order_by("username")
-        )
+        self.fields["users"].queryset = members_of(project).only("pk", "username").order_by("username")
         self.fields["users"].label_from_instance = lambda user: user.get_username()

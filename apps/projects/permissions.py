@@ -17,6 +17,7 @@ import rules
 from django.apps import apps as installed_apps
 from django.contrib.auth.backends import ModelBackend, UserModel
 from django.db import connection, connections, router
+from django.db.models import F
 
 from apps.projects.roles import REVIEWING_ROLES, Role
 
@@ -47,6 +48,12 @@ def project_ids(user, roles=frozenset(Role)) -> list[int] | None:
     if user.is_authenticated and user.is_active and user.is_superuser:
         return None
     return [project_id for project_id, role in roles_of(user).items() if role in roles]
+
+
+def members_of(project):
+    """The users who hold a role in `project`, each with it as `role`: the rule
+    articles.works_on_article (who may be given the project's articles) for many users at once."""
+    return UserModel.objects.filter(memberships__project=project).annotate(role=F("memberships__role"))
 
 
 def role_in(user, obj) -> str | None:

@@ -8,7 +8,9 @@ from django.db.models.functions import Coalesce
 
 from apps.annotations.models import Annotation
 from apps.articles.models import Assignment, DoneMark
-from apps.projects.models import Membership, Project
+from apps.projects.models import Project
+from apps.projects.permissions import members_of
+from apps.projects.roles import Role
 
 
 @dataclass(frozen=True)
@@ -32,20 +34,18 @@ def project_progress(project: Project) -> list[MemberProgress]:
     One query whatever the project's size: each member's figures are counted in PostgreSQL,
     through the indexes that lead with the project and the user.
     """
-    assigned = Assignment.objects.filter(project=project, user=models.OuterRef("user"))
+    assigned = Assignment.objects.filter(project=project, user=models.OuterRef("pk"))
     done = DoneMark.objects.filter(article=models.OuterRef("article"), user=models.OuterRef("user"))
-    annotations = Annotation.objects.live().filter(article__project=project, created_by=models.OuterRef("user"))
+    annotations = Annotation.objects.live().filter(article__project=project, created_by=models.OuterRef("pk"))
     rows = (
-        Membership.objects.filter(project=project)
+        members_of(project)
         .annotate(
             assigned=counted(assigned, "user"),
             done=counted(assigned.filter(models.Exists(done)), "user"),
-            annotations=counted(annotations, "created_by"),
+            annotations_made=counted(annotations, "created_by"),
         )
-        .order_by("user__username")
-        .values_list("user__username", "role", "assigned", "done", "annotations")
+        .order_by("username")
+        .values_list("username", "role", "assigned", "done", "annotations_made")
     )
     members = [MemberProgress(*row) for row in rows]
-    return [
-        member for member in members if member.role == Membership.Role.ANALYST or member.assigned or member.annotations
-    ]
+    return [member for member in members if member.role == Role.ANALYST or member.assigned or member.annotations]

@@ -6,6 +6,7 @@ from html import unescape
 
 import pytest
 import rules
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -436,8 +437,22 @@ def test_progress_costs_the_same_queries_at_any_size(client, project, reviewer, 
             mark_done(article=article, user=user)
             AnnotationFactory(article=article, created_by=user)
     client.force_login(reviewer)
-    with django_assert_num_queries(4):  # session, user with their roles, project, the members' figures
+    cache.clear()
+    # session, user with their roles, project, the newest annotation and history entry, the
+    # annotations per author, the members with their assignments and done marks
+    with django_assert_num_queries(6):
         response = client.get(reverse("review:progress", args=[project.pk]))
     done = len(articles[::3])
     assert progress_rows(response)[0] == ["analyst-0", "Analyst", f"{done} of {5 * scale} done", str(done)]
     assert len(progress_rows(response)) == 2 * scale
+    with django_assert_num_queries(5):  # the annotations per author are kept while none changes
+        assert progress_rows(client.get(reverse("review:progress", args=[project.pk]))) == progress_rows(response)
+
+
+def test_progress_counts_new_work_at_once(client, project, progress_data, reviewer, analyst):
+    client.force_login(reviewer)
+    url = reverse("review:progress", args=[project.pk])
+    assert progress_rows(client.get(url))[0] == ["analyst1", "Analyst", "1 of 3 done", "2"]
+    mark_done(article=progress_data["articles"][1], user=analyst)
+    AnnotationFactory(article=progress_data["articles"][3], created_by=analyst)
+    assert progress_rows(client.get(url))[0] == ["analyst1", "Analyst", "2 of 3 done", "3"]

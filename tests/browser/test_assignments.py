@@ -61,3 +61,24 @@ def test_reviewer_assigns_two_articles_the_analyst_marks_one_done_and_progress_s
     row = page.locator("table.progress tbody tr", has_text="ana")
     assert "1 of 2 done" in row.inner_text()
     assert newest.title not in page.inner_text("#content-main")
+
+
+def test_the_done_mark_keeps_the_text_where_it_was(page):
+    """The mark arrives after the page: a reader already selecting words must not see them move."""
+    analyst = UserFactory(username="ana")
+    article = ArticleFactory(project=MembershipFactory(user=analyst).project)
+    log_in(page, "ana")
+
+    def text_top() -> float:
+        return page.locator("#article-text").bounding_box()["y"]
+
+    page.route("**/done/", lambda route: route.abort())
+    page.goto(article.get_absolute_url())
+    before = text_top()
+    page.unroute("**/done/")
+    page.goto(article.get_absolute_url())
+    page.wait_for_selector("#done-mark button:text('Mark as done')")
+    assert text_top() == before
+    page.click("#done-mark button:text('Mark as done')")
+    page.wait_for_selector("#done-mark :text('Done ✓')")
+    assert text_top() == before

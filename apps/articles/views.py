@@ -95,7 +95,7 @@ def article_assign(request):
         try:
             if form.cleaned_data["action"] == "assign":
                 new = assign_articles(articles=articles, users=users, by=request.user)
-                message = assigned_message(len(articles), len(new), names)
+                message = assigned_message(len(articles), len(users), len(new), names)
             else:
                 taken = unassign_articles(articles=articles, users=users, by=request.user)
                 message = f"{taken} assignment{'s' if taken != 1 else ''} taken back from {names}."
@@ -109,11 +109,12 @@ def article_assign(request):
     return render(request, LIST, context, status=422)
 
 
-def assigned_message(articles: int, new: int, names: str) -> str:
+def assigned_message(articles: int, users: int, new: int, names: str) -> str:
     counted = f"{articles} article{'s' if articles != 1 else ''}"
     if not new:
         return f"{counted} already assigned to {names}."
-    return f"{counted} assigned to {names}" + (f" ({new} new assignments)." if new != articles else ".")
+    had = articles * users - new
+    return f"{counted} assigned to {names}." + (f" {had} of these assignments were there already." if had else "")
 
 
 def article_with_work(request, pk) -> Article:

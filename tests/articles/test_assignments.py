@@ -186,9 +186,16 @@ def test_a_reviewer_ticks_articles_on_the_list_and_picks_members_by_name(
     html = client.get(response["Location"]).content.decode()
     assert "2 articles assigned to analyst1." in html
 
+    response = client.post(reverse("articles:assign"), assign_form(project, articles[:3], [analyst, reviewer]))
+    html = client.get(response["Location"]).content.decode()
+    assert "3 articles assigned to analyst1, reviewer1. 2 of these assignments were there already." in html
+    response = client.post(reverse("articles:assign"), assign_form(project, articles[:1], [analyst]))
+    assert "1 article already assigned to analyst1." in client.get(response["Location"]).content.decode()
+
     response = client.post(reverse("articles:assign"), assign_form(project, articles[:1], [analyst], "unassign"))
     assert response.status_code == 302
-    assert assigned_pairs() == {("Article 1", "analyst1")}
+    assert "1 assignment taken back from analyst1." in client.get(response["Location"]).content.decode()
+    assert len(assigned_pairs()) == 5 and ("Article 0", "analyst1") not in assigned_pairs()
 
 
 def test_assigning_on_the_list_needs_a_project_and_a_reviewer(client, project, articles, analyst, reviewer):
@@ -228,6 +235,7 @@ def test_a_non_member_or_another_projects_article_is_refused_with_the_reason(
         assert reason in unescape(html), data
         assert html_problems(html) == [], data
     assert client.post(reverse("articles:assign"), {**refusals[0][0], "project": "x"}).status_code == 400
+    assert client.post(reverse("articles:assign"), {**refusals[0][0], "project": "9" * 20}).status_code == 404
     assert not Assignment.objects.exists()
 
 

@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING, NamedTuple
 import pghistory
 from django.conf import settings
 from django.conf.locale import LANG_INFO
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.projects.history import tracked
 from apps.projects.models import ProjectScopedQuerySet, check_same_project
@@ -66,6 +68,7 @@ class Facet(NamedTuple):
     project: str
     language: str
     matching: int  # articles of this project and language whose title matches the search
+    assigned: int = 0  # of those, the ones assigned to the user who asked
 
 
 @dataclass
@@ -87,10 +90,13 @@ class ArticleFacets:
             sorted({(row.language, language_name(row.language)) for row in self.rows}, key=lambda item: item[1])
         )
 
-    def count(self, *, project: str = "", language: str = "") -> int:
-        """How many articles match the search in `project` and `language` ("" for any)."""
+    def count(self, *, project: str = "", language: str = "", assigned: bool = False) -> int:
+        """How many articles match the search in `project` and `language` ("" for any), only
+        those assigned to the user if `assigned`."""
         return sum(
-            row.matching for row in self.rows if project in ("", str(row.project_id)) and language in ("", row.language)
+            row.assigned if assigned else row.matching
+            for row in self.rows
+            if project in ("", str(row.project_id)) and language in ("", row.language)
         )
 
 
@@ -122,17 +128,85 @@ class ArticleQuerySet(ProjectScopedQuerySet):
     def in_language(self, language: str):
         return self.filter(language=language) if language else self
 
-    def facets(self, query: str = "") -> ArticleFacets:
-        """Count these articles by project and language, those titled `query` only, in one query.
+    def assigned_to(self, user):
+        return self.filter(assigned_to(user))
+
+    def with_work(self, user):
+        """Each article with whether it is assigned to `user` (`assigned_to_me`), whether they
+        marked it done (`done_by_me`), and its `assignees`: [{"name", "done"}] by name.
+
+        Per listed row: the user's own assignments and marks are read once for all rows.
+        """
+        done = DoneMark.objects.filter(article=models.OuterRef("article"), user=models.OuterRef("user"))
+        assignees = (
+            Assignment.objects.filter(article=models.OuterRef("pk"))
+            .order_by("user__username")
+            .values(assignee=JSONObject(name="user__username", done=models.Exists(done)))
+        )
+        return self.annotate(
+            assigned_to_me=models.ExpressionWrapper(assigned_to(user), output_field=models.BooleanField()),
+            done_by_me=models.ExpressionWrapper(done_by(user), output_field=models.BooleanField()),
+            assignees=ArraySubquery(assignees),
+        )
+
+    def assigned_first(self, user, assigned: int) -> "AssignedFirst":
+        """These articles with the `assigned` ones of `user` first (see AssignedFirst)."""
+        return AssignedFirst(self, user, assigned)
+
+    def facets(self, query: str = "", user=None) -> ArticleFacets:
+        """Count these articles by project and language, those titled `query` only, in one query;
+        with a `user`, also those of them assigned to the user.
 
         Every project and language stays in the answer even when none of its titles match, so
         that a filter's choices do not change under the user as they search.
         """
-        matching = (
-            models.Count("pk", filter=models.Q(title__unaccent__icontains=query)) if query else models.Count("pk")
-        )
-        rows = self.order_by().values_list("project_id", "project__name", "language").annotate(matching=matching)
-        return ArticleFacets([Facet._make(row) for row in rows])
+        titled = models.Q(title__unaccent__icontains=query) if query else models.Q()
+        counts = {"matching": models.Count("pk", filter=titled) if query else models.Count("pk")}
+        if user is not None:
+            counts["assigned"] = models.Count("pk", filter=titled & assigned_to(user))
+        rows = self.order_by().values_list("project_id", "project__name", "language").annotate(**counts)
+        return ArticleFacets([Facet(*row) for row in rows])
+
+
+class AssignedFirst:
+    """Articles with those assigned to a user first, the ones to do before the done ones, then
+    the others, newest first within each: a list a Paginator pages through.
+
+    Each page is one query that reads only its own rows: the assigned articles, which are few,
+    then the others along the index of the newest (sorting a project by what is assigned read
+    all of its articles: 120-200 ms for 100,000 instead of 5 ms).
+    """
+
+    def __init__(self, articles: ArticleQuerySet, user, assigned: int):
+        self.articles, self.user, self.assigned = articles, user, assigned
+
+    def count(self) -> int:
+        return self.articles.count()
+
+    def __getitem__(self, rows: slice) -> list["Article"]:
+        start, stop = rows.start or 0, rows.stop
+        mine, assigned = assigned_to(self.user), self.assigned
+        parts = []
+        if start < assigned:
+            work = models.Case(models.When(done_by(self.user), then=1), default=0)
+            parts.append(self.articles.filter(mine).annotate(work=work).order_by("work", "-imported_at", "-id"))
+            parts[-1] = parts[-1][start : min(stop, assigned)]
+        if stop > assigned:
+            others = self.articles.exclude(mine).annotate(work=models.Value(2)).order_by("-imported_at", "-id")
+            parts.append(others[max(0, start - assigned) : stop - assigned])
+        if len(parts) == 1:
+            return list(parts[0])
+        return list(parts[0].union(parts[1], all=True).order_by("work", "-imported_at", "-id"))
+
+
+def assigned_to(user) -> models.Q:
+    """Articles assigned to `user`: their ids are read once, then looked up row by row in a hash,
+    which is what PostgreSQL makes of an IN over an uncorrelated subquery."""
+    return models.Q(pk__in=Assignment.objects.filter(user=user).order_by().values("article_id"))
+
+
+def done_by(user) -> models.Q:
+    return models.Q(pk__in=DoneMark.objects.filter(user=user).order_by().values("article_id"))
 
 
 class Story(models.Model):
@@ -358,3 +432,63 @@ class StoryMatch(models.Model):
     def clean(self):
         super().clean()
         check_same_project(self, "other")
+
+
+class AssignmentQuerySet(ProjectScopedQuerySet):
+    def of_user(self, user):
+        return self.filter(user=user)
+
+
+@tracked("AssignmentHistory")
+class Assignment(models.Model):
+    """An article a reviewer or manager gave a member of its project to work on.
+
+    Written only by services.assign_articles and services.unassign_articles.
+    """
+
+    # The article's project, kept here so that the database itself can tell that the assignee is
+    # a member of it: (project, user) references the membership, and removing the member removes
+    # their assignments (migration 0016, which also refuses a project other than the article's).
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No index of its own: the unique (article, user) leads with it.
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="assignments", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["assigned_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["article", "user"], name="assignment_once_per_user")]
+        # A project's progress per member, and the removal of a member.
+        indexes = [models.Index(fields=["project", "user"], name="assignment_project_user")]
+
+    def __str__(self):
+        return f"{self.article} → {self.user}"
+
+
+@tracked("DoneMarkHistory")
+class DoneMark(models.Model):
+    """A member's own word that they finished their work on an article; taking it back deletes it.
+
+    Written only by services.mark_done and services.unmark_done.
+    """
+
+    # As for assignments: only a member of the article's project has a mark on it (migration 0016).
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+", db_index=False)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="done_marks", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="done_marks")
+    done_at = models.DateTimeField(default=timezone.now)
+
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["done_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["article", "user"], name="done_mark_once_per_user")]
+        indexes = [models.Index(fields=["project", "user"], name="done_mark_project_user")]
+
+    def __str__(self):
+        return f"{self.article} done by {self.user}"

@@ -17,6 +17,7 @@ import rules
 from django.apps import apps as installed_apps
 from django.contrib.auth.backends import ModelBackend, UserModel
 from django.db import connection, connections, router
+from django.db.models import F
 
 from apps.projects.roles import REVIEWING_ROLES, Role
 
@@ -47,6 +48,12 @@ def project_ids(user, roles=frozenset(Role)) -> list[int] | None:
     if user.is_authenticated and user.is_active and user.is_superuser:
         return None
     return [project_id for project_id, role in roles_of(user).items() if role in roles]
+
+
+def members_of(project):
+    """The users who hold a role in `project`, each with it as `role`: the rule
+    articles.works_on_article (who may be given the project's articles) for many users at once."""
+    return UserModel.objects.filter(memberships__project=project).annotate(role=F("memberships__role"))
 
 
 def role_in(user, obj) -> str | None:
@@ -113,6 +120,12 @@ rules.add_perm("articles.change_article", superuser | is_member)
 rules.add_perm("articles.delete_article", superuser | is_manager)
 rules.add_perm("articles.view_story", superuser | is_member)
 rules.add_perm("articles.change_story", superuser | is_member)
+# Reviewers and managers hand out the project's articles to its members.
+rules.add_perm("articles.assign_article", superuser | is_reviewer)
+# Who may be given an article, and who marks their own work on it done: any member, and only a
+# member, superusers too. A rule, not a permission, since Django grants a superuser every
+# permission whatever the rules say (and the database refuses non-members' rows).
+rules.add_rule("articles.works_on_article", is_member)
 
 rules.add_perm("annotations.view_annotation", superuser | is_member)
 rules.add_perm("annotations.add_annotation", superuser | is_member)
@@ -132,6 +145,7 @@ rules.add_perm("exports.export_project", superuser | is_member)
 # of how the team works, for those who decide on the work.
 rules.add_perm("review.view_agreement", superuser | is_reviewer)
 rules.add_perm("review.view_dashboard", superuser | is_reviewer)
+rules.add_perm("review.view_progress", superuser | is_reviewer)
 
 
 class PasswordBackend(ModelBackend):

@@ -12,5 +12,6 @@ urlpatterns = [
     path("", view(views.review_index), name="index"),
     path("project/<int:pk>/dashboard/", view(views.project_dashboard_page), name="dashboard"),
     path("project/<int:pk>/agreement/", view(views.project_agreement_page), name="agreement"),
+    path("project/<int:pk>/progress/", view(views.project_progress_page), name="progress"),
     path("article/<int:pk>/curation/", view(views.article_curation), name="curation"),
 ]

@@ -1,4 +1,4 @@
-"""The review desk's project pages in the admin: dashboard, agreement, curation.
+"""The review desk's project pages in the admin: dashboard, agreement, progress, curation.
 
 The URLs wrap each view in `admin.site.admin_view`, so only those the admin lets in (reviewers
 and managers, see projects/admin.py) reach them; each view then asks the rule about its project:
@@ -23,6 +23,7 @@ from apps.review.agreement import ALL, KINDS, project_agreement
 from apps.review.curation import article_passages
 from apps.review.dashboard import STATUSES, duration_text, project_dashboard
 from apps.review.figures import project_figures
+from apps.review.progress import project_progress
 from apps.review.services import accept_version
 
 ARTICLES_PER_PAGE = 50
@@ -116,6 +117,20 @@ def project_agreement_page(request, pk):
         "all": ALL,
     }
     return page(request, "review/project_agreement.html", context)
+
+
+@require_GET
+def project_progress_page(request, pk):
+    project = project_for(request, pk, "review.view_progress")
+    members = project_progress(project)
+    context = {
+        "title": f"Progress: {project}",
+        "project": project,
+        "members": members,
+        "assigned": sum(member.assigned for member in members),
+        "done": sum(member.done for member in members),
+    }
+    return page(request, "review/project_progress.html", context)
 
 
 class AcceptForm(forms.Form):

@@ -21,7 +21,7 @@ def article_list(request):
     project = project if project in facets.projects else ""
     language = request.GET.get("language", "")
     language = language if language in facets.languages else ""
-    articles = articles.for_list().titled(query).in_project(project).in_language(language)
+    articles = articles.for_list(request.user).titled(query).in_project(project).in_language(language)
     paginator = Paginator(articles, 50)
     # The facets have counted these articles already; this saves the paginator's COUNT query.
     paginator.count = facets.count(project=project, language=language)

@@ -7,6 +7,7 @@ look at its page finds it stale (no progress for models.STALE_AFTER) and queues 
 import logging
 import os
 import time
+from dataclasses import replace
 
 from django.db import transaction
 from django.db.models import F
@@ -78,7 +79,8 @@ def run_export(job_id: int) -> None:
 
 def write_export(job: ExportJob, fmt: Format, this_run, path) -> bool:
     """Write the export to `path`, recording progress; False when the job is no longer this run's."""
-    selection = job_selection(job)
+    # As the user who started it sees the project: blind mode may hide others' annotations from them.
+    selection = replace(job_selection(job), viewer=job.created_by)
     progress = Recorder(this_run)
     context = export_context(
         fmt, selection, base_url=job.base_url, title=export_title(job.project, selection), progress=progress

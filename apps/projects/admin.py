@@ -4,8 +4,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.forms.models import BaseInlineFormSet
 
 from apps.projects.history import timeline
-from apps.projects.models import Membership, MembershipHistory, Project
-from apps.projects.services import add_member, change_role, check_a_manager_remains, remove_member
+from apps.projects.models import Membership, MembershipHistory, Project, ProjectHistory
+from apps.projects.services import add_member, change_role, check_a_manager_remains, remove_member, update_project
 
 
 def admin_site_permission(request) -> bool:
@@ -98,13 +98,24 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(ProjectScopedAdmin):
-    list_display = ["name", "created_at"]
+    list_display = ["name", "blind", "created_at"]
+    fields = ["name", "description", "blind"]
     search_fields = ["name"]
     inlines = [MembershipInline]
 
     def history_events(self, project) -> list:
-        """Who joined, changed role and left, kept after the membership itself is gone."""
-        return [MembershipHistory.objects.filter(project_id=project.pk)]
+        """Its settings' changes (blind mode among them), and who joined, changed role and left,
+        kept after the membership itself is gone."""
+        return [
+            ProjectHistory.objects.filter(pgh_obj_id=project.pk),
+            MembershipHistory.objects.filter(project_id=project.pk),
+        ]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        update_project(project=obj, user=request.user, fields=form.changed_data)
 
     def save_formset(self, request, form, formset, change):
         """Members are added, re-roled and removed through the project services."""

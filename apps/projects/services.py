@@ -43,3 +43,16 @@ def check_a_manager_remains(roles_after: list[str]) -> None:
     superuser could add members or change roles any more."""
     if Membership.Role.MANAGER not in roles_after:
         raise ValidationError(LAST_MANAGER)
+
+
+def update_project(*, project: Project, user, fields: list[str]) -> Project:
+    """Save the changed `fields` of a project (its name, description, blind mode); managers only.
+
+    The history (ProjectHistory) keeps each change, so the agreement page can tell whether the
+    analysts worked blind.
+    """
+    if not user.has_perm("projects.change_project", project):
+        raise PermissionDenied("Only the project's managers change its settings.")
+    if fields:
+        project.save(update_fields=fields)
+    return project

@@ -13,4 +13,5 @@ urlpatterns = [
     path("project/<int:pk>/dashboard/", view(views.project_dashboard_page), name="dashboard"),
     path("project/<int:pk>/agreement/", view(views.project_agreement_page), name="agreement"),
     path("article/<int:pk>/curation/", view(views.article_curation), name="curation"),
+    path("article/<int:pk>/curated/", view(views.article_curated), name="curated"),
 ]

@@ -341,7 +341,7 @@ def link_create(request, pk):
         return panel(request, annotation, link_form=form, status=422)
     data = form.cleaned_data
     source = data["source"] or find_or_create_source(
-        project=project, name=data["new_source_name"], kind=data["new_source_kind"]
+        project=project, name=data["new_source_name"], kind=data["new_source_kind"], introduced_by=request.user
     )
     link_source(annotation=annotation, source=source, role=data["role"], user=request.user, note=data["note"])
     return panel(request, annotation, event="annotation-changed")
@@ -363,5 +363,5 @@ def source_search(request, article_pk):
     article = get_object_or_404(Article.objects.visible_to(request.user).only("pk", "project_id"), pk=article_pk)
     # PostgreSQL text cannot hold NUL; a typed query never has one.
     query = request.GET.get("q", "").replace("\x00", "")
-    sources = Source.objects.in_project(article.project_id).matching(query)[:15]
+    sources = Source.objects.in_project(article.project_id).open_to(request.user).matching(query)[:15]
     return render(request, "annotations/source_options.html", {"sources": sources})

@@ -2,6 +2,7 @@
 of an article until a reviewer marks it curated; reviewers and managers see everyone's."""
 
 import re
+from html import unescape
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -336,3 +337,42 @@ def test_managers_switch_blind_mode_in_the_admin_and_its_history_and_the_agreeme
     reviewer = browser_for(blind["rita"])
     assert reviewer.post(url, {**data, "blind": "on"}).status_code == 403
     assert Project.objects.get(pk=project.pk).blind is False
+
+
+def test_a_version_accepted_in_curation_is_not_named_to_the_analyst_rejected_in_a_blind_project(blind):
+    from apps.annotations.services import submit_annotation
+    from apps.review.services import accept_version
+
+    ana_span, ben_span = blind["ana_span"], blind["ben_span"]
+    overlapping = mark(blind["article"], blind["ben"], "claim", "plan works")
+    submit_annotation(annotation=overlapping, user=blind["ben"])
+    submit_annotation(annotation=ana_span, user=blind["ana"])
+    rejected = accept_version(annotation=ana_span, user=blind["rita"])
+    assert [annotation.pk for annotation in rejected] == [overlapping.pk]
+    panel = browser_for(blind["ben"]).get(reverse("annotations:panel", args=[overlapping.pk])).content.decode()
+    assert "Another analyst's version of this passage was accepted in curation." in unescape(panel)
+    assert "ana_blind" not in panel
+    assert ben_span.pk != overlapping.pk
+
+
+def test_a_source_another_analysts_link_brought_in_is_not_offered_until_curated(blind):
+    from tests.factories import SourceFactory
+
+    article = blind["article"]
+    SourceFactory(project=blind["project"], name="Arkady Milstein")  # made by hand: everyone's
+    linked = browser_for(blind["ben"]).post(
+        reverse("annotations:link-create", args=[blind["ben_span"].pk]),
+        {"role": "cited", "new_source_name": "Arkady Mil-Man", "new_source_kind": "person"},
+    )
+    assert linked.status_code == 200
+
+    def offered(person) -> str:
+        client = browser_for(blind[person])
+        return client.get(reverse("annotations:source-search", args=[article.pk]), {"q": "arkady"}).content.decode()
+
+    assert "Arkady Mil-Man" not in offered("ana") and "Arkady Milstein" in offered("ana")
+    assert "Arkady Mil-Man" in offered("ben") and "Arkady Mil-Man" in offered("rita")
+    names = [row["name"] for row in api_client_for(blind["ana"]).get("/sources?q=arkady").json()["items"]]
+    assert names == ["Arkady Milstein"]
+    mark_curated(article=article, user=blind["rita"])
+    assert "Arkady Mil-Man" in offered("ana")

@@ -53,7 +53,8 @@ def accept_version(*, annotation: Annotation, user, seen_version: int | None = N
         for other in competing:
             same = (other.start, other.end) == (annotation.start, annotation.end)
             reason = (SAME_PASSAGE if same else OTHER_VERSION).format(author=author)
-            reason = reason[0].upper() + reason[1:]
+            if blind:
+                reason = reason[0].upper() + reason[1:]  # a user name keeps its own case
             # Locked above, so decided from the version read there.
             review_annotation(
                 annotation=other, user=user, decision=Decision.REJECT, reason=reason, seen_version=other.version

@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.articles.models import searchable
 from apps.projects.history import tracked
 from apps.projects.models import ProjectScopedQuerySet, check_same_project
+from apps.projects.permissions import blinded_project_ids
 
 # How much context the TextQuoteSelector keeps on each side; enough to re-anchor a span.
 CONTEXT_CHARS = 32
@@ -73,8 +74,35 @@ def whole_characters(text: str, start: int, end: int) -> tuple[int, int]:
     return (around_start[0] if around_start else start), (around_end[1] if around_end else end)
 
 
+def open_work(user, annotation: str = "") -> models.Q | None:
+    """Blind mode for many rows: the annotations (reached through `annotation`, a lookup path)
+    whose existence the user may know of; None when blind mode hides nothing from them.
+
+    In a blind project an analyst sees their own annotations, and others' only on articles a
+    reviewer marked curated; the permission `annotations.view_annotation` says the same per row.
+    """
+    hidden = blinded_project_ids(user)
+    if not hidden:
+        return None
+    return (
+        ~models.Q(**{f"{annotation}article__project_id__in": hidden})
+        | models.Q(**{f"{annotation}created_by": user.pk})
+        | models.Q(**{f"{annotation}article__curated_at__isnull": False})
+    )
+
+
 class AnnotationQuerySet(ProjectScopedQuerySet):
     project_field = "article__project"
+
+    def visible_to(self, user):
+        """Annotations of the user's projects that blind mode does not hide from them."""
+        return super().visible_to(user).open_to(user)
+
+    def open_to(self, user):
+        """Only blind mode's part of `visible_to`, for rows already kept to the user's projects
+        (an article's annotations, a count beside each listed article)."""
+        condition = open_work(user)
+        return self if condition is None else self.filter(condition)
 
     def live(self):
         return self.filter(deleted_at__isnull=True)
@@ -359,6 +387,12 @@ class AnnotationEvent(models.Model):
 
 class CommentQuerySet(ProjectScopedQuerySet):
     project_field = "annotation__article__project"
+
+    def visible_to(self, user):
+        """The discussions of the annotations the user sees (blind mode included)."""
+        scoped = super().visible_to(user)
+        condition = open_work(user, annotation="annotation__")
+        return scoped if condition is None else scoped.filter(condition)
 
     def unread_by(self, user):
         """Comments by others newer than the user's last reading of their thread (all, if never read)."""

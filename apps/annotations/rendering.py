@@ -63,16 +63,38 @@ class ListedAnnotation(NamedTuple):
 
 
 class Span(NamedTuple):
-    """The least a highlight needs."""
+    """The least a highlight needs; with its author, to tell whose it is where several analysts' show."""
 
     pk: int
     kind: str
     start: int
     end: int
+    author_id: int | None = None
+    author: str = ""
 
 
 def spans(annotations) -> list[Span]:
-    return list(map(Span._make, annotations.values_list("pk", "kind", "start", "end")))
+    rows = annotations.values_list("pk", "kind", "start", "end", "created_by_id", "created_by__username")
+    return list(map(Span._make, rows))
+
+
+# Colours told apart by every kind of colour vision (Okabe–Ito, darkened for white text), one per
+# author by their id, so that the same analyst has the same colour on every article.
+AUTHOR_COLOURS = 6
+
+
+def label_html(annotation, viewer_id: int | None) -> str:
+    """The kind label that opens a highlight; another person's carries their name (drawn by CSS
+    after the kind, "CLAIM · ana"), so overlapping spans of two analysts tell whose is whose."""
+    kind, pk = annotation.kind, annotation.pk
+    author = getattr(annotation, "author", "")
+    if not author or annotation.author_id == viewer_id:
+        return f'<span class="hl-label hl-label-{kind}" data-label-for="{pk}" aria-hidden="true"></span>'
+    name = escape(author)
+    return (
+        f'<span class="hl-label hl-label-{kind} hl-author-{annotation.author_id % AUTHOR_COLOURS}" '
+        f'data-label-for="{pk}" data-author="{name}" title="{KIND_LABELS[kind]} by {name}" aria-hidden="true"></span>'
+    )
 
 
 def listed(annotations) -> list[ListedAnnotation]:
@@ -86,10 +108,13 @@ class RenderedBlock:
     html: SafeString
 
 
-def render_blocks(article: Article, annotations, blocks: list[TextBlock] | None = None) -> list[RenderedBlock]:
-    """Return the article's blocks (or only `blocks`) with `annotations` highlighted in them."""
+def render_blocks(
+    article: Article, annotations, blocks: list[TextBlock] | None = None, *, viewer_id: int | None = None
+) -> list[RenderedBlock]:
+    """Return the article's blocks (or only `blocks`) with `annotations` highlighted in them;
+    those of others than `viewer_id` name their author (when the annotations carry one)."""
     blocks = article.blocks() if blocks is None else blocks
-    spans = sorted((a.start, a.end, a.pk, a.kind) for a in annotations)
+    spans = sorted((a.start, a.end, a.pk, a.kind, label_html(a, viewer_id)) for a in annotations)
     rendered, active, next_span = [], [], 0
     for block in blocks:
         # Sweep: spans join `active` when the text reaches them and leave once it passes their end.
@@ -129,12 +154,12 @@ def _highlight(block: TextBlock, spans) -> str:
     # Most blocks hold nothing to escape; checking once spares a call per segment.
     plain = not any(character in block.text for character in "&<>")
     for left, right in pairwise(points):
-        for _, _, pk, _ in closing.get(left, ()):
+        for _, _, pk, _, _ in closing.get(left, ()):
             del covering[pk]
-        for start, _, pk, kind in opening.get(left, ()):
+        for start, _, pk, kind, label in opening.get(left, ()):
             covering[pk] = kind
             if start >= block.start:
-                parts.append(f'<span class="hl-label hl-label-{kind}" data-label-for="{pk}" aria-hidden="true"></span>')
+                parts.append(label)
         text = block.text[left - block.start : right - block.start]
         if not plain:
             text = escape(text, quote=False)

@@ -67,19 +67,21 @@ def editable_annotation(request, pk, *, include_deleted=False) -> Annotation:
     return annotation
 
 
-def changed_blocks(article, span: tuple[int, int]):
+def changed_blocks(request, article, span: tuple[int, int]):
     """Re-render only the text blocks a change touched; htmx swaps them in out of band."""
     start, end = span
     blocks = [b for b in article.blocks() if b.start < end and b.end > start]
     if not blocks:
         return ""
-    overlapping = article.annotations.live().filter(start__lt=blocks[-1].end, end__gt=blocks[0].start)
-    rendered = render_blocks(article, spans(overlapping), blocks)
+    overlapping = (
+        article.annotations.live().open_to(request.user).filter(start__lt=blocks[-1].end, end__gt=blocks[0].start)
+    )
+    rendered = render_blocks(article, spans(overlapping), blocks, viewer_id=request.user.pk)
     return blocks_html(rendered, out_of_band=True)
 
 
 def changed_response(request, article, span, event: str, **context):
-    context["changed_blocks"] = changed_blocks(article, span)
+    context["changed_blocks"] = changed_blocks(request, article, span)
     response = render(request, CHANGED, {"article": article, **context})
     return trigger_client_event(response, event)
 
@@ -94,7 +96,8 @@ def workbench(request, article_pk):
     articles = Article.objects.visible_to(request.user).select_related("publisher", "story").defer("original")
     article = get_object_or_404(articles, pk=article_pk)
     filters = annotation_filters(request)
-    annotations = listed(article.annotations.live())
+    # The article is the user's to see; blind mode may still hide other analysts' annotations.
+    annotations = listed(article.annotations.live().open_to(request.user))
     # Read once: request.user is a lazy object, and each read through it cost microseconds,
     # milliseconds over 500 annotations.
     user_id = request.user.pk
@@ -118,7 +121,7 @@ def workbench(request, article_pk):
     template_name = "annotations/workbench.html"
     if request.htmx and request.htmx.target == "annotation-list":
         return render(request, template_name + "#annotation-list", context)
-    context["text_html"] = blocks_html(render_blocks(article, annotations))
+    context["text_html"] = blocks_html(render_blocks(article, annotations, viewer_id=user_id))
     context["suggestions"] = article.related_suggestions()
     return render(request, template_name, context)
 
@@ -220,7 +223,7 @@ def annotation_update(request, pk):
         status = 409 if isinstance(error, DuplicateAnnotation) else 422
         return panel(request, annotation, error=error_message(error), status=status)
     span = (min(old_span[0], annotation.start), max(old_span[1], annotation.end))
-    blocks = changed_blocks(annotation.article, span)
+    blocks = changed_blocks(request, annotation.article, span)
     return panel(request, annotation, saved="Saved.", changed_blocks=blocks, event="annotation-changed")
 
 
@@ -338,7 +341,7 @@ def link_create(request, pk):
         return panel(request, annotation, link_form=form, status=422)
     data = form.cleaned_data
     source = data["source"] or find_or_create_source(
-        project=project, name=data["new_source_name"], kind=data["new_source_kind"]
+        project=project, name=data["new_source_name"], kind=data["new_source_kind"], introduced_by=request.user
     )
     link_source(annotation=annotation, source=source, role=data["role"], user=request.user, note=data["note"])
     return panel(request, annotation, event="annotation-changed")
@@ -360,5 +363,5 @@ def source_search(request, article_pk):
     article = get_object_or_404(Article.objects.visible_to(request.user).only("pk", "project_id"), pk=article_pk)
     # PostgreSQL text cannot hold NUL; a typed query never has one.
     query = request.GET.get("q", "").replace("\x00", "")
-    sources = Source.objects.in_project(article.project_id).matching(query)[:15]
+    sources = Source.objects.in_project(article.project_id).open_to(request.user).matching(query)[:15]
     return render(request, "annotations/source_options.html", {"sources": sources})

@@ -1,16 +1,21 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from apps.articles.models import Article, Story
-from apps.articles.services import update_article
+from apps.articles.services import mark_curated, update_article
 from apps.projects.admin import ProjectScopedAdmin
 
 
 @admin.register(Article)
 class ArticleAdmin(ProjectScopedAdmin):
-    list_display = ["title", "language", "project", "publisher", "published_on", "imported_at"]
-    list_filter = ["language", ("project", admin.RelatedOnlyFieldListFilter)]
+    list_display = ["title", "language", "project", "publisher", "published_on", "imported_at", "curated_at"]
+    list_filter = [
+        "language",
+        ("project", admin.RelatedOnlyFieldListFilter),
+        ("curated_at", admin.EmptyFieldListFilter),
+    ]
+    actions = ["mark_curated", "mark_not_curated"]
     search_fields = ["title__unaccent__icontains", "url", "author__unaccent__icontains"]
     fields = [
         "project",
@@ -27,6 +32,8 @@ class ArticleAdmin(ProjectScopedAdmin):
         "original_format",
         "imported_by",
         "imported_at",
+        "curated_at",
+        "curated_by",
         "text",
     ]
     # The text, and everything derived from it, never changes: offsets point into it.
@@ -40,6 +47,9 @@ class ArticleAdmin(ProjectScopedAdmin):
         "original_format",
         "imported_by",
         "imported_at",
+        # Set and unset by the actions (and the curation page), through the one service.
+        "curated_at",
+        "curated_by",
     ]
     list_select_related = ["project", "publisher"]
     # Type-aheads of the article's own project (see ProjectScopedAdmin.get_form).
@@ -56,6 +66,28 @@ class ArticleAdmin(ProjectScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         update_article(article=obj, user=request.user, fields=form.changed_data)
+
+    def curate(self, request, queryset, *, curated: bool) -> None:
+        marked = 0
+        for article in queryset.only("pk", "project_id"):
+            if request.user.has_perm("articles.curate_article", article):
+                mark_curated(article=article, user=request.user, curated=curated)
+                marked += 1
+        refused = queryset.count() - marked
+        state = "curated" if curated else "not curated"
+        self.message_user(request, f"{marked} article(s) marked {state}.", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request, f"{refused} left as they were: only reviewers and managers mark curated.", messages.WARNING
+            )
+
+    @admin.action(description="Mark curated (analysts of a blind project then see each other's annotations)")
+    def mark_curated(self, request, queryset):
+        self.curate(request, queryset, curated=True)
+
+    @admin.action(description="Mark not curated")
+    def mark_not_curated(self, request, queryset):
+        self.curate(request, queryset, curated=False)
 
 
 @admin.register(Story)

@@ -101,12 +101,14 @@ class ArticleFacets:
 
 
 class ArticleQuerySet(ProjectScopedQuerySet):
-    def for_list(self):
+    def for_list(self, user):
+        """With `annotation_count`: the live annotations the user sees (blind mode may hide some)."""
         # Counted per listed row by a subquery, so a page costs the same however many articles
         # and annotations the project holds (a join and GROUP BY would count them all first).
         annotations = self.model._meta.get_field("annotations").related_model.objects
         count = (
             annotations.filter(article=models.OuterRef("pk"), deleted_at__isnull=True)
+            .open_to(user)
             .order_by()
             .values("article")
             .annotate(count=models.Count("pk"))
@@ -307,6 +309,12 @@ class Article(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     imported_at = models.DateTimeField(auto_now_add=True)
+    # Set by a reviewer once the analysts' versions are reconciled: from then on, in a blind
+    # project, every analyst sees everyone's annotations of the article (see projects.permissions).
+    curated_at = models.DateTimeField(null=True, blank=True)
+    curated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
 
     objects = ArticleQuerySet.as_manager()
 

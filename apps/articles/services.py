@@ -160,3 +160,21 @@ def unmark_done(*, article: Article, user) -> None:
     """Take the user's done mark on the article back (none there changes nothing)."""
     require_member(user, article)
     DoneMark.objects.filter(article=article, user=user).delete()
+
+
+def mark_curated(*, article: Article, user, curated: bool = True) -> Article:
+    """Mark the article curated (or no longer): in a blind project, analysts then see each
+    other's annotations of it. Reviewers and managers only; the article's history keeps who and when.
+
+    One conditional UPDATE: marking what is already marked changes nothing, so two reviewers
+    at once leave the first one's name.
+    """
+    if not user.has_perm("articles.curate_article", article):
+        raise PermissionDenied("Only reviewers and managers mark an article curated.")
+    articles = Article.objects.filter(pk=article.pk)
+    if curated:
+        articles.filter(curated_at__isnull=True).update(curated_at=timezone.now(), curated_by=user)
+    else:
+        articles.filter(curated_at__isnull=False).update(curated_at=None, curated_by=None)
+    article.curated_at, article.curated_by_id = articles.values_list("curated_at", "curated_by").get()
+    return article

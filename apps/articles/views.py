@@ -40,7 +40,7 @@ def list_context(request, params: QueryDict, form: AssignmentForm | None = None)
     language = params.get("language", "")
     language = language if language in facets.languages else ""
     assigned = params.get("assigned", "") == "me"
-    articles = articles.for_list().titled(query).in_project(project).in_language(language).with_work(user)
+    articles = articles.for_list(user).titled(query).in_project(project).in_language(language).with_work(user)
     if assigned:
         articles = articles.assigned_to(user)
     assigned_count = facets.count(project=project, language=language, assigned=True)

@@ -167,12 +167,15 @@ class AnnotationRow:
 
 @dataclass(frozen=True)
 class Selection:
-    """What to export: a project, optionally narrowed to one article, one story or one status."""
+    """What to export: a project, optionally narrowed to one article, one story or one status,
+    as `viewer` sees it (blind mode hides other analysts' annotations from an analyst; None is
+    the operator at the command line, who sees everything)."""
 
     project_id: int
     article_id: int | None = None
     story_id: int | None = None
     status: str = ""
+    viewer: object = field(default=None, compare=False)
 
     def articles(self) -> QuerySet:
         articles = Article.objects.filter(project_id=self.project_id)
@@ -190,6 +193,8 @@ class Selection:
             annotations = annotations.filter(article__story_id=self.story_id)
         if self.status:
             annotations = annotations.filter(status=self.status)
+        if self.viewer is not None:
+            annotations = annotations.open_to(self.viewer)
         return annotations
 
     def count(self) -> int:

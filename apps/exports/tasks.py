@@ -8,6 +8,7 @@ answers, and is queued again then.
 
 import logging
 import time
+from dataclasses import replace
 
 from django.db import transaction
 from django.db.models import F
@@ -97,7 +98,8 @@ def queue_again(this_run) -> None:
 
 def write_export(job: ExportJob, fmt: Format, this_run, file) -> bool:
     """Write the export to `file`, recording progress; False when the job is no longer this run's."""
-    selection = job_selection(job)
+    # As the user who started it sees the project: blind mode may hide others' annotations from them.
+    selection = replace(job_selection(job), viewer=job.created_by)
     progress = Recorder(this_run)
     context = export_context(
         fmt, selection, base_url=job.base_url, title=export_title(job.project, selection), progress=progress

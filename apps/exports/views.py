@@ -51,7 +51,7 @@ def export_response(request, project, format_name: str, **scope):
     status = request.GET.get("status", "")
     if status and status not in Annotation.Status.values:
         return HttpResponseBadRequest(f"“status” must be one of {', '.join(Annotation.Status.values)}.")
-    selection = Selection(project.pk, status=status, **scope)
+    selection = Selection(project.pk, status=status, viewer=request.user, **scope)
     base_url = request.build_absolute_uri("/").rstrip("/")
     if request.method == "POST":
         job = start_export_job(fmt=fmt, selection=selection, user=request.user, base_url=base_url)

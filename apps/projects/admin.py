@@ -12,7 +12,15 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from apps.projects.history import timeline
-from apps.projects.models import Invitation, Membership, MembershipHistory, Project, database_refusal, project_of
+from apps.projects.models import (
+    Invitation,
+    Membership,
+    MembershipHistory,
+    Project,
+    ProjectHistory,
+    database_refusal,
+    project_of,
+)
 from apps.projects.roles import Role
 from apps.projects.services import (
     InvitationGone,
@@ -22,6 +30,7 @@ from apps.projects.services import (
     create_invitation,
     remove_member,
     revoke_invitation,
+    update_project,
 )
 
 
@@ -174,13 +183,24 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(ProjectScopedAdmin):
-    list_display = ["name", "created_at"]
+    list_display = ["name", "blind", "created_at"]
+    fields = ["name", "description", "blind"]
     search_fields = ["name"]
     inlines = [MembershipInline]
 
     def history_events(self, project) -> list:
-        """Who joined, changed role and left, kept after the membership itself is gone."""
-        return [MembershipHistory.objects.filter(project_id=project.pk)]
+        """Its settings' changes (blind mode among them), and who joined, changed role and left,
+        kept after the membership itself is gone."""
+        return [
+            ProjectHistory.objects.filter(pgh_obj_id=project.pk),
+            MembershipHistory.objects.filter(project_id=project.pk),
+        ]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        update_project(project=obj, user=request.user, fields=form.changed_data)
 
     def save_formset(self, request, form, formset, change):
         """Members are added, re-roled and removed through the project services."""

@@ -35,11 +35,17 @@ class ProjectQuerySet(ProjectScopedQuerySet):
     project_field = "pk"
 
 
+@tracked("ProjectHistory")
 class Project(models.Model):
     """An investigation: the unit that owns articles and sources and grants access."""
 
     name = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True)
+    blind = models.BooleanField(
+        default=False,
+        help_text="Analysts see only their own annotations of an article until a reviewer marks it curated, "
+        "so that their work, and the agreement between them, is independent.",
+    )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="projects")
     created_at = models.DateTimeField(auto_now_add=True)
 

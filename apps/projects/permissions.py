@@ -28,19 +28,41 @@ def roles_of(user) -> dict[int, str]:
         return {}
     roles = getattr(user, "_project_roles", None)
     if roles is None:
-        # Looked up, not imported: the models' querysets ask this module for their scope.
-        memberships = installed_apps.get_model("projects", "Membership").objects
-        roles = dict(memberships.filter(user=user).values_list("project_id", "role"))
-        user._project_roles = roles
+        load_memberships(user)
+        roles = user._project_roles
     return roles
+
+
+def load_memberships(user) -> None:
+    """Read the user's roles, and which of their projects are blind, in one query."""
+    # Looked up, not imported: the models' querysets ask this module for their scope.
+    memberships = installed_apps.get_model("projects", "Membership").objects
+    rows = memberships.filter(user=user).values_list("project_id", "role", "project__blind")
+    user._project_roles = {project_id: role for project_id, role, _ in rows}
+    user._blind_projects = frozenset(project_id for project_id, _, blind in rows if blind)
 
 
 def forget_roles(user) -> None:
     """Make the next check read the user's roles again (after their memberships changed)."""
-    try:
-        del user._project_roles
-    except AttributeError:
-        pass
+    for cached in ("_project_roles", "_blind_projects"):
+        try:
+            delattr(user, cached)
+        except AttributeError:
+            pass
+
+
+def blinded_project_ids(user) -> frozenset[int]:
+    """The projects where the user sees only their own annotations on articles not yet curated:
+    blind projects where they are an analyst. Reviewers and managers see everyone's work, and
+    so does everyone once a reviewer marks an article curated (see `sees_annotation`)."""
+    if not user.is_authenticated or (user.is_active and user.is_superuser):
+        return frozenset()
+    roles = roles_of(user)
+    blind = getattr(user, "_blind_projects", None)
+    if blind is None:
+        load_memberships(user)
+        roles, blind = user._project_roles, user._blind_projects
+    return frozenset(project_id for project_id in blind if roles.get(project_id) not in REVIEWING_ROLES)
 
 
 def project_ids(user, roles=frozenset(Role)) -> list[int] | None:
@@ -89,6 +111,20 @@ def is_author(user, obj) -> bool:
     return obj is not None and obj.created_by_id == user.pk
 
 
+@rules.predicate
+def sees_annotation(user, annotation) -> bool:
+    """Blind mode: an analyst of a blind project sees another analyst's annotation only once its
+    article is curated. The querysets' `visible_to` states the same for many rows."""
+    if annotation is None:
+        return True
+    article = annotation.article
+    return (
+        annotation.created_by_id == user.pk
+        or article.curated_at is not None
+        or article.project_id not in blinded_project_ids(user)
+    )
+
+
 superuser = rules.is_superuser
 
 # The admin is the review desk: reviewers and managers use it, analysts work in the workbench.
@@ -126,8 +162,10 @@ rules.add_perm("articles.assign_article", superuser | is_reviewer)
 # member, superusers too. A rule, not a permission, since Django grants a superuser every
 # permission whatever the rules say (and the database refuses non-members' rows).
 rules.add_rule("articles.works_on_article", is_member)
+# The curated mark ends blind mode for an article: a reviewer's word that it was reconciled.
+rules.add_perm("articles.curate_article", superuser | is_reviewer)
 
-rules.add_perm("annotations.view_annotation", superuser | is_member)
+rules.add_perm("annotations.view_annotation", superuser | (is_member & sees_annotation))
 rules.add_perm("annotations.add_annotation", superuser | is_member)
 # Analysts change (and submit, delete, link) their own annotations; reviewers and managers any.
 rules.add_perm("annotations.change_annotation", superuser | (is_member & (is_author | is_reviewer)))
@@ -135,8 +173,8 @@ rules.add_perm("annotations.delete_annotation", superuser | (is_member & (is_aut
 # Approving and rejecting is never the analysts' part, not even for their own annotations.
 rules.add_perm("annotations.review_annotation", superuser | is_reviewer)
 
-# Everyone on the project discusses its annotations.
-rules.add_perm("annotations.comment_annotation", superuser | is_member)
+# Everyone on the project discusses the annotations they see.
+rules.add_perm("annotations.comment_annotation", superuser | (is_member & sees_annotation))
 
 rules.add_perm("imports.view_importjob", superuser | is_member)
 rules.add_perm("exports.export_project", superuser | is_member)
@@ -172,12 +210,13 @@ class PasswordBackend(ModelBackend):
             row = cursor.fetchone()
         if row is None:
             return None
-        *values, roles = row
+        *values, roles, blind = row
         user = UserModel.from_db(cursor.db.alias, user_fields(), values)
         if not self.user_can_authenticate(user):
             return None
         # Django's connection hands JSON over as text, for its JSONField to decode.
         user._project_roles = {int(project): role for project, role in json.loads(roles or "{}").items()}
+        user._blind_projects = frozenset(json.loads(blind or "[]"))
         return user
 
 
@@ -188,9 +227,10 @@ def user_fields() -> list[str]:
 
 @cache
 def user_with_roles_sql() -> str:
-    """One user's row and a JSON object of project id -> role."""
+    """One user's row, a JSON object of project id -> role and a JSON array of their blind projects."""
     user = UserModel._meta
     membership = installed_apps.get_model("projects", "Membership")._meta
+    project = installed_apps.get_model("projects", "Project")._meta
     quote = connection.ops.quote_name
 
     def column(meta, field: str) -> str:
@@ -201,4 +241,10 @@ def user_with_roles_sql() -> str:
         f"SELECT jsonb_object_agg(m.{column(membership, 'project')}, m.{column(membership, 'role')})"
         f" FROM {quote(membership.db_table)} m WHERE m.{column(membership, 'user')} = u.{quote(user.pk.column)}"
     )
-    return f"SELECT {columns}, ({roles}) FROM {quote(user.db_table)} u WHERE u.{quote(user.pk.column)} = %s"
+    blind = (
+        f"SELECT jsonb_agg(m.{column(membership, 'project')})"
+        f" FROM {quote(membership.db_table)} m JOIN {quote(project.db_table)} p"
+        f" ON p.{quote(project.pk.column)} = m.{column(membership, 'project')}"
+        f" WHERE m.{column(membership, 'user')} = u.{quote(user.pk.column)} AND p.{column(project, 'blind')}"
+    )
+    return f"SELECT {columns}, ({roles}), ({blind}) FROM {quote(user.db_table)} u WHERE u.{quote(user.pk.column)} = %s"

@@ -165,3 +165,16 @@ def use_invitation(*, invitation: Invitation, user) -> Membership:
         return add_member(project=invitation.project, user=user, role=invitation.role, by=invitation.created_by)
     except PermissionDenied:
         raise InvitationGone("Whoever sent this invitation no longer manages the project.") from None
+
+
+def update_project(*, project: Project, user, fields: list[str]) -> Project:
+    """Save the changed `fields` of a project (its name, description, blind mode); managers only.
+
+    The history (ProjectHistory) keeps each change, so the agreement page can tell whether the
+    analysts worked blind.
+    """
+    if not user.has_perm("projects.change_project", project):
+        raise PermissionDenied("Only the project's managers change its settings.")
+    if fields:
+        project.save(update_fields=fields)
+    return project

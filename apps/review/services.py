@@ -12,6 +12,9 @@ from apps.annotations.services import Decision, review_annotation
 
 SAME_PASSAGE = "The same passage was accepted in curation from {author}'s annotation."
 OTHER_VERSION = "{author}'s version of this passage was accepted in curation."
+# In a blind project, until the article is curated, the reason names nobody: the analyst
+# rejected must not learn whose work was preferred (see projects.permissions.sees_annotation).
+ANOTHER_ANALYST = "another analyst"
 
 
 def accept_version(*, annotation: Annotation, user, seen_version: int | None = None) -> list[Annotation]:
@@ -25,7 +28,9 @@ def accept_version(*, annotation: Annotation, user, seen_version: int | None = N
     """
     with transaction.atomic():
         # Locked, so that a second reviewer curating the same passage waits and then sees this outcome.
-        live = Annotation.objects.live().select_for_update(of=("self",)).select_related("article", "created_by")
+        live = (
+            Annotation.objects.live().select_for_update(of=("self",)).select_related("article__project", "created_by")
+        )
         annotation = live.filter(pk=annotation.pk).first()
         if annotation is None:
             raise ValidationError("That annotation was deleted meanwhile; nothing was changed.")
@@ -42,10 +47,14 @@ def accept_version(*, annotation: Annotation, user, seen_version: int | None = N
             .order_by("start", "end", "pk")
         )
         review_annotation(annotation=annotation, user=user, decision=Decision.APPROVE, seen_version=seen_version)
-        author = annotation.created_by.get_username()
+        article = annotation.article
+        blind = article.project.blind and article.curated_at is None
+        author = ANOTHER_ANALYST if blind else annotation.created_by.get_username()
         for other in competing:
             same = (other.start, other.end) == (annotation.start, annotation.end)
             reason = (SAME_PASSAGE if same else OTHER_VERSION).format(author=author)
+            if blind:
+                reason = reason[0].upper() + reason[1:]  # a user name keeps its own case
             # Locked above, so decided from the version read there.
             review_annotation(
                 annotation=other, user=user, decision=Decision.REJECT, reason=reason, seen_version=other.version

@@ -14,4 +14,5 @@ urlpatterns = [
     path("project/<int:pk>/agreement/", view(views.project_agreement_page), name="agreement"),
     path("project/<int:pk>/progress/", view(views.project_progress_page), name="progress"),
     path("article/<int:pk>/curation/", view(views.article_curation), name="curation"),
+    path("article/<int:pk>/curated/", view(views.article_curated), name="curated"),
 ]

@@ -12,12 +12,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.annotations.models import Annotation
 from apps.annotations.services import StatusConflict
 from apps.articles.models import Article
-from apps.projects.models import Project
+from apps.articles.services import mark_curated
+from apps.projects.models import Project, ProjectHistory
 from apps.review import charts
 from apps.review.agreement import ALL, KINDS, project_agreement
 from apps.review.curation import article_passages
@@ -110,6 +111,7 @@ def project_agreement_page(request, pk):
     context = {
         "title": f"Agreement: {project}",
         "project": project,
+        "blind_since": blind_since(project),
         "agreement": agreement,
         "total": agreement.total,
         "articles": articles,
@@ -133,6 +135,19 @@ def project_progress_page(request, pk):
     return page(request, "review/project_progress.html", context)
 
 
+def blind_since(project):
+    """When the project's blind mode was last switched to what it is now (None: never switched)."""
+    settings = (
+        ProjectHistory.objects.filter(pgh_obj_id=project.pk).order_by("pgh_id").values_list("blind", "pgh_created_at")
+    )
+    since, previous = None, None
+    for blind, at in settings:
+        if previous is not None and blind != previous:
+            since = at
+        previous = blind
+    return since
+
+
 class AcceptForm(forms.Form):
     accept = forms.IntegerField(min_value=1, error_messages={"required": "Choose the version to accept."})
     # The annotation's version as the page showed it; accepting is made from it.
@@ -141,7 +156,7 @@ class AcceptForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 def article_curation(request, pk):
-    article = get_object_or_404(Article.objects.visible_to(request.user).select_related("project"), pk=pk)
+    article = get_object_or_404(Article.objects.visible_to(request.user).select_related("project", "curated_by"), pk=pk)
     project_for(request, article.project_id, "review.view_agreement")
     may_review = request.user.has_perm("annotations.review_annotation", article)
     form = AcceptForm(request.POST or None)
@@ -180,6 +195,23 @@ def article_curation(request, pk):
         "analysts": analysts,
         "passages": passages,
         "may_review": may_review,
+        "may_curate": request.user.has_perm("articles.curate_article", article),
         "form": form,
     }
     return page(request, "review/article_curation.html", context, status=status)
+
+
+@require_POST
+def article_curated(request, pk):
+    """Mark the article curated, or (`curated=0`) no longer: see articles.services.mark_curated."""
+    article = get_object_or_404(Article.objects.visible_to(request.user).select_related("project"), pk=pk)
+    project_for(request, article.project_id, "review.view_agreement")
+    curated = request.POST.get("curated", "1") != "0"
+    mark_curated(article=article, user=request.user, curated=curated)
+    if curated:
+        seen = " Its analysts now see each other's annotations of it." if article.project.blind else ""
+        messages.success(request, f"Marked curated.{seen}")
+    else:
+        hidden = " Its analysts see only their own annotations of it again." if article.project.blind else ""
+        messages.success(request, f"No longer marked curated.{hidden}")
+    return redirect("review:curation", article.pk)

@@ -1,5 +1,6 @@
 import re
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import TrigramWordSimilarity
@@ -9,6 +10,7 @@ from django.db.models.functions import Concat
 
 from apps.projects.history import tracked
 from apps.projects.models import ProjectScopedQuerySet, check_same_project
+from apps.projects.permissions import blinded_project_ids
 from apps.sources.validators import web_url, web_url_only
 
 # Queries shorter than this have too few consonants to tell names apart (see `matching`).
@@ -49,6 +51,27 @@ def spelling_pattern(key, *, whole: bool):
 
 
 class SourceQuerySet(ProjectScopedQuerySet):
+    def visible_to(self, user):
+        return super().visible_to(user).open_to(user)
+
+    def open_to(self, user):
+        """Blind mode: a source another analyst's link brought in is their work, hidden from an
+        analyst of a blind project until an annotation they see links it (their own, or one on
+        a curated article). Sources made by hand, or by imports, are everyone's."""
+        hidden = blinded_project_ids(user)
+        if not hidden:
+            return self
+        # Looked up, not imported: annotations depend on sources, not the other way round.
+        link_model = self.model._meta.get_field("links").related_model
+        annotations = link_model._meta.get_field("annotation").related_model.objects.visible_to(user)
+        seen_linked = models.Exists(link_model.objects.filter(source=models.OuterRef("pk"), annotation__in=annotations))
+        return self.filter(
+            ~models.Q(project_id__in=hidden)
+            | models.Q(introduced_by__isnull=True)
+            | models.Q(introduced_by=user.pk)
+            | seen_linked
+        )
+
     def in_project(self, project):
         return self.filter(project=project)
 
@@ -134,6 +157,10 @@ class Source(models.Model):
         db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who brought the source in by linking it to their annotation (see SourceQuerySet.open_to).
+    introduced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
 
     objects = SourceQuerySet.as_manager()
 

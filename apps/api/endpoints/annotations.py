@@ -339,7 +339,7 @@ def link_create(request, payload: LinkIn, annotation_id: int = AnnotationId):
     fields = {name: "" if value is None else value for name, value in fields.items()}
     data = validated(LinkForm(fields, project=project))
     source = data["source"] or find_or_create_source(
-        project=project, name=data["new_source_name"], kind=data["new_source_kind"]
+        project=project, name=data["new_source_name"], kind=data["new_source_kind"], introduced_by=request.auth
     )
     link = link_source(annotation=annotation, source=source, role=data["role"], user=request.auth, note=data["note"])
     return Status(201, link_dicts(Link.objects.filter(pk=link.pk))[0])

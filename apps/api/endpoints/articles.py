@@ -18,7 +18,9 @@ class ArticleFilters(Schema):
 
 @router.get("/articles", response=answers({200: ArticlePage}), summary="Articles, newest import first")
 def article_list(request, response: HttpResponse, filters: Query[ArticleFilters], page: Query[Page]):
-    articles = Article.objects.visible_to(request.auth).for_list().titled(without_nul(filters.q or "").strip())
+    articles = (
+        Article.objects.visible_to(request.auth).for_list(request.auth).titled(without_nul(filters.q or "").strip())
+    )
     if filters.project:
         articles = articles.filter(project_id=filters.project)
     if filters.language:
@@ -28,5 +30,5 @@ def article_list(request, response: HttpResponse, filters: Query[ArticleFilters]
 
 @router.get("/articles/{article_id}", response=answers({200: ArticleOut}), summary="One article with its text")
 def article_detail(request, article_id: int = Path(..., ge=1, le=MAX_ID)):
-    articles = Article.objects.visible_to(request.auth).for_list().defer(None).defer("original")
+    articles = Article.objects.visible_to(request.auth).for_list(request.auth).defer(None).defer("original")
     return get_object_or_404(articles, pk=article_id)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from apps.exports.models import ExportJob
 from apps.exports.partials import PartialFile, PartialFileInUse, remove_abandoned_partials
-from bench.export_bench import seed
+from bench.export_seed import seed
 from tests.imports.conftest import PROJECT_ROOT, run_worker, stop_worker, subprocess_env
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -37,9 +37,9 @@ class ArticleAdmin(ProjectScopedAdmin):
         "text",
     ]
     # The text, and everything derived from it, never changes: offsets point into it.
+    # The detected language may be corrected (see articles:details); the text may not.
     readonly_fields = [
         "project",
-        "language",
         "text",
         "text_length",
         "content_hash",

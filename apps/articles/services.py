@@ -3,7 +3,7 @@ from itertools import batched
 
 import rules
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from apps.articles.bulk import copy_insert
@@ -77,15 +77,48 @@ def join_story(*, article: Article, other: Article, user) -> Story:
     return story
 
 
+METADATA = ("title", "url", "author", "publisher", "published_on", "language")
+
+
 def update_article(*, article: Article, user, fields: list[str]) -> Article:
-    """Save changed metadata (title, url, author, publisher, date, story); the text stays as it is."""
+    """Save changed metadata (title, url, author, publisher, date, language, story); the text
+    stays as it is. The history triggers record who changed what."""
     if not user.has_perm("articles.change_article", article):
         raise PermissionDenied("Only members of the project can change its articles.")
-    allowed = {"title", "url", "author", "publisher", "published_on", "story"}
+    allowed = {*METADATA, "story"}
     if set(fields) - allowed:
         raise ValueError(f"Not changeable: {', '.join(sorted(set(fields) - allowed))}")
     article.save(update_fields=fields)
     return article
+
+
+# The metadata a later import of the same text may fill in, with each field's English name.
+FILLABLE = {"url": "web address", "author": "author", "published_on": "publication date", "publisher": "publisher"}
+
+
+def fill_empty_metadata(*, article: Article, values: dict) -> list[str]:
+    """Fill the article's empty metadata from `values` (a later import of the same text); never
+    overwrite what is there. Returns the names of the fields filled.
+
+    Each field is written only while it is still empty in the database, so two imports at once
+    cannot overwrite each other, and a member's correction is never undone by an import.
+    """
+    filled = []
+    for name, value in values.items():
+        if name not in FILLABLE or value in (None, ""):
+            continue
+        column = "publisher_id" if name == "publisher" else name
+        empty = models.Q(**{f"{column}__isnull": True})
+        if name in ("url", "author"):
+            empty |= models.Q(**{column: ""})
+        if Article.objects.filter(empty, pk=article.pk).update(**{name: value}):
+            setattr(article, name, value)
+            filled.append(FILLABLE[name])
+    if article.language == "und" and values.get("language") not in (None, "", "und"):
+        if Article.objects.filter(pk=article.pk, language="und").update(language=values["language"]):
+            article.language = values["language"]
+            filled.append("language")
+    return filled
 
 
 NOT_ASSIGNING = "Only the project's reviewers and managers assign its articles."

@@ -5,14 +5,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.articles.forms import AssignmentForm
+from apps.articles.forms import ArticleDetailsForm, AssignmentForm
 from apps.articles.models import Article, Assignment, DoneMark, Story
 from apps.articles.services import (
     NOT_ASSIGNING,
@@ -21,7 +21,9 @@ from apps.articles.services import (
     mark_done,
     unassign_articles,
     unmark_done,
+    update_article,
 )
+from apps.projects.history import timeline
 from apps.projects.models import Project
 
 LIST = "articles/article_list.html"
@@ -147,6 +149,30 @@ def article_done(request, pk):
         article = article_with_work(request, pk)
     may_mark = rules.test_rule("articles.works_on_article", request.user, article)
     return render(request, "articles/done_mark.html", {"article": article, "may_mark": may_mark})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def article_details(request, pk):
+    """Correct an article's title and metadata (its members); the text never changes."""
+    article = get_object_or_404(Article.objects.visible_to(request.user).select_related("publisher", "project"), pk=pk)
+    if not request.user.has_perm("articles.change_article", article):
+        raise PermissionDenied("Only members of the project can correct its articles.")
+    form = ArticleDetailsForm(request.POST or None, instance=article)
+    if request.method == "POST":
+        if form.is_valid():
+            changed = form.changed_metadata()
+            if changed:
+                with transaction.atomic():
+                    form.save_publisher()
+                    update_article(article=article, user=request.user, fields=changed)
+                messages.success(request, "The article's details are saved.")
+            else:
+                messages.info(request, "Nothing was changed.")
+            return redirect(article)
+    history = timeline(article.history.all(), limit=20)
+    context = {"article": article, "form": form, "history": history}
+    return render(request, "articles/article_details.html", context, status=422 if form.errors else 200)
 
 
 @login_required

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from apps.annotations.models import Annotation
 from apps.annotations.services import ImportedSpan, import_spans
 from apps.articles.models import Article
-from apps.articles.services import store_articles
+from apps.articles.services import METADATA, fill_empty_metadata, store_articles
 from apps.imports.models import Outcome
 from apps.imports.normalise import clean_text
 from apps.imports.readers import ArticleDraft, ReadItem, SpanDraft
@@ -70,8 +70,30 @@ class ImportOutcome:
         }
 
 
-def duplicate_of(label: str, article: Article) -> ImportOutcome:
-    return ImportOutcome(label, Outcome.DUPLICATE, f"Same text as “{article.title}”.", article)
+def duplicate_of(label: str, article: Article, filled: Sequence[str] = ()) -> ImportOutcome:
+    message = f"Same text as “{article.title}”."
+    if filled:
+        message += f" Its empty {', '.join(filled)} filled in from this one."
+    return ImportOutcome(label, Outcome.DUPLICATE, message, article)
+
+
+def repeated(*, project, item: ReadItem, article: Article) -> ImportOutcome:
+    """A text stored before: what it lacks of the metadata this import brings is filled in."""
+    draft = item.draft
+    parsed = draft.parsed
+    missing_publisher = article.publisher_id is None and parsed.publisher
+    values = {
+        "url": draft.url[:2000],
+        "author": parsed.author[:300],
+        "published_on": parsed.published_on,
+        "language": draft.language,
+        "publisher": (
+            find_or_create_source(project=project, name=parsed.publisher, kind=Source.Kind.OUTLET)
+            if missing_publisher
+            else None
+        ),
+    }
+    return duplicate_of(item.label, article, fill_empty_metadata(article=article, values=values))
 
 
 def import_items(*, project, items: Iterable[ReadItem], user=None) -> list[ImportOutcome]:
@@ -104,9 +126,9 @@ def import_batch(*, project, items: Sequence[ReadItem], user=None) -> list[Impor
         else:
             first_with_digest[item.draft.digest] = index
     stored_before = Article.objects.filter(project=project, content_hash__in=list(first_with_digest))
-    for article in stored_before.only("pk", "title", "content_hash"):
+    for article in stored_before.only("pk", "title", "content_hash", *METADATA):
         index = first_with_digest.pop(article.content_hash)
-        outcomes[index] = duplicate_of(items[index].label, article)
+        outcomes[index] = repeated(project=project, item=items[index], article=article)
     fresh = list(first_with_digest.values())
     try:
         with transaction.atomic():
@@ -141,7 +163,7 @@ def import_one(*, project, item: ReadItem, user=None) -> ImportOutcome:
     except IntegrityError:
         existing = Article.objects.filter(project=project, content_hash=draft.digest).first()
         if existing:
-            return duplicate_of(item.label, existing)
+            return repeated(project=project, item=item, article=existing)
         logger.exception("Import of %s failed", item.label)
         return ImportOutcome(item.label, Outcome.REFUSED, "The database refused this article.")
     except ValidationError as refusal:  # a value the articles refuse (store_articles checks them)

@@ -155,3 +155,39 @@ def test_the_import_page_still_checks_the_csrf_token(project, analyst):
     response = client.post("/imports/", {"project": project.pk, "text": "A pasted article about the harbour."})
     assert response.status_code == 403
     assert not ImportJob.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_repeated_text_with_richer_metadata_fills_the_empty_fields_and_the_page_says_so(client, analyst, project):
+    client_for(client, analyst)
+    text = ENGLISH_SEED.read_text()
+    post_import(client, project, {}, files=[SimpleUploadedFile("en.txt", text.encode())])
+    run_worker()
+    article = Article.objects.get()
+    article.author = "Kept Author"  # corrected by hand before: never overwritten
+    article.save(update_fields=["author"])
+    richer = {
+        "text": text,
+        "url": "https://news.example/belarus",
+        "author": "Someone Else",
+        "publisher": "Raksha Anirveda",
+        "published": "2025-03-04",
+    }
+    line = json.dumps(richer).encode()
+    response, _ = post_import(client, project, {}, files=[SimpleUploadedFile("crawl.jsonl", line)])
+    run_worker()
+
+    page = client.get(response.url).content.decode()
+    assert "1 duplicate skipped" in page
+    assert "Its empty web address, publication date, publisher filled in from this one." in page
+    article.refresh_from_db()
+    assert article.url == "https://news.example/belarus"
+    assert article.published_on.isoformat() == "2025-03-04"
+    assert article.publisher.name == "Raksha Anirveda"
+    assert article.author == "Kept Author"
+
+    # The same again has nothing left to fill, and says nothing of it.
+    response, _ = post_import(client, project, {}, files=[SimpleUploadedFile("again.jsonl", line)])
+    run_worker()
+    page = client.get(response.url).content.decode()
+    assert "1 duplicate skipped" in page and "filled in" not in page

@@ -91,6 +91,20 @@ def open_work(user, annotation: str = "") -> models.Q | None:
     )
 
 
+# Marks that open a quotation in the languages the articles come in.
+OPENING_QUOTES = "\"'“”„‟‘’‚‛«»‹›「『〝"
+
+
+def quoted(passage: str, limit: int = 60) -> str:
+    """The passage for a heading or a list: cut at a word near `limit` characters, and put in
+    quotation marks unless it opens with its own ("„Wir…“" is not wrapped in “…” again)."""
+    passage = " ".join(passage.split())
+    if len(passage) > limit:
+        cut = passage[:limit].rsplit(" ", 1)[0] if " " in passage[: limit + 1] else passage[:limit]
+        passage = cut.rstrip(",;:") + "…"
+    return passage if passage[:1] in OPENING_QUOTES else f"“{passage}”"
+
+
 class AnnotationQuerySet(ProjectScopedQuerySet):
     project_field = "article__project"
 
@@ -252,7 +266,7 @@ class Annotation(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()}: “{self.exact[:60]}”"
+        return f"{self.get_kind_display()}: {quoted(self.exact)}"
 
     @property
     def project_id(self) -> int:

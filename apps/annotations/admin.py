@@ -1,3 +1,5 @@
+import copy
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
@@ -15,10 +17,11 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from apps.annotations.forms import ReviewForm
-from apps.annotations.models import Annotation, AnnotationEvent, Comment, CommentHistory, Link, LinkHistory
+from apps.annotations.forms import CommentForm, ReviewForm
+from apps.annotations.models import Annotation, CommentHistory, Link, LinkHistory
 from apps.annotations.rendering import passage_html
-from apps.annotations.services import Decision, StatusConflict, mark_thread_read, review_annotation
+from apps.annotations.services import Decision, StatusConflict, add_comment, review_annotation
+from apps.annotations.views import read_thread
 from apps.articles.models import Article, language_name, searchable
 from apps.projects.admin import ProjectScopedAdmin
 from apps.projects.models import Project
@@ -185,18 +188,6 @@ class LinkInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class CommentInline(ReadOnlyInline):
-    model = Comment
-    fields = ["created_at", "author", "body"]
-    readonly_fields = fields
-
-
-class EventInline(ReadOnlyInline):
-    model = AnnotationEvent
-    fields = ["at", "actor", "action", "comment"]
-    readonly_fields = fields
-
-
 @admin.register(Annotation)
 class AnnotationAdmin(ProjectScopedAdmin):
     """Reviewers decide here, through the same services as the workbench; nothing is edited raw."""
@@ -237,7 +228,9 @@ class AnnotationAdmin(ProjectScopedAdmin):
         "version",
     ]
     readonly_fields = fields
-    inlines = [LinkInline, CommentInline, EventInline]
+    # The discussion has a section of its own (with its form), and the one history is the
+    # database's (see history_events), on the page and behind its History button.
+    inlines = [LinkInline]
     actions = ["approve", "reject", "send_back_to_draft"]
 
     def get_queryset(self, request):
@@ -288,6 +281,7 @@ class AnnotationAdmin(ProjectScopedAdmin):
         return [
             path("queue/", view(self.queue_view), name="annotations_annotation_queue"),
             path("<int:pk>/decide/", view(self.decide_view), name="annotations_annotation_decide"),
+            path("<int:pk>/comment/", view(self.comment_view), name="annotations_annotation_comment"),
             *super().get_urls(),
         ]
 
@@ -318,10 +312,13 @@ class AnnotationAdmin(ProjectScopedAdmin):
         annotation = self.get_object(request, object_id)
         if annotation is not None:
             # Showing the page shows its discussion: what was new is read now.
-            unread = Comment.objects.filter(annotation=annotation).unread_by(request.user).count()
-            mark_thread_read(annotation=annotation, user=request.user)
+            comments, unread = read_thread(request.user, annotation)
             extra_context = {
                 "unread_count": unread,
+                "comments": comments,
+                "rejection": annotation.rejection(),
+                "may_comment": request.user.has_perm("annotations.comment_annotation", annotation),
+                "comment_form": CommentForm(),
                 "passage": passage_html(annotation),
                 "may_review": request.user.has_perm("annotations.review_annotation", annotation),
                 "review_form": self.review_form(annotation),
@@ -329,6 +326,29 @@ class AnnotationAdmin(ProjectScopedAdmin):
                 **(extra_context or {}),
             }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def comment_view(self, request, pk):
+        """Add to the annotation's discussion from its page, through the workbench's service."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        annotation = get_object_or_404(self.get_queryset(request).select_related("article"), pk=pk)
+        if not request.user.has_perm("annotations.comment_annotation", annotation):
+            raise PermissionDenied("Only members of the project can discuss it.")
+        form = CommentForm(request.POST)
+        if form.is_valid():
+            try:
+                add_comment(annotation=annotation, user=request.user, body=form.cleaned_data["body"])
+            except ValidationError as refusal:
+                form.add_error("body", refusal)
+            else:
+                here = reverse("admin:annotations_annotation_change", args=[pk])
+                return redirect(f"{here}#discussion")
+        # The page again, with what was typed and the refusal beside it.
+        shown = copy.copy(request)
+        shown.method = "GET"
+        response = self.change_view(shown, str(pk), extra_context={"comment_form": form})
+        response.status_code = 422
+        return response
 
     def review_form(self, annotation) -> ReviewForm:
         """The decision form with the cursor in its reason: type it, then Alt+R rejects (or Alt+A approves).

@@ -3,7 +3,7 @@ that leads on to the next annotation."""
 
 from django.utils import timezone
 
-from apps.annotations.models import Annotation
+from apps.annotations.models import Annotation, Comment, CommentRead
 from tests.conftest import member
 from tests.factories import AnnotationFactory, ArticleFactory, ProjectFactory
 
@@ -89,3 +89,78 @@ def test_changelist_shows_passages_cut_on_words(client, project, analyst, review
     page = client.get("/admin/annotations/annotation/").content.decode()
     assert "One two three four five six seven eight nine ten eleven twelve…" in page
     assert "thirteen" not in page.split('id="result_list"')[1]
+
+
+def test_a_reviewer_comments_on_the_admin_page_through_the_discussion(client, project, analyst, reviewer):
+    article = ArticleFactory(project=project, text=TEXT)
+    annotation = submitted(article, analyst, 12, 21, 5)
+    client.force_login(reviewer)
+    page = client.get(f"/admin/annotations/annotation/{annotation.pk}/change/").content.decode()
+    assert f'action="/admin/annotations/annotation/{annotation.pk}/comment/"' in page
+
+    response = client.post(f"/admin/annotations/annotation/{annotation.pk}/comment/", {"body": "Which <b>May</b>?"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/annotations/annotation/{annotation.pk}/change/#discussion"
+    comment = Comment.objects.get(annotation=annotation)
+    assert (comment.author, comment.body) == (reviewer, "Which <b>May</b>?")
+    # The workbench's service: the author now takes part in the discussion (a reply counts as new to them).
+    assert CommentRead.objects.filter(user=analyst, annotation=annotation).exists()
+    page = client.get(response["Location"]).content.decode()
+    discussion = page.split('id="discussion"')[1].split("</section>")[0]
+    assert "Which &lt;b&gt;May&lt;/b&gt;?" in discussion and reviewer.username in discussion
+
+
+def test_an_empty_comment_on_the_admin_page_is_refused_with_its_field_marked(client, project, analyst, reviewer):
+    article = ArticleFactory(project=project, text=TEXT)
+    annotation = submitted(article, analyst, 12, 21, 5)
+    client.force_login(reviewer)
+    response = client.post(f"/admin/annotations/annotation/{annotation.pk}/comment/", {"body": "  "})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "Write something first." in page
+    assert 'aria-invalid="true"' in page.split('id="discussion"')[1]
+    assert not Comment.objects.exists()
+
+
+def test_only_a_member_who_sees_it_comments_from_the_admin(client, project, analyst):
+    article = ArticleFactory(project=project, text=TEXT)
+    annotation = submitted(article, analyst, 12, 21, 5)
+    client.force_login(member(ProjectFactory(name="Other desk"), "reviewer", "stranger"))
+    response = client.post(f"/admin/annotations/annotation/{annotation.pk}/comment/", {"body": "Hello"})
+    assert response.status_code == 404
+    client.force_login(analyst)  # analysts do not get the admin
+    response = client.post(f"/admin/annotations/annotation/{annotation.pk}/comment/", {"body": "Hello"})
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert not Comment.objects.exists()
+
+
+def test_the_admin_page_shows_one_history_the_databases(client, project, analyst, reviewer):
+    article = ArticleFactory(project=project, text=TEXT)
+    annotation = submitted(article, analyst, 12, 21, 5)
+    client.force_login(reviewer)
+    client.post(f"/admin/annotations/annotation/{annotation.pk}/decide/", {"decision": "reject", "reason": "June."})
+    page = client.get(f"/admin/annotations/annotation/{annotation.pk}/change/").content.decode()
+    assert page.count("Changes, newest first") == 1
+    assert '<del dir="auto">Submitted</del> → <ins dir="auto">Rejected</ins>' in page
+    assert "Annotation events" not in page and "annotationevent" not in page.lower()
+    # The rejection's reason heads the discussion.
+    assert "June." in page.split('id="discussion"')[1].split('class="comments"')[0]
+
+
+def test_the_history_button_shows_the_database_history(client, project, analyst, reviewer):
+    article = ArticleFactory(project=project, text=TEXT)
+    annotation = submitted(article, analyst, 12, 21, 5)
+    client.force_login(reviewer)
+    client.post(f"/admin/annotations/annotation/{annotation.pk}/decide/", {"decision": "approve"})
+    change_page = client.get(f"/admin/annotations/annotation/{annotation.pk}/change/").content.decode()
+    assert f'href="/admin/annotations/annotation/{annotation.pk}/history/"' in change_page
+    response = client.get(f"/admin/annotations/annotation/{annotation.pk}/history/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Changes, newest first" in page
+    assert f"<td>{reviewer.username}</td>" in page
+    assert '<del dir="auto">Submitted</del> → <ins dir="auto">Approved</ins>' in page
+    assert "doesn’t have a change history" not in page
+
+    other = AnnotationFactory(article=ArticleFactory(project=ProjectFactory(), text=TEXT))
+    assert client.get(f"/admin/annotations/annotation/{other.pk}/history/").status_code in (302, 404)

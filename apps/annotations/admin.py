@@ -1,3 +1,5 @@
+import copy
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
@@ -15,10 +17,11 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from apps.annotations.forms import ReviewForm
-from apps.annotations.models import Annotation, AnnotationEvent, Comment, CommentHistory, Link, LinkHistory
+from apps.annotations.forms import CommentForm, ReviewForm
+from apps.annotations.models import Annotation, CommentHistory, Link, LinkHistory
 from apps.annotations.rendering import passage_html
-from apps.annotations.services import Decision, StatusConflict, mark_thread_read, review_annotation
+from apps.annotations.services import Decision, StatusConflict, add_comment, review_annotation
+from apps.annotations.views import read_thread
 from apps.articles.models import Article, language_name, searchable
 from apps.projects.admin import ProjectScopedAdmin
 from apps.projects.models import Project
@@ -51,6 +54,9 @@ class CappedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.counted > self.CAP
+
+
+DECISION_WORDS = {Decision.APPROVE: "approved", Decision.REJECT: "rejected", Decision.DRAFT: "sent back to draft"}
 
 
 class AnnotationChangeList(ChangeList):
@@ -157,8 +163,43 @@ def listed_versions(request) -> dict[int, int]:
     }
 
 
+NO_REASON = "Say why they are rejected; the authors need the reason."
+
+
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, help_text="The authors see it.")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text="The authors see it.",
+        error_messages={"required": NO_REASON},
+    )
+
+
+class BulkDecisionForm(forms.Form):
+    """A decision on the rows checked in the queue, each made from the version the queue showed."""
+
+    decision = forms.ChoiceField(choices=[(decision.value, decision.name.title()) for decision in Decision])
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
+        label="Reason (needed to reject; the authors read it)",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_bulk_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == Decision.REJECT and not data.get("reason"):
+            self.add_error("reason", NO_REASON)
+        return data
+
+
+def selected_pks(request) -> list[int]:
+    """The rows checked on the page (the admin's own checkbox name), ignoring anything not a number."""
+    return sorted({int(pk) for pk in request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME) if pk.isdecimal()})
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -182,18 +223,6 @@ class ReadOnlyInline(admin.TabularInline):
 class LinkInline(ReadOnlyInline):
     model = Link
     fields = ["role", "source", "note", "created_by", "created_at"]
-    readonly_fields = fields
-
-
-class CommentInline(ReadOnlyInline):
-    model = Comment
-    fields = ["created_at", "author", "body"]
-    readonly_fields = fields
-
-
-class EventInline(ReadOnlyInline):
-    model = AnnotationEvent
-    fields = ["at", "actor", "action", "comment"]
     readonly_fields = fields
 
 
@@ -237,7 +266,9 @@ class AnnotationAdmin(ProjectScopedAdmin):
         "version",
     ]
     readonly_fields = fields
-    inlines = [LinkInline, CommentInline, EventInline]
+    # The discussion has a section of its own (with its form), and the one history is the
+    # database's (see history_events), on the page and behind its History button.
+    inlines = [LinkInline]
     actions = ["approve", "reject", "send_back_to_draft"]
 
     def get_queryset(self, request):
@@ -288,6 +319,7 @@ class AnnotationAdmin(ProjectScopedAdmin):
         return [
             path("queue/", view(self.queue_view), name="annotations_annotation_queue"),
             path("<int:pk>/decide/", view(self.decide_view), name="annotations_annotation_decide"),
+            path("<int:pk>/comment/", view(self.comment_view), name="annotations_annotation_comment"),
             *super().get_urls(),
         ]
 
@@ -296,8 +328,24 @@ class AnnotationAdmin(ProjectScopedAdmin):
         return self.get_queryset(request).reviewable_by(request.user).waiting_for_review()
 
     def queue_view(self, request):
+        """What waits for the reviewer, with a decision on the rows they check (approve, reject
+        with a reason, back to draft), each made from the version the page showed it at."""
         if not request.user.has_perm("annotations.review_annotation"):
             raise PermissionDenied("Only reviewers and managers have a review queue.")
+        if request.method != "POST":
+            return self.render_queue(request, BulkDecisionForm())
+        form = BulkDecisionForm(request.POST)
+        selected = selected_pks(request)
+        if not selected:
+            form.add_error(None, "Select the annotations to decide on first.")
+        if not form.is_valid():
+            return self.render_queue(request, form, selected=selected, status=422)
+        # Rows gone from the user's reach since (deleted, or never theirs) are not decided.
+        rows = self.get_queryset(request).filter(pk__in=selected).order_by("updated_at", "pk")
+        self.decide(request, rows, form.cleaned_data["decision"], reason=form.cleaned_data["reason"], asked=selected)
+        return redirect("admin:annotations_annotation_queue")
+
+    def render_queue(self, request, form, *, selected=(), status=200):
         waiting = self.queue(request)
         by_project = list(waiting.values("article__project__name").annotate(count=Count("*")).order_by("-count"))
         paginator = Paginator(
@@ -311,17 +359,22 @@ class AnnotationAdmin(ProjectScopedAdmin):
             "page": paginator.get_page(request.GET.get("page")),
             "by_project": by_project,
             "by_analyst": waiting.values("created_by__username").annotate(count=Count("*")).order_by("-count"),
+            "form": form,
+            "selected": set(selected),
         }
-        return TemplateResponse(request, "admin/annotations/annotation/queue.html", context)
+        return TemplateResponse(request, "admin/annotations/annotation/queue.html", context, status=status)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         annotation = self.get_object(request, object_id)
         if annotation is not None:
             # Showing the page shows its discussion: what was new is read now.
-            unread = Comment.objects.filter(annotation=annotation).unread_by(request.user).count()
-            mark_thread_read(annotation=annotation, user=request.user)
+            comments, unread = read_thread(request.user, annotation)
             extra_context = {
                 "unread_count": unread,
+                "comments": comments,
+                "rejection": annotation.rejection(),
+                "may_comment": request.user.has_perm("annotations.comment_annotation", annotation),
+                "comment_form": CommentForm(),
                 "passage": passage_html(annotation),
                 "may_review": request.user.has_perm("annotations.review_annotation", annotation),
                 "review_form": self.review_form(annotation),
@@ -329,6 +382,29 @@ class AnnotationAdmin(ProjectScopedAdmin):
                 **(extra_context or {}),
             }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def comment_view(self, request, pk):
+        """Add to the annotation's discussion from its page, through the workbench's service."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        annotation = get_object_or_404(self.get_queryset(request).select_related("article"), pk=pk)
+        if not request.user.has_perm("annotations.comment_annotation", annotation):
+            raise PermissionDenied("Only members of the project can discuss it.")
+        form = CommentForm(request.POST)
+        if form.is_valid():
+            try:
+                add_comment(annotation=annotation, user=request.user, body=form.cleaned_data["body"])
+            except ValidationError as refusal:
+                form.add_error("body", refusal)
+            else:
+                here = reverse("admin:annotations_annotation_change", args=[pk])
+                return redirect(f"{here}#discussion")
+        # The page again, with what was typed and the refusal beside it.
+        shown = copy.copy(request)
+        shown.method = "GET"
+        response = self.change_view(shown, str(pk), extra_context={"comment_form": form})
+        response.status_code = 422
+        return response
 
     def review_form(self, annotation) -> ReviewForm:
         """The decision form with the cursor in its reason: type it, then Alt+R rejects (or Alt+A approves).
@@ -384,29 +460,50 @@ class AnnotationAdmin(ProjectScopedAdmin):
             annotation.version,
         )
 
-    def decide(self, request, queryset, decision: Decision, reason: str = ""):
-        """Decide on each row from the version the list showed it at; rows somebody changed since
-        (or that were not on the page, when all were selected) are decided only while submitted."""
+    def decide(self, request, queryset, decision: Decision, reason: str = "", asked=None):
+        """Decide on each row from the version the list showed it at, and say how it went: "2
+        approved, 1 changed since you loaded the page", then what each changed one is now. Rows
+        not on the page (all selected) are decided only while submitted; `asked` names the rows
+        checked, to count those that were not found any more."""
         listed = listed_versions(request)
-        done, refused = 0, []
+        done, already, found, conflicts, refused = 0, 0, 0, [], []
         for annotation in queryset.select_related("article"):
+            found += 1
             try:
-                done += review_annotation(
+                decided = review_annotation(
                     annotation=annotation,
                     user=request.user,
                     decision=decision,
                     reason=reason,
                     seen_version=listed.get(annotation.pk),
                 )
-            except (PermissionDenied, ValidationError, StatusConflict) as refusal:
+            except StatusConflict as conflict:
+                conflicts.append(f"“{annotation.exact[:40]}”: {conflict}")
+            except (PermissionDenied, ValidationError) as refusal:
                 refused.append(f"“{annotation.exact[:40]}”: {' '.join(getattr(refusal, 'messages', [str(refusal)]))}")
-        outcome = {Decision.APPROVE: "approved", Decision.REJECT: "rejected", Decision.DRAFT: "sent back to draft"}
-        if done:
-            self.message_user(request, f"{done} annotation(s) {outcome[decision]}.", messages.SUCCESS)
-        elif not refused:
-            self.message_user(request, f"Nothing changed: they were {outcome[decision]} already.", messages.INFO)
-        for refusal in refused:
-            self.message_user(request, refusal, messages.ERROR)
+            else:
+                done += decided
+                already += not decided
+        outcome = DECISION_WORDS[Decision(decision)]
+        gone = len(asked) - found if asked is not None else 0
+        if gone:
+            conflicts.append(f"{gone} of them {'is' if gone == 1 else 'are'} no longer there (deleted meanwhile).")
+        changed = len(conflicts) - bool(gone) + gone
+        if already and not (done or changed or refused):
+            self.message_user(request, f"Nothing changed: they were {outcome} already.", messages.INFO)
+            return
+        parts = [f"{done} {outcome}"]
+        if changed:
+            parts.append(f"{changed} changed since you loaded the page")
+        if already:
+            parts.append(f"{already} {outcome} already")
+        if refused:
+            parts.append(f"{len(refused)} refused")
+        problems = conflicts + refused
+        level = messages.WARNING if problems and done else messages.ERROR if problems else messages.SUCCESS
+        self.message_user(request, ", ".join(parts) + ".", level)
+        for detail in problems:
+            self.message_user(request, detail, messages.WARNING if done else messages.ERROR)
 
     @admin.action(description="Approve the selected annotations", permissions=["review"])
     def approve(self, request, queryset):
@@ -432,7 +529,9 @@ class AnnotationAdmin(ProjectScopedAdmin):
             "form": form,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
-        return TemplateResponse(request, "admin/annotations/annotation/reject.html", context)
+        # Asked again without a reason: refused, with the field marked.
+        status = 422 if form.is_bound else 200
+        return TemplateResponse(request, "admin/annotations/annotation/reject.html", context, status=status)
 
     @admin.action(description="Send the selected annotations back to draft", permissions=["review"])
     def send_back_to_draft(self, request, queryset):

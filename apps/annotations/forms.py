@@ -107,7 +107,12 @@ class SubmitForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000, label="Comment")
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=10_000,
+        label="Comment",
+        error_messages={"required": "Write something first."},
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "id_comment_%s")

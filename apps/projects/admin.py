@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -10,6 +11,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 
 from apps.projects.history import timeline
 from apps.projects.models import (
@@ -93,6 +95,28 @@ class ProjectScopedAdmin(admin.ModelAdmin):
     def history_events(self, obj) -> list:
         """Querysets of the recorded changes the object's page shows (pghistory's event rows)."""
         return [obj.history.all()] if hasattr(obj, "history") else []
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The History button shows the history the database's triggers wrote, the same as the
+        page's own, instead of the admin's log (which knows only what was saved in the admin)."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Change history: {obj}",
+            "subtitle": None,
+            "module_name": str(capfirst(self.opts.verbose_name_plural)),
+            "object": obj,
+            "opts": self.opts,
+            "preserved_filters": self.get_preserved_filters(request),
+            "change_history": timeline(*self.history_events(obj)),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/recorded_history.html", context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         # Read-only whatever the user's role: the history is written by database triggers only.

@@ -216,7 +216,7 @@ def test_admin_bulk_actions_decide_each_row_on_the_version_its_list_showed(artic
         follow=True,
     )
     html = response.content.decode()
-    assert "1 annotation(s) approved." in html
+    assert "1 approved, 1 changed since you loaded the page." in html
     assert (
         "It changed after the version you saw (1): it is a draft now (version 2, sent back to draft by reviewer2)."
         in html

@@ -45,7 +45,7 @@ def test_reviewer_rejects_from_the_page_approves_three_in_bulk_and_the_analyst_r
         page.check(f"input[name=_selected_action][value='{annotation.pk}']")
     page.select_option("select[name=action]", "approve")
     page.click("button[name=index]")
-    page.wait_for_selector("text=3 annotation(s) approved.")
+    page.wait_for_selector("text=3 approved.")
     statuses = dict(Annotation.objects.values_list("pk", "status"))
     assert [statuses[a.pk] for a in annotations] == ["rejected", "approved", "approved", "approved"]
 

@@ -178,6 +178,10 @@ def test_source_edits_are_recorded(client, project, reviewer):
         "Changes, newest first" in page
         and '<del dir="auto">Ministry</del> → <ins dir="auto">Ministry of Defence</ins>' in page
     )
+    # Its History button shows the same history, not the admin's own log.
+    page = client.get(f"/admin/sources/source/{source.pk}/history/").content.decode()
+    assert '<del dir="auto">Ministry</del> → <ins dir="auto">Ministry of Defence</ins>' in page
+    assert f"<td>{reviewer.username}</td>" in page and "Changed name" not in page
 
 
 def test_articles_imported_with_copy_are_recorded_without_their_text(project, analyst, tmp_path):

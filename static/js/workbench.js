@@ -120,10 +120,24 @@
     window.getSelection().removeAllRanges();
   }
 
+  // Open an annotation's panel; the focus moves into it once it is there (see focusOpenedPanel),
+  // so that its keys (Shift+arrows, s) and Tab start from it.
+  let focusWanted = null; // the annotation whose panel takes the focus when it arrives
   function openPanel(id) {
     const url = workbench.dataset.panelUrl.replace(/\/0\/$/, `/${id}/`);
-    htmx.ajax("GET", url, { target: "#annotation-panel", swap: "outerHTML" });
     markCurrent(id);
+    focusWanted = String(id);
+    htmx.ajax("GET", url, { target: "#annotation-panel", swap: "outerHTML" });
+  }
+
+  // Not when htmx.ajax's promise resolves: a request queued behind another one (the create that
+  // opens it) resolves at once, before its panel is there.
+  function focusOpenedPanel() {
+    const panel = document.getElementById("annotation-panel");
+    if (!focusWanted || !panel || panel.dataset.annotation !== focusWanted) return;
+    focusWanted = null;
+    panel.tabIndex = -1;
+    panel.focus();
   }
 
   function markCurrent(id) {
@@ -367,8 +381,14 @@
     if (options.length) matches.value = options[0].value;
   });
 
+  // A new annotation opens at once: who said or claimed it is usually the next thing to link.
+  document.body.addEventListener("annotation-created", (event) => {
+    if (event.detail && event.detail.id) openPanel(event.detail.id);
+  });
+
   // Panels open and blocks re-render through htmx; the handles follow the open highlight.
   document.body.addEventListener("htmx:afterSettle", placeHandles);
+  document.body.addEventListener("htmx:afterSettle", focusOpenedPanel);
   window.addEventListener("resize", placeHandles);
 
   // A link to one annotation (?annotation=ID, as the new replies page gives) opens its panel.

@@ -366,4 +366,6 @@ def source_search(request, article_pk):
     # PostgreSQL text cannot hold NUL; a typed query never has one.
     query = request.GET.get("q", "").replace("\x00", "")
     sources = Source.objects.in_project(article.project_id).open_to(request.user).matching(query)[:15]
-    return render(request, "annotations/source_options.html", {"sources": sources})
+    # Without a match, the typed name is offered as a new source (the panel's form creates it).
+    new_name = " ".join(query.split())
+    return render(request, "annotations/source_options.html", {"sources": sources, "new_name": new_name})

@@ -343,27 +343,69 @@
   // The source finder on the panel: Down goes from the search box into its matches (a listbox
   // whose arrow keys are the browser's own), Enter picks the match and goes back to the box, which
   // then shows its name, so a second Enter links it; Escape goes back and forgets the browsing.
+  // The typed name is carried into "create a new source"; without a match, the one option offers
+  // to create it, and Enter on it (or in the box) does.
   let pickedBefore = ""; // the source chosen when the user went into the matches
   const choices = (matches) => Array.from(matches.options).filter((option) => !option.disabled);
+  const creating = (option) => option && "create" in option.dataset;
+
+  // The create option's value is empty too: choosing "" must leave nothing selected, not it.
+  function choose(matches, value) {
+    if (value) matches.value = value;
+    else matches.selectedIndex = -1;
+  }
 
   function backToSearch(matches, pick) {
     const option = matches.selectedOptions[0];
+    if (pick && creating(option)) return createTyped(matches.form);
     if (pick && option && !option.disabled) document.getElementById("source-search").value = option.dataset.name;
-    else matches.value = pickedBefore;
+    else choose(matches, pickedBefore);
     document.getElementById("source-search").focus();
   }
+
+  function intoMatches(matches) {
+    const options = choices(matches);
+    if (!options.length) return false;
+    pickedBefore = matches.value;
+    if (!matches.selectedOptions.length || matches.selectedOptions[0].disabled) options[0].selected = true;
+    matches.focus();
+    return true;
+  }
+
+  // Link a new source of the typed name (and the kind chosen below it).
+  function createTyped(form) {
+    form.elements.new_source_name.value = document.getElementById("source-search").value.trim();
+    choose(form.elements.source, "");
+    form.requestSubmit();
+  }
+
+  document.addEventListener("input", (event) => {
+    const box = event.target;
+    if (box.id !== "source-search" || !box.form) return;
+    const name = box.form.elements.new_source_name;
+    const before = box.dataset.typed === undefined ? box.defaultValue : box.dataset.typed;
+    // Only while the name there is still the carried one: a name typed there stays.
+    if (name && (name.value === "" || name.value === before)) name.value = box.value;
+    box.dataset.typed = box.value;
+  });
 
   document.addEventListener("keydown", (event) => {
     const inSearch = event.target.id === "source-search";
     const matches = inSearch ? document.getElementById("source-matches") : event.target.closest("#source-matches");
     if (!matches) return;
     if (inSearch && event.key === "ArrowDown") {
+      if (intoMatches(matches)) event.preventDefault();
+    } else if (inSearch && event.key === "Enter" && !matches.value && !event.isComposing) {
+      // Nothing picked: among matches, Enter goes to them (a new source of a name that nearly
+      // matches is seldom meant); without one, it creates the typed name.
       const options = choices(matches);
-      if (!options.length) return;
-      event.preventDefault();
-      pickedBefore = matches.value;
-      if (!matches.selectedOptions.length || matches.selectedOptions[0].disabled) matches.value = options[0].value;
-      matches.focus();
+      if (options.some((option) => !creating(option))) {
+        event.preventDefault();
+        intoMatches(matches);
+      } else if (options.some(creating)) {
+        event.preventDefault();
+        createTyped(matches.form);
+      }
     } else if (!inSearch && (event.key === "Enter" || event.key === "Escape")) {
       event.preventDefault();
       backToSearch(matches, event.key === "Enter");
@@ -378,7 +420,7 @@
     const matches = event.detail.target;
     if (matches.id !== "source-matches" || document.activeElement !== matches || matches.selectedOptions.length) return;
     const options = choices(matches);
-    if (options.length) matches.value = options[0].value;
+    if (options.length) options[0].selected = true;
   });
 
   // A new annotation opens at once: who said or claimed it is usually the next thing to link.

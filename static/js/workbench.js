@@ -127,7 +127,8 @@
     const url = workbench.dataset.panelUrl.replace(/\/0\/$/, `/${id}/`);
     markCurrent(id);
     focusWanted = String(id);
-    htmx.ajax("GET", url, { target: "#annotation-panel", swap: "outerHTML" });
+    // The open annotation's waiting extent is saved first; its answer would replace this panel.
+    sendExtent().then(() => htmx.ajax("GET", url, { target: "#annotation-panel", swap: "outerHTML" }));
   }
 
   // Not when htmx.ajax's promise resolves: a request queued behind another one (the create that
@@ -159,41 +160,160 @@
     markCurrent(items[current].dataset.id);
   }
 
-  // Move one end of the open annotation by a word and save it through the panel's form.
-  function adjust(whichEnd, direction) {
-    const panel = document.getElementById("annotation-panel");
-    if (!panel || !panel.querySelector("form.edit-form")) return;
-    const text = articleChars();
-    let start = Number(panel.dataset.start);
-    let end = Number(panel.dataset.end);
-    // To the far side of the next word in `direction`, past any blank space before it.
-    const move = (position) => {
-      let p = position;
-      if (direction > 0) {
-        while (p < text.length && !WORD.test(text[p])) p++;
-        while (p < text.length && WORD.test(text[p])) p++;
-      } else {
-        while (p > 0 && !WORD.test(text[p - 1])) p--;
-        while (p > 0 && WORD.test(text[p - 1])) p--;
+  // The next boundary of a whole user-perceived character from `position`, forward (1) or back (-1).
+  function characterStep(text, position, direction) {
+    const next = position + direction;
+    if (next < 0 || next > text.length) return position;
+    return wholeCharacter(text, next, direction > 0);
+  }
+
+  // To the far side of the next word in `direction`, past any blank space and punctuation before it.
+  function wordStep(text, position, direction) {
+    let p = position;
+    if (direction > 0) {
+      while (p < text.length && !WORD.test(text[p])) p++;
+      while (p < text.length && WORD.test(text[p])) p++;
+    } else {
+      while (p > 0 && !WORD.test(text[p - 1])) p--;
+      while (p > 0 && WORD.test(text[p - 1])) p--;
+    }
+    return wholeCharacter(text, p, direction > 0);
+  }
+
+  // The extent after moving one end of start..end by a character or a word in `direction`; null
+  // when that end cannot go there. A span never begins or ends with blank space: a step onto it
+  // goes on to the next visible character ("Alpha" and one to the right is "Alpha b").
+  function moved(text, { start, end }, whichEnd, direction, byWord) {
+    const character = (p) => characterStep(text, p, direction);
+    const blank = (c) => c !== undefined && /\s/u.test(c);
+    const onward = (p, atBlank) => {
+      while (atBlank(p)) {
+        const next = character(p);
+        if (next === p) break;
+        p = next;
       }
       return p;
     };
-    if (whichEnd === "end") end = move(end);
-    else start = move(start);
-    saveExtent(start, end);
+    if (whichEnd === "end") {
+      const p = byWord ? wordStep(text, end, direction) : character(end);
+      end = onward(p, (q) => q > start && blank(text[q - 1]));
+    } else {
+      const p = byWord ? wordStep(text, start, direction) : character(start);
+      start = onward(p, (q) => q < end && blank(text[q]));
+    }
+    if (start >= end || blank(text[start]) || blank(text[end - 1])) return null;
+    return { start, end };
   }
 
-  // Save a new extent for the open annotation through the panel's form (it carries the version).
+  // Keyboard changes of the open annotation's extent show at once and are saved once a burst of
+  // them ends: one change in its history (and one version) per burst, not one per key press.
+  const SETTLE_MS = 800;
+  let extent = null; // {id, start, end, sent}: the extent shown, until the server has it
+  let extentTimer = null;
+  let saving = null; // the extent save in flight
+
+  function nudge(whichEnd, direction, byWord) {
+    const panel = document.getElementById("annotation-panel");
+    if (!panel || !panel.querySelector("form.edit-form")) return false;
+    const id = panel.dataset.annotation;
+    const from = extent && extent.id === id ? extent : { start: Number(panel.dataset.start), end: Number(panel.dataset.end) };
+    const to = moved(articleChars(), from, whichEnd, direction, byWord);
+    if (to) {
+      extent = { id, ...to, sent: false };
+      showExtent();
+      clearTimeout(extentTimer);
+      extentTimer = setTimeout(sendExtent, SETTLE_MS);
+    }
+    return true;
+  }
+
+  // Save a new extent for the open annotation (a drag's, grown to whole words, as a selection is).
   function saveExtent(start, end) {
-    const form = document.querySelector("#annotation-panel form.edit-form");
-    const snapped = form && start < end && snap(start, end);
+    const panel = document.getElementById("annotation-panel");
+    const snapped = panel && panel.querySelector("form.edit-form") && start < end && snap(start, end);
     if (!snapped) {
       placeHandles();
       return;
     }
-    form.querySelector("[name=start]").value = snapped.start;
-    form.querySelector("[name=end]").value = snapped.end;
-    form.requestSubmit();
+    extent = { id: panel.dataset.annotation, start: snapped.start, end: snapped.end, sent: false };
+    sendExtent();
+  }
+
+  // Send the waiting extent through the panel's form (it carries the version the panel showed),
+  // after any save still in flight, whose answer brings the next version. Resolves once saved.
+  function sendExtent() {
+    clearTimeout(extentTimer);
+    if (saving) return saving.then(sendExtent);
+    if (!extent || extent.sent) return Promise.resolve();
+    const panel = document.getElementById("annotation-panel");
+    const form = panel && panel.querySelector("form.edit-form");
+    if (!form || panel.dataset.annotation !== extent.id) {
+      forgetExtent();
+      return Promise.resolve();
+    }
+    const sent = extent;
+    sent.sent = true;
+    const values = { start: sent.start, end: sent.end };
+    saving = htmx
+      .ajax("POST", form.getAttribute("action"), { source: form, target: "#annotation-panel", swap: "outerHTML", values })
+      .catch(() => {}) // the panel then shows the extent the server has
+      .finally(() => {
+        saving = null;
+        if (extent === sent) forgetExtent();
+      });
+    return saving;
+  }
+
+  function forgetExtent() {
+    extent = null;
+    if (window.CSS && CSS.highlights) CSS.highlights.delete("extent");
+    placeHandles();
+  }
+
+  // The waiting extent: highlighted over the text (the highlights move once it is saved), the
+  // handles at its ends, its text in the panel.
+  function showExtent() {
+    const range = rangeOf(extent.start, extent.end);
+    if (!range) return;
+    if (window.CSS && CSS.highlights && typeof Highlight === "function") CSS.highlights.set("extent", new Highlight(range));
+    const rects = range.getClientRects();
+    if (rects.length) {
+      const [first, last] = [rects[0], rects[rects.length - 1]];
+      const rtl = getComputedStyle(textRoot).direction === "rtl";
+      put(handles.start, rtl ? first.right : first.left, first.top, first.height);
+      put(handles.end, rtl ? last.left : last.right, last.top, last.height);
+    }
+    const quote = document.querySelector("#annotation-panel blockquote");
+    if (quote) quote.textContent = range.toString();
+  }
+
+  // The DOM position of a code-point offset in Article.text: [text node or block, UTF-16 offset].
+  function pointAt(offset) {
+    for (const block of blocks()) {
+      const first = Number(block.dataset.start);
+      if (offset > first + chars(block).length) continue;
+      let remaining = Math.max(0, offset - first);
+      const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+      let node = null;
+      let last = null;
+      while ((node = walker.nextNode())) {
+        const points = Array.from(node.data);
+        if (remaining <= points.length) return [node, points.slice(0, remaining).join("").length];
+        remaining -= points.length;
+        last = node;
+      }
+      return last ? [last, last.length] : [block, 0];
+    }
+    return null;
+  }
+
+  function rangeOf(start, end) {
+    const [from, to] = [pointAt(start), pointAt(end)];
+    if (!from || !to) return null;
+    const range = document.createRange();
+    range.setStart(...from);
+    range.setEnd(...to);
+    return range;
   }
 
   // Drag handles on both ends of the open annotation's highlight, when the user may edit it.
@@ -308,22 +428,28 @@
       openPanel(jump.dataset.id);
     }
     if (event.target.closest("[data-close-panel]")) {
-      document.getElementById("annotation-panel").innerHTML = "";
-      placeHandles();
+      sendExtent().then(() => {
+        document.getElementById("annotation-panel").innerHTML = "";
+        placeHandles();
+      });
     }
     if (event.target.closest("[data-close-help]")) help.hidden = true;
   });
 
   document.addEventListener("keydown", (event) => {
-    if (typing(event.target) || event.ctrlKey || event.metaKey) return;
+    if (typing(event.target) || event.metaKey) return;
+    // Shift+arrow moves the end of the open annotation by a character, with Ctrl by a word; with
+    // Alt its start. Arrows point on the screen: in right-to-left text, right is backwards.
     if (event.shiftKey && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
       const panel = document.getElementById("annotation-panel");
       if (panel && panel.dataset.annotation && window.getSelection().isCollapsed) {
-        event.preventDefault();
-        adjust(event.altKey ? "start" : "end", event.key === "ArrowRight" ? 1 : -1);
+        const rtl = getComputedStyle(textRoot).direction === "rtl";
+        const direction = (event.key === "ArrowRight") !== rtl ? 1 : -1;
+        if (nudge(event.altKey ? "start" : "end", direction, event.ctrlKey)) event.preventDefault();
       }
       return;
     }
+    if (event.ctrlKey) return;
     const kinds = { c: "claim", q: "quote", f: "fact" };
     if (kinds[event.key] && (pending || currentSelection())) {
       event.preventDefault();
@@ -432,6 +558,18 @@
   document.body.addEventListener("htmx:afterSettle", placeHandles);
   document.body.addEventListener("htmx:afterSettle", focusOpenedPanel);
   window.addEventListener("resize", placeHandles);
+
+  // An extent still waiting when the page goes away is sent all the same (the form carries the
+  // CSRF token).
+  window.addEventListener("pagehide", () => {
+    const form = document.querySelector("#annotation-panel form.edit-form");
+    if (!extent || extent.sent || !form || !navigator.sendBeacon) return;
+    const data = new FormData(form);
+    data.set("start", extent.start);
+    data.set("end", extent.end);
+    navigator.sendBeacon(form.getAttribute("action"), data);
+    extent.sent = true;
+  });
 
   // A link to one annotation (?annotation=ID, as the new replies page gives) opens its panel.
   const linked = new URLSearchParams(window.location.search).get("annotation");

@@ -121,7 +121,7 @@ def test_without_matches_arrow_down_and_enter_create_the_typed_name(page, panel)
     box, results = search_box(page), listbox(page)
     box.click()
     box.press_sequentially("Zofia Nowak")
-    expect(matches(page)).to_have_text(["No match. Create “Zofia Nowak” as a new source"])
+    expect(matches(page)).to_have_text(["Create new source “Zofia Nowak” (no match)"])
     expect(new_source_name(page)).to_have_value("Zofia Nowak")  # carried into "create a new source"
 
     page.keyboard.press("ArrowDown")

@@ -97,6 +97,6 @@ def test_without_a_match_the_typed_name_is_offered_as_a_new_source(analyst_clien
     html = analyst_client.get(url, {"q": "  Zofia   <b>Nowak</b> "}).content.decode().strip()
     assert (
         html
-        == '<option value="" data-create>No match. Create “Zofia &lt;b&gt;Nowak&lt;/b&gt;” as a new source</option>'
+        == '<option value="" data-create>Create new source “Zofia &lt;b&gt;Nowak&lt;/b&gt;” (no match)</option>'
     )
     assert "data-create" not in analyst_client.get(url, {"q": "mil"}).content.decode()

@@ -137,9 +137,17 @@
     const panel = document.getElementById("annotation-panel");
     if (!focusWanted || !panel || panel.dataset.annotation !== focusWanted) return;
     focusWanted = null;
+    if (panel.contains(document.activeElement)) return; // htmx kept it on a field of the panel
     panel.tabIndex = -1;
     panel.focus();
   }
+
+  // A panel that had the focus keeps it when it is rendered again (after a save), where htmx
+  // can keep it only on an element with an id.
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    const panel = document.getElementById("annotation-panel");
+    if (event.detail.target === panel && panel.contains(document.activeElement)) focusWanted = panel.dataset.annotation;
+  });
 
   function markCurrent(id) {
     textRoot.querySelectorAll("mark.current").forEach((m) => m.classList.remove("current"));
@@ -436,33 +444,155 @@
     if (event.target.closest("[data-close-help]")) help.hidden = true;
   });
 
+  // A caret in the article text, as in caret browsing: while the text has the focus, the arrow
+  // keys move it (by words with Ctrl, Home and End to the ends of the line) and select with
+  // Shift; c, q or f then marks the selection. The text is no form field, so the caret is drawn
+  // (#text-caret, outside the text, so it changes no offset).
+  const caret = document.getElementById("text-caret");
+  const CARET_KEYS = {
+    ArrowLeft: ["left", "character"],
+    ArrowRight: ["right", "character"],
+    ArrowUp: ["backward", "line"],
+    ArrowDown: ["forward", "line"],
+    Home: ["backward", "lineboundary"],
+    End: ["forward", "lineboundary"],
+  };
+
+  function selectionInText() {
+    const selection = window.getSelection();
+    return selection.rangeCount && textRoot.contains(selection.focusNode) ? selection : null;
+  }
+
+  function placeCaret(offset) {
+    const point = pointAt(offset);
+    if (point) window.getSelection().collapse(...point);
+  }
+
+  function moveCaret(event) {
+    const [direction, unit] = CARET_KEYS[event.key];
+    if (!selectionInText()) {
+      placeCaret(firstVisibleOffset());
+      if (!event.shiftKey) return;
+    }
+    const selection = window.getSelection();
+    const before = [selection.anchorNode, selection.anchorOffset, selection.focusNode, selection.focusOffset];
+    selection.modify(event.shiftKey ? "extend" : "move", direction, event.ctrlKey && unit === "character" ? "word" : unit);
+    // Not out of the text, into the page around it.
+    if (!textRoot.contains(selection.focusNode)) selection.setBaseAndExtent(...before);
+    drawCaret();
+    if (!caret.hidden) caret.scrollIntoView({ block: "nearest" });
+  }
+
+  // Where the caret starts when the text gets the focus with none in it: the first line in view.
+  function firstVisibleOffset() {
+    const block = blocks().find((b) => b.getBoundingClientRect().bottom > 0 && b.textContent);
+    return block ? Number(block.dataset.start) : 0;
+  }
+
+  function caretRect(node, offset) {
+    const range = document.createRange();
+    range.setStart(node, offset);
+    const rect = range.getClientRects()[0];
+    if (rect) return rect;
+    // A collapsed range between elements has no box: measure the character after, or before.
+    if (node.nodeType === Node.TEXT_NODE && offset < node.length) {
+      range.setEnd(node, offset + 1);
+      const after = range.getClientRects()[0];
+      if (after) return new DOMRect(after.left, after.top, 0, after.height);
+    }
+    if (node.nodeType === Node.TEXT_NODE && offset > 0) {
+      range.setStart(node, offset - 1);
+      range.setEnd(node, offset);
+      const before = range.getClientRects()[0];
+      if (before) return new DOMRect(before.right, before.top, 0, before.height);
+    }
+    const element = node.nodeType === Node.ELEMENT_NODE ? node.childNodes[offset] || node : node.parentElement;
+    return element.getBoundingClientRect ? element.getBoundingClientRect() : null;
+  }
+
+  function drawCaret() {
+    const selection = selectionInText();
+    const rect = document.activeElement === textRoot && selection && caretRect(selection.focusNode, selection.focusOffset);
+    if (!rect || !rect.height) {
+      caret.hidden = true;
+      return;
+    }
+    caret.hidden = false;
+    caret.style.left = `${window.scrollX + rect.left - 1}px`;
+    caret.style.top = `${window.scrollY + rect.top}px`;
+    caret.style.height = `${rect.height}px`;
+  }
+
+  let pointerInText = false; // a click places its own caret
+  textRoot.addEventListener("pointerdown", () => (pointerInText = true));
+  document.addEventListener("pointerup", () => (pointerInText = false));
+  textRoot.addEventListener("focus", () => {
+    if (!pointerInText && !selectionInText()) placeCaret(firstVisibleOffset());
+    drawCaret();
+  });
+  textRoot.addEventListener("blur", () => (caret.hidden = true));
+  document.addEventListener("selectionchange", () => requestAnimationFrame(drawCaret));
+  window.addEventListener("resize", drawCaret);
+
+  // The annotation under the caret (the innermost where several overlap, as a click picks).
+  function annotationAtCaret() {
+    const selection = selectionInText();
+    if (!selection || !selection.isCollapsed) return null;
+    const node = selection.focusNode;
+    const mark = (node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement).closest("mark[data-ids]");
+    return mark ? mark.dataset.ids.split(" ").pop() : null;
+  }
+
+  // Back from the panel to the text, with the caret after the open annotation.
+  function backToText() {
+    const panel = document.getElementById("annotation-panel");
+    textRoot.focus({ preventScroll: true });
+    if (panel && panel.dataset.annotation) placeCaret(Number(extent ? extent.end : panel.dataset.end));
+    drawCaret();
+  }
+
   document.addEventListener("keydown", (event) => {
     if (typing(event.target) || event.metaKey) return;
-    // Shift+arrow moves the end of the open annotation by a character, with Ctrl by a word; with
-    // Alt its start. Arrows point on the screen: in right-to-left text, right is backwards.
+    if (event.target === textRoot && CARET_KEYS[event.key]) {
+      if (!event.altKey) {
+        event.preventDefault();
+        moveCaret(event);
+      }
+      return;
+    }
+    // Elsewhere, Shift+arrow moves the end of the open annotation by a character, with Ctrl by a
+    // word; with Alt its start. Arrows point on the screen: in right-to-left text, right is back.
     if (event.shiftKey && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
       const panel = document.getElementById("annotation-panel");
-      if (panel && panel.dataset.annotation && window.getSelection().isCollapsed) {
+      if (panel && panel.dataset.annotation) {
         const rtl = getComputedStyle(textRoot).direction === "rtl";
         const direction = (event.key === "ArrowRight") !== rtl ? 1 : -1;
         if (nudge(event.altKey ? "start" : "end", direction, event.ctrlKey)) event.preventDefault();
       }
       return;
     }
-    if (event.ctrlKey) return;
+    if (event.ctrlKey || event.altKey) return;
     const kinds = { c: "claim", q: "quote", f: "fact" };
+    const inPanel = event.target.closest("#annotation-panel");
     if (kinds[event.key] && (pending || currentSelection())) {
       event.preventDefault();
       annotate(kinds[event.key]);
     } else if (event.key === "j" || event.key === "k") {
       step(event.key === "j" ? 1 : -1);
+    } else if (event.key === "Enter" && event.target === textRoot && annotationAtCaret()) {
+      event.preventDefault();
+      openPanel(annotationAtCaret());
     } else if (event.key === "Enter" && current >= 0 && !event.target.closest("button, a")) {
       openPanel(listItems()[current].dataset.id);
+    } else if (event.key === "s" && document.getElementById("source-search")) {
+      event.preventDefault();
+      document.getElementById("source-search").focus();
     } else if (event.key === "?") {
       help.hidden = !help.hidden;
     } else if (event.key === "Escape") {
       help.hidden = true;
       toolbar.hidden = true;
+      if (inPanel) backToText();
     }
   });
 

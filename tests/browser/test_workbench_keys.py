@@ -83,3 +83,59 @@ def test_shift_arrows_move_either_end_by_a_character_or_a_word_and_a_burst_is_on
     assert history(annotation) == (["updated", "updated"], ["created", "changed", "changed"])
     expect(panel.locator("ol.history li")).to_have_count(3)  # two updates and the creation
     expect(page.locator(f"mark[data-ids='{annotation.pk}']")).to_have_text(["bridge reopens in 2025"])
+
+
+def test_a_span_is_made_and_adjusted_from_the_keyboard_alone(page, article):
+    log_in(page, "ana")
+    page.goto(article.get_absolute_url())
+    text, panel = page.locator("#article-text"), page.locator("#annotation-panel")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")  # on the workbench, the skip link leads into the text
+    expect(text).to_be_focused()
+    expect(page.locator("#text-caret")).to_be_visible()
+
+    for _ in range(len("The minister said ")):
+        page.keyboard.press("ArrowRight")  # the caret, one character at a time
+    page.keyboard.press("Control+Shift+ArrowRight")  # select by words...
+    page.keyboard.press("Control+Shift+ArrowRight")
+    for _ in range(3):
+        page.keyboard.press("Shift+ArrowRight")  # ...and characters: "the bridge re"
+    assert page.evaluate("getSelection().toString()") == "the bridge re"
+    page.keyboard.press("q")
+    expect(panel).to_be_focused()
+    annotation = Annotation.objects.get()
+    assert (annotation.kind, annotation.exact) == ("quote", "the bridge reopens")  # grown to whole words
+
+    # From the panel, one burst: two words on, then the period.
+    page.keyboard.press("Control+Shift+ArrowRight")
+    page.keyboard.press("Control+Shift+ArrowRight")
+    page.keyboard.press("Shift+ArrowRight")
+    expect(panel).to_have_attribute("data-version", "2", timeout=10_000)
+    annotation.refresh_from_db()
+    assert annotation.exact == "the bridge reopens in 2025."
+    assert history(annotation) == (["updated"], ["created", "changed"])  # three keys, one change
+    expect(panel.locator("ol.history li")).to_have_count(2)  # "Updated by ana", "Created by ana"
+
+    # Back to the text (the caret after the annotation), and Enter opens the annotation there.
+    page.keyboard.press("Escape")
+    expect(text).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(panel).to_be_focused()
+    expect(panel).to_have_attribute("data-annotation", str(annotation.pk))
+    page.keyboard.press("s")  # the speaker is next
+    expect(page.get_by_label("Find a source")).to_be_focused()
+
+
+def test_the_skip_link_is_the_first_stop_and_shows_only_then(page, article):
+    log_in(page, "ana")
+    skip = page.get_by_role("link", name="Skip to content")
+    assert skip.bounding_box()["width"] <= 1  # hidden until it has the focus
+    page.keyboard.press("Tab")
+    expect(skip).to_be_focused()
+    box = skip.bounding_box()
+    assert box["width"] > 40 and box["height"] > 10 and box["y"] >= 0
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")  # on into the page's content, past the header
+    assert page.evaluate("document.activeElement.closest('main') !== null")

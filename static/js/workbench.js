@@ -571,7 +571,7 @@
       }
       return;
     }
-    if (event.ctrlKey || event.altKey) return;
+    if (event.ctrlKey) return;
     const kinds = { c: "claim", q: "quote", f: "fact" };
     const inPanel = event.target.closest("#annotation-panel");
     if (kinds[event.key] && (pending || currentSelection())) {
@@ -630,8 +630,10 @@
 
   // Link a new source of the typed name (and the kind chosen below it).
   function createTyped(form) {
-    form.elements.new_source_name.value = document.getElementById("source-search").value.trim();
+    const box = document.getElementById("source-search");
+    form.elements.new_source_name.value = box.value.trim();
     choose(form.elements.source, "");
+    box.focus(); // where the next source is found, once the panel is back
     form.requestSubmit();
   }
 

@@ -128,6 +128,8 @@ def test_without_matches_arrow_down_and_enter_create_the_typed_name(page, panel)
     expect(results).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("#annotation-panel ul.links")).to_contain_text("Zofia Nowak")
+    expect(search_box(page)).to_be_focused()  # ready for the next source
+    expect(search_box(page)).to_have_value("")
     link = Link.objects.get()
     assert (link.annotation, link.source.name, link.source.kind, link.role) == (
         panel,

@@ -139,3 +139,20 @@ def test_the_skip_link_is_the_first_stop_and_shows_only_then(page, article):
     expect(page.locator("main")).to_be_focused()
     page.keyboard.press("Tab")  # on into the page's content, past the header
     assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def test_in_right_to_left_text_the_arrows_point_on_the_screen(page, article):
+    text = "پاکستان اور بیلاروس نے فوجی تعاون کے معاہدے پر دستخط کیے۔"
+    urdu = ArticleFactory(project=article.project, text=text, language="ur")
+    start = text.index("فوجی")
+    annotation = AnnotationFactory(
+        article=urdu, start=start, end=start + len("فوجی"), created_by=article.project.memberships.get().user
+    )
+    log_in(page, "ana")
+    page.goto(urdu.get_absolute_url())
+    page.click(f"mark[data-ids='{annotation.pk}']")
+    expect(page.locator("#annotation-panel")).to_be_focused()
+    page.keyboard.press("Control+Shift+ArrowLeft")  # leftwards is onwards in Urdu: the end, a word on
+    expect(page.locator("#annotation-panel")).to_have_attribute("data-version", "2", timeout=10_000)
+    annotation.refresh_from_db()
+    assert annotation.exact == "فوجی تعاون"

@@ -80,10 +80,10 @@ def changed_blocks(request, article, span: tuple[int, int]):
     return blocks_html(rendered, out_of_band=True)
 
 
-def changed_response(request, article, span, event: str, **context):
+def changed_response(request, article, span, event: str, *, detail: dict | None = None, **context):
     context["changed_blocks"] = changed_blocks(request, article, span)
     response = render(request, CHANGED, {"article": article, **context})
-    return trigger_client_event(response, event)
+    return trigger_client_event(response, event, detail)
 
 
 def annotation_filters(request) -> dict[str, str]:
@@ -143,8 +143,10 @@ def annotation_create(request, article_pk):
         return render(request, CHANGED, {"error": error_message(error)}, status=422)
     if not request.htmx:
         return redirect(article)
+    # The page opens the new annotation's panel from the event (its speaker or claimant comes next).
+    span = (annotation.start, annotation.end)
     return changed_response(
-        request, article, (annotation.start, annotation.end), "annotation-created", created=annotation
+        request, article, span, "annotation-created", detail={"id": annotation.pk}, created=annotation
     )
 
 
@@ -364,4 +366,6 @@ def source_search(request, article_pk):
     # PostgreSQL text cannot hold NUL; a typed query never has one.
     query = request.GET.get("q", "").replace("\x00", "")
     sources = Source.objects.in_project(article.project_id).open_to(request.user).matching(query)[:15]
-    return render(request, "annotations/source_options.html", {"sources": sources})
+    # Without a match, the typed name is offered as a new source (the panel's form creates it).
+    new_name = " ".join(query.split())
+    return render(request, "annotations/source_options.html", {"sources": sources, "new_name": new_name})

@@ -120,11 +120,34 @@
     window.getSelection().removeAllRanges();
   }
 
+  // Open an annotation's panel; the focus moves into it once it is there (see focusOpenedPanel),
+  // so that its keys (Shift+arrows, s) and Tab start from it.
+  let focusWanted = null; // the annotation whose panel takes the focus when it arrives
   function openPanel(id) {
     const url = workbench.dataset.panelUrl.replace(/\/0\/$/, `/${id}/`);
-    htmx.ajax("GET", url, { target: "#annotation-panel", swap: "outerHTML" });
     markCurrent(id);
+    focusWanted = String(id);
+    // The open annotation's waiting extent is saved first; its answer would replace this panel.
+    sendExtent().then(() => htmx.ajax("GET", url, { target: "#annotation-panel", swap: "outerHTML" }));
   }
+
+  // Not when htmx.ajax's promise resolves: a request queued behind another one (the create that
+  // opens it) resolves at once, before its panel is there.
+  function focusOpenedPanel() {
+    const panel = document.getElementById("annotation-panel");
+    if (!focusWanted || !panel || panel.dataset.annotation !== focusWanted) return;
+    focusWanted = null;
+    if (panel.contains(document.activeElement)) return; // htmx kept it on a field of the panel
+    panel.tabIndex = -1;
+    panel.focus();
+  }
+
+  // A panel that had the focus keeps it when it is rendered again (after a save), where htmx
+  // can keep it only on an element with an id.
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    const panel = document.getElementById("annotation-panel");
+    if (event.detail.target === panel && panel.contains(document.activeElement)) focusWanted = panel.dataset.annotation;
+  });
 
   function markCurrent(id) {
     textRoot.querySelectorAll("mark.current").forEach((m) => m.classList.remove("current"));
@@ -145,41 +168,160 @@
     markCurrent(items[current].dataset.id);
   }
 
-  // Move one end of the open annotation by a word and save it through the panel's form.
-  function adjust(whichEnd, direction) {
-    const panel = document.getElementById("annotation-panel");
-    if (!panel || !panel.querySelector("form.edit-form")) return;
-    const text = articleChars();
-    let start = Number(panel.dataset.start);
-    let end = Number(panel.dataset.end);
-    // To the far side of the next word in `direction`, past any blank space before it.
-    const move = (position) => {
-      let p = position;
-      if (direction > 0) {
-        while (p < text.length && !WORD.test(text[p])) p++;
-        while (p < text.length && WORD.test(text[p])) p++;
-      } else {
-        while (p > 0 && !WORD.test(text[p - 1])) p--;
-        while (p > 0 && WORD.test(text[p - 1])) p--;
+  // The next boundary of a whole user-perceived character from `position`, forward (1) or back (-1).
+  function characterStep(text, position, direction) {
+    const next = position + direction;
+    if (next < 0 || next > text.length) return position;
+    return wholeCharacter(text, next, direction > 0);
+  }
+
+  // To the far side of the next word in `direction`, past any blank space and punctuation before it.
+  function wordStep(text, position, direction) {
+    let p = position;
+    if (direction > 0) {
+      while (p < text.length && !WORD.test(text[p])) p++;
+      while (p < text.length && WORD.test(text[p])) p++;
+    } else {
+      while (p > 0 && !WORD.test(text[p - 1])) p--;
+      while (p > 0 && WORD.test(text[p - 1])) p--;
+    }
+    return wholeCharacter(text, p, direction > 0);
+  }
+
+  // The extent after moving one end of start..end by a character or a word in `direction`; null
+  // when that end cannot go there. A span never begins or ends with blank space: a step onto it
+  // goes on to the next visible character ("Alpha" and one to the right is "Alpha b").
+  function moved(text, { start, end }, whichEnd, direction, byWord) {
+    const character = (p) => characterStep(text, p, direction);
+    const blank = (c) => c !== undefined && /\s/u.test(c);
+    const onward = (p, atBlank) => {
+      while (atBlank(p)) {
+        const next = character(p);
+        if (next === p) break;
+        p = next;
       }
       return p;
     };
-    if (whichEnd === "end") end = move(end);
-    else start = move(start);
-    saveExtent(start, end);
+    if (whichEnd === "end") {
+      const p = byWord ? wordStep(text, end, direction) : character(end);
+      end = onward(p, (q) => q > start && blank(text[q - 1]));
+    } else {
+      const p = byWord ? wordStep(text, start, direction) : character(start);
+      start = onward(p, (q) => q < end && blank(text[q]));
+    }
+    if (start >= end || blank(text[start]) || blank(text[end - 1])) return null;
+    return { start, end };
   }
 
-  // Save a new extent for the open annotation through the panel's form (it carries the version).
+  // Keyboard changes of the open annotation's extent show at once and are saved once a burst of
+  // them ends: one change in its history (and one version) per burst, not one per key press.
+  const SETTLE_MS = 800;
+  let extent = null; // {id, start, end, sent}: the extent shown, until the server has it
+  let extentTimer = null;
+  let saving = null; // the extent save in flight
+
+  function nudge(whichEnd, direction, byWord) {
+    const panel = document.getElementById("annotation-panel");
+    if (!panel || !panel.querySelector("form.edit-form")) return false;
+    const id = panel.dataset.annotation;
+    const from = extent && extent.id === id ? extent : { start: Number(panel.dataset.start), end: Number(panel.dataset.end) };
+    const to = moved(articleChars(), from, whichEnd, direction, byWord);
+    if (to) {
+      extent = { id, ...to, sent: false };
+      showExtent();
+      clearTimeout(extentTimer);
+      extentTimer = setTimeout(sendExtent, SETTLE_MS);
+    }
+    return true;
+  }
+
+  // Save a new extent for the open annotation (a drag's, grown to whole words, as a selection is).
   function saveExtent(start, end) {
-    const form = document.querySelector("#annotation-panel form.edit-form");
-    const snapped = form && start < end && snap(start, end);
+    const panel = document.getElementById("annotation-panel");
+    const snapped = panel && panel.querySelector("form.edit-form") && start < end && snap(start, end);
     if (!snapped) {
       placeHandles();
       return;
     }
-    form.querySelector("[name=start]").value = snapped.start;
-    form.querySelector("[name=end]").value = snapped.end;
-    form.requestSubmit();
+    extent = { id: panel.dataset.annotation, start: snapped.start, end: snapped.end, sent: false };
+    sendExtent();
+  }
+
+  // Send the waiting extent through the panel's form (it carries the version the panel showed),
+  // after any save still in flight, whose answer brings the next version. Resolves once saved.
+  function sendExtent() {
+    clearTimeout(extentTimer);
+    if (saving) return saving.then(sendExtent);
+    if (!extent || extent.sent) return Promise.resolve();
+    const panel = document.getElementById("annotation-panel");
+    const form = panel && panel.querySelector("form.edit-form");
+    if (!form || panel.dataset.annotation !== extent.id) {
+      forgetExtent();
+      return Promise.resolve();
+    }
+    const sent = extent;
+    sent.sent = true;
+    const values = { start: sent.start, end: sent.end };
+    saving = htmx
+      .ajax("POST", form.getAttribute("action"), { source: form, target: "#annotation-panel", swap: "outerHTML", values })
+      .catch(() => {}) // the panel then shows the extent the server has
+      .finally(() => {
+        saving = null;
+        if (extent === sent) forgetExtent();
+      });
+    return saving;
+  }
+
+  function forgetExtent() {
+    extent = null;
+    if (window.CSS && CSS.highlights) CSS.highlights.delete("extent");
+    placeHandles();
+  }
+
+  // The waiting extent: highlighted over the text (the highlights move once it is saved), the
+  // handles at its ends, its text in the panel.
+  function showExtent() {
+    const range = rangeOf(extent.start, extent.end);
+    if (!range) return;
+    if (window.CSS && CSS.highlights && typeof Highlight === "function") CSS.highlights.set("extent", new Highlight(range));
+    const rects = range.getClientRects();
+    if (rects.length) {
+      const [first, last] = [rects[0], rects[rects.length - 1]];
+      const rtl = getComputedStyle(textRoot).direction === "rtl";
+      put(handles.start, rtl ? first.right : first.left, first.top, first.height);
+      put(handles.end, rtl ? last.left : last.right, last.top, last.height);
+    }
+    const quote = document.querySelector("#annotation-panel blockquote");
+    if (quote) quote.textContent = range.toString();
+  }
+
+  // The DOM position of a code-point offset in Article.text: [text node or block, UTF-16 offset].
+  function pointAt(offset) {
+    for (const block of blocks()) {
+      const first = Number(block.dataset.start);
+      if (offset > first + chars(block).length) continue;
+      let remaining = Math.max(0, offset - first);
+      const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+      let node = null;
+      let last = null;
+      while ((node = walker.nextNode())) {
+        const points = Array.from(node.data);
+        if (remaining <= points.length) return [node, points.slice(0, remaining).join("").length];
+        remaining -= points.length;
+        last = node;
+      }
+      return last ? [last, last.length] : [block, 0];
+    }
+    return null;
+  }
+
+  function rangeOf(start, end) {
+    const [from, to] = [pointAt(start), pointAt(end)];
+    if (!from || !to) return null;
+    const range = document.createRange();
+    range.setStart(...from);
+    range.setEnd(...to);
+    return range;
   }
 
   // Drag handles on both ends of the open annotation's highlight, when the user may edit it.
@@ -294,62 +436,234 @@
       openPanel(jump.dataset.id);
     }
     if (event.target.closest("[data-close-panel]")) {
-      document.getElementById("annotation-panel").innerHTML = "";
-      placeHandles();
+      sendExtent().then(() => {
+        document.getElementById("annotation-panel").innerHTML = "";
+        placeHandles();
+      });
     }
     if (event.target.closest("[data-close-help]")) help.hidden = true;
   });
 
+  // A caret in the article text, as in caret browsing: while the text has the focus, the arrow
+  // keys move it (by words with Ctrl, Home and End to the ends of the line) and select with
+  // Shift; c, q or f then marks the selection. The text is no form field, so the caret is drawn
+  // (#text-caret, outside the text, so it changes no offset).
+  const caret = document.getElementById("text-caret");
+  const CARET_KEYS = {
+    ArrowLeft: ["left", "character"],
+    ArrowRight: ["right", "character"],
+    ArrowUp: ["backward", "line"],
+    ArrowDown: ["forward", "line"],
+    Home: ["backward", "lineboundary"],
+    End: ["forward", "lineboundary"],
+  };
+
+  function selectionInText() {
+    const selection = window.getSelection();
+    return selection.rangeCount && textRoot.contains(selection.focusNode) ? selection : null;
+  }
+
+  function placeCaret(offset) {
+    const point = pointAt(offset);
+    if (point) window.getSelection().collapse(...point);
+  }
+
+  function moveCaret(event) {
+    const [direction, unit] = CARET_KEYS[event.key];
+    if (!selectionInText()) {
+      placeCaret(firstVisibleOffset());
+      if (!event.shiftKey) return;
+    }
+    const selection = window.getSelection();
+    const before = [selection.anchorNode, selection.anchorOffset, selection.focusNode, selection.focusOffset];
+    selection.modify(event.shiftKey ? "extend" : "move", direction, event.ctrlKey && unit === "character" ? "word" : unit);
+    // Not out of the text, into the page around it.
+    if (!textRoot.contains(selection.focusNode)) selection.setBaseAndExtent(...before);
+    drawCaret();
+    if (!caret.hidden) caret.scrollIntoView({ block: "nearest" });
+  }
+
+  // Where the caret starts when the text gets the focus with none in it: the first line in view.
+  function firstVisibleOffset() {
+    const block = blocks().find((b) => b.getBoundingClientRect().bottom > 0 && b.textContent);
+    return block ? Number(block.dataset.start) : 0;
+  }
+
+  function caretRect(node, offset) {
+    const range = document.createRange();
+    range.setStart(node, offset);
+    const rect = range.getClientRects()[0];
+    if (rect) return rect;
+    // A collapsed range between elements has no box: measure the character after, or before.
+    if (node.nodeType === Node.TEXT_NODE && offset < node.length) {
+      range.setEnd(node, offset + 1);
+      const after = range.getClientRects()[0];
+      if (after) return new DOMRect(after.left, after.top, 0, after.height);
+    }
+    if (node.nodeType === Node.TEXT_NODE && offset > 0) {
+      range.setStart(node, offset - 1);
+      range.setEnd(node, offset);
+      const before = range.getClientRects()[0];
+      if (before) return new DOMRect(before.right, before.top, 0, before.height);
+    }
+    const element = node.nodeType === Node.ELEMENT_NODE ? node.childNodes[offset] || node : node.parentElement;
+    return element.getBoundingClientRect ? element.getBoundingClientRect() : null;
+  }
+
+  function drawCaret() {
+    const selection = selectionInText();
+    const rect = document.activeElement === textRoot && selection && caretRect(selection.focusNode, selection.focusOffset);
+    if (!rect || !rect.height) {
+      caret.hidden = true;
+      return;
+    }
+    caret.hidden = false;
+    caret.style.left = `${window.scrollX + rect.left - 1}px`;
+    caret.style.top = `${window.scrollY + rect.top}px`;
+    caret.style.height = `${rect.height}px`;
+  }
+
+  let pointerInText = false; // a click places its own caret
+  textRoot.addEventListener("pointerdown", () => (pointerInText = true));
+  document.addEventListener("pointerup", () => (pointerInText = false));
+  textRoot.addEventListener("focus", () => {
+    if (!pointerInText && !selectionInText()) placeCaret(firstVisibleOffset());
+    drawCaret();
+  });
+  textRoot.addEventListener("blur", () => (caret.hidden = true));
+  document.addEventListener("selectionchange", () => requestAnimationFrame(drawCaret));
+  window.addEventListener("resize", drawCaret);
+
+  // The annotation under the caret (the innermost where several overlap, as a click picks).
+  function annotationAtCaret() {
+    const selection = selectionInText();
+    if (!selection || !selection.isCollapsed) return null;
+    const node = selection.focusNode;
+    const mark = (node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement).closest("mark[data-ids]");
+    return mark ? mark.dataset.ids.split(" ").pop() : null;
+  }
+
+  // Back from the panel to the text, with the caret after the open annotation.
+  function backToText() {
+    const panel = document.getElementById("annotation-panel");
+    textRoot.focus({ preventScroll: true });
+    if (panel && panel.dataset.annotation) placeCaret(Number(extent ? extent.end : panel.dataset.end));
+    drawCaret();
+  }
+
   document.addEventListener("keydown", (event) => {
-    if (typing(event.target) || event.ctrlKey || event.metaKey) return;
-    if (event.shiftKey && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
-      const panel = document.getElementById("annotation-panel");
-      if (panel && panel.dataset.annotation && window.getSelection().isCollapsed) {
+    if (typing(event.target) || event.metaKey) return;
+    if (event.target === textRoot && CARET_KEYS[event.key]) {
+      if (!event.altKey) {
         event.preventDefault();
-        adjust(event.altKey ? "start" : "end", event.key === "ArrowRight" ? 1 : -1);
+        moveCaret(event);
       }
       return;
     }
+    // Elsewhere, Shift+arrow moves the end of the open annotation by a character, with Ctrl by a
+    // word; with Alt its start. Arrows point on the screen: in right-to-left text, right is back.
+    if (event.shiftKey && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
+      const panel = document.getElementById("annotation-panel");
+      if (panel && panel.dataset.annotation) {
+        const rtl = getComputedStyle(textRoot).direction === "rtl";
+        const direction = (event.key === "ArrowRight") !== rtl ? 1 : -1;
+        if (nudge(event.altKey ? "start" : "end", direction, event.ctrlKey)) event.preventDefault();
+      }
+      return;
+    }
+    if (event.ctrlKey) return;
     const kinds = { c: "claim", q: "quote", f: "fact" };
+    const inPanel = event.target.closest("#annotation-panel");
     if (kinds[event.key] && (pending || currentSelection())) {
       event.preventDefault();
       annotate(kinds[event.key]);
     } else if (event.key === "j" || event.key === "k") {
       step(event.key === "j" ? 1 : -1);
+    } else if (event.key === "Enter" && event.target === textRoot && annotationAtCaret()) {
+      event.preventDefault();
+      openPanel(annotationAtCaret());
     } else if (event.key === "Enter" && current >= 0 && !event.target.closest("button, a")) {
       openPanel(listItems()[current].dataset.id);
+    } else if (event.key === "s" && document.getElementById("source-search")) {
+      event.preventDefault();
+      document.getElementById("source-search").focus();
     } else if (event.key === "?") {
       help.hidden = !help.hidden;
     } else if (event.key === "Escape") {
       help.hidden = true;
       toolbar.hidden = true;
+      if (inPanel) backToText();
     }
   });
 
   // The source finder on the panel: Down goes from the search box into its matches (a listbox
   // whose arrow keys are the browser's own), Enter picks the match and goes back to the box, which
   // then shows its name, so a second Enter links it; Escape goes back and forgets the browsing.
+  // The typed name is carried into "create a new source"; without a match, the one option offers
+  // to create it, and Enter on it (or in the box) does.
   let pickedBefore = ""; // the source chosen when the user went into the matches
   const choices = (matches) => Array.from(matches.options).filter((option) => !option.disabled);
+  const creating = (option) => option && "create" in option.dataset;
+
+  // The create option's value is empty too: choosing "" must leave nothing selected, not it.
+  function choose(matches, value) {
+    if (value) matches.value = value;
+    else matches.selectedIndex = -1;
+  }
 
   function backToSearch(matches, pick) {
     const option = matches.selectedOptions[0];
+    if (pick && creating(option)) return createTyped(matches.form);
     if (pick && option && !option.disabled) document.getElementById("source-search").value = option.dataset.name;
-    else matches.value = pickedBefore;
+    else choose(matches, pickedBefore);
     document.getElementById("source-search").focus();
   }
+
+  function intoMatches(matches) {
+    const options = choices(matches);
+    if (!options.length) return false;
+    pickedBefore = matches.value;
+    if (!matches.selectedOptions.length || matches.selectedOptions[0].disabled) options[0].selected = true;
+    matches.focus();
+    return true;
+  }
+
+  // Link a new source of the typed name (and the kind chosen below it).
+  function createTyped(form) {
+    const box = document.getElementById("source-search");
+    form.elements.new_source_name.value = box.value.trim();
+    choose(form.elements.source, "");
+    box.focus(); // where the next source is found, once the panel is back
+    form.requestSubmit();
+  }
+
+  document.addEventListener("input", (event) => {
+    const box = event.target;
+    if (box.id !== "source-search" || !box.form) return;
+    const name = box.form.elements.new_source_name;
+    const before = box.dataset.typed === undefined ? box.defaultValue : box.dataset.typed;
+    // Only while the name there is still the carried one: a name typed there stays.
+    if (name && (name.value === "" || name.value === before)) name.value = box.value;
+    box.dataset.typed = box.value;
+  });
 
   document.addEventListener("keydown", (event) => {
     const inSearch = event.target.id === "source-search";
     const matches = inSearch ? document.getElementById("source-matches") : event.target.closest("#source-matches");
     if (!matches) return;
     if (inSearch && event.key === "ArrowDown") {
+      if (intoMatches(matches)) event.preventDefault();
+    } else if (inSearch && event.key === "Enter" && !matches.value && !event.isComposing) {
+      // Nothing picked: among matches, Enter goes to them (a new source of a name that nearly
+      // matches is seldom meant); without one, it creates the typed name.
       const options = choices(matches);
-      if (!options.length) return;
-      event.preventDefault();
-      pickedBefore = matches.value;
-      if (!matches.selectedOptions.length || matches.selectedOptions[0].disabled) matches.value = options[0].value;
-      matches.focus();
+      if (options.some((option) => !creating(option))) {
+        event.preventDefault();
+        intoMatches(matches);
+      } else if (options.some(creating)) {
+        event.preventDefault();
+        createTyped(matches.form);
+      }
     } else if (!inSearch && (event.key === "Enter" || event.key === "Escape")) {
       event.preventDefault();
       backToSearch(matches, event.key === "Enter");
@@ -364,12 +678,30 @@
     const matches = event.detail.target;
     if (matches.id !== "source-matches" || document.activeElement !== matches || matches.selectedOptions.length) return;
     const options = choices(matches);
-    if (options.length) matches.value = options[0].value;
+    if (options.length) options[0].selected = true;
+  });
+
+  // A new annotation opens at once: who said or claimed it is usually the next thing to link.
+  document.body.addEventListener("annotation-created", (event) => {
+    if (event.detail && event.detail.id) openPanel(event.detail.id);
   });
 
   // Panels open and blocks re-render through htmx; the handles follow the open highlight.
   document.body.addEventListener("htmx:afterSettle", placeHandles);
+  document.body.addEventListener("htmx:afterSettle", focusOpenedPanel);
   window.addEventListener("resize", placeHandles);
+
+  // An extent still waiting when the page goes away is sent all the same (the form carries the
+  // CSRF token).
+  window.addEventListener("pagehide", () => {
+    const form = document.querySelector("#annotation-panel form.edit-form");
+    if (!extent || extent.sent || !form || !navigator.sendBeacon) return;
+    const data = new FormData(form);
+    data.set("start", extent.start);
+    data.set("end", extent.end);
+    navigator.sendBeacon(form.getAttribute("action"), data);
+    extent.sent = true;
+  });
 
   // A link to one annotation (?annotation=ID, as the new replies page gives) opens its panel.
   const linked = new URLSearchParams(window.location.search).get("annotation");

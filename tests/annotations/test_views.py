@@ -47,7 +47,8 @@ def test_create_uses_a_fixed_handful_of_statements(analyst_client, article, djan
             headers={"HX-Request": "true"},
         )
     assert response.status_code == 200
-    assert "annotation-created" in json.loads(response["HX-Trigger"])
+    # The page opens the new annotation's panel from the event.
+    assert json.loads(response["HX-Trigger"])["annotation-created"] == {"id": Annotation.objects.get().pk}
     assert 'data-ids="' in response.content.decode()
 
 

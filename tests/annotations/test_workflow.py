@@ -107,9 +107,11 @@ def test_refusals_keep_their_http_meaning_for_htmx_and_plain_requests(client, ar
     annotation = AnnotationFactory(article=article, created_by=analyst)
     stale = client.post(f"/annotations/{annotation.pk}/edit/", {"version": 7, "kind": "fact", "note": "", "tags": ""})
     assert stale.status_code == 409
-    bad_link = client.post(f"/annotations/{annotation.pk}/links/", {"role": "cited"})
+    bad_link = client.post(f"/annotations/{annotation.pk}/links/", {"role": "cited", "q": "Zofia <Nowak>"})
     assert bad_link.status_code == 422
     assert "Pick a source" in bad_link.content.decode()
+    # What was typed in the search box is still there.
+    assert 'name="q" value="Zofia &lt;Nowak&gt;"' in bad_link.content.decode()
 
 
 def test_review_decision_must_be_a_known_one(article, reviewer):

@@ -113,10 +113,56 @@ def test_escape_goes_back_to_typing_without_picking(page, panel):
     expect(box).to_be_focused()
 
 
-def test_arrow_down_without_matches_stays_in_the_search_box(page, panel):
+def new_source_name(page):
+    return page.locator("#annotation-panel input[name=new_source_name]")
+
+
+def test_without_matches_arrow_down_and_enter_create_the_typed_name(page, panel):
+    box, results = search_box(page), listbox(page)
+    box.click()
+    box.press_sequentially("Zofia Nowak")
+    expect(matches(page)).to_have_text(["Create new source “Zofia Nowak” (no match)"])
+    expect(new_source_name(page)).to_have_value("Zofia Nowak")  # carried into "create a new source"
+
+    page.keyboard.press("ArrowDown")
+    expect(results).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#annotation-panel ul.links")).to_contain_text("Zofia Nowak")
+    expect(search_box(page)).to_be_focused()  # ready for the next source
+    expect(search_box(page)).to_have_value("")
+    link = Link.objects.get()
+    assert (link.annotation, link.source.name, link.source.kind, link.role) == (
+        panel,
+        "Zofia Nowak",
+        "person",
+        "claimant",
+    )
+    assert link.source.project == panel.article.project
+
+
+def test_enter_in_the_search_box_without_matches_creates_the_typed_name(page, panel):
     box = search_box(page)
     box.click()
-    box.press_sequentially("zzzz")
-    expect(matches(page)).to_have_text(["No source matches; create it below."])
-    page.keyboard.press("ArrowDown")
-    expect(box).to_be_focused()
+    box.press_sequentially("Zofia Nowak")
+    expect(matches(page)).to_have_count(1)
+    page.keyboard.press("Enter")
+    expect(page.locator("#annotation-panel ul.links")).to_contain_text("Zofia Nowak")
+    assert Link.objects.get().source.name == "Zofia Nowak"
+
+
+def test_enter_among_unpicked_matches_goes_into_them_and_creates_nothing(page, panel):
+    box, results = search_box(page), listbox(page)
+    box.click()
+    box.press_sequentially("mil")
+    expect(matches(page)).to_have_count(3)
+    page.keyboard.press("Enter")
+    expect(results).to_be_focused()
+    assert not Link.objects.exists()
+    assert not Source.objects.filter(name="mil").exists()
+
+
+def test_a_name_typed_into_create_a_new_source_stays(page, panel):
+    new_source_name(page).fill("Zofia Nowak-Kowalska")
+    search_box(page).press_sequentially("Zofia")
+    expect(matches(page)).to_have_count(1)
+    expect(new_source_name(page)).to_have_value("Zofia Nowak-Kowalska")

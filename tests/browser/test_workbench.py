@@ -207,7 +207,7 @@ def test_shift_arrow_moves_the_end_of_a_highlight(page, analyst_in_project):
     log_in(page, "ana")
     open_annotation(page, article, annotation)
     page.locator("body").click(position={"x": 5, "y": 5})
-    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("Control+Shift+ArrowRight")  # by a word
     expect(page.locator("#annotation-panel")).to_have_attribute("data-end", "10")
     annotation.refresh_from_db()
     assert annotation.exact == "Alpha beta"

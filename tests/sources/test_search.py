@@ -90,3 +90,10 @@ def test_search_can_use_the_trigram_indexes(project, sources, query):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "source_spellings_trgm" in plan
+
+
+def test_without_a_match_the_typed_name_is_offered_as_a_new_source(analyst_client, article, sources):
+    url = reverse("annotations:source-search", args=[article.pk])
+    html = analyst_client.get(url, {"q": "  Zofia   <b>Nowak</b> "}).content.decode().strip()
+    assert html == '<option value="" data-create>Create new source “Zofia &lt;b&gt;Nowak&lt;/b&gt;” (no match)</option>'
+    assert "data-create" not in analyst_client.get(url, {"q": "mil"}).content.decode()

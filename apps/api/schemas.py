@@ -274,6 +274,11 @@ class ImportJobOut(Schema):
     imported: int
     duplicates: int
     refused: int
+    normalised: int = Field(
+        description=(
+            "Of the imported, the texts stored composed (NFC): their spans cover the same characters at new offsets."
+        )
+    )
     error: str
     created_at: datetime
     finished_at: datetime | None

@@ -77,7 +77,7 @@ def export_response(request, project, format_name: str | None, **scope):
     if not fmt.annotations(selection).exists():
         refusal = why_empty(fmt, selection, project)
         return export_page(request, project, selection, asked, refusal=refusal, status=422)
-    base_url = request.build_absolute_uri("/").rstrip("/")
+    base_url = settings.SITE_URL
     if request.method == "POST":
         job = start_export_job(fmt=fmt, selection=selection, user=request.user, base_url=base_url)
         return redirect(job)

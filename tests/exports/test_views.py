@@ -4,6 +4,7 @@ import json
 
 import pytest
 import rules
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -74,7 +75,7 @@ def test_story_and_article_downloads_hold_only_their_annotations(client, analyst
     rtl = seeded["rtl"]
     article_w3c = json.loads(body(client.get(reverse("exports:article", args=[rtl.pk, "w3c"]))))
     assert article_w3c["total"] == 3
-    assert article_w3c["id"] == f"http://testserver/exports/articles/{rtl.pk}/w3c/"
+    assert article_w3c["id"] == f"{settings.SITE_URL}/exports/articles/{rtl.pk}/w3c/"
     everything = body(client.get(reverse("exports:article", args=[rtl.pk, "doccano"]), {"status": "all"}))
     assert [len(json.loads(line)["label"]) for line in everything.decode().splitlines()] == [3]
 

@@ -40,8 +40,11 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", help="File to write (default: standard output).")
         parser.add_argument(
             "--base-url",
-            default=settings.EXPORT_BASE_URL,
-            help="Where the app is served, to make the export's links absolute (default: EXPORT_BASE_URL).",
+            default=settings.SITE_URL,
+            help=(
+                "The site's public address, which the export's links and ids start with (default: SITE_URL, "
+                "as in the browser's exports)."
+            ),
         )
 
     def handle(self, *args, **options):

@@ -23,9 +23,9 @@ OVERLAP_NOTE = (
     "a default project drops them on import without a word."
 )
 LABEL_STUDIO_NOTE = (
-    "Each analyst's spans are a separate annotation of the task, completed_by their email address: "
-    "Label Studio credits it to its member with that address (one it does not know is refused, unless "
-    "Label Studio runs with ALLOW_IMPORT_TASKS_WITH_UNKNOWN_EMAILS=true)."
+    "Each analyst's spans are a separate annotation of the task, completed_by their email address: Label Studio "
+    "credits it to its member with that address (an address it does not know is refused, unless it runs with "
+    "ALLOW_IMPORT_TASKS_WITH_UNKNOWN_EMAILS=true); an analyst without one goes to whoever imports the file."
 )
 
 
@@ -187,9 +187,11 @@ class FormatSummary:
 
     @property
     def holds(self) -> str:
+        by = f" by {self.selection.analyst}" if self.selection.analyst else ""
+        if self.format.name == "claimreview":
+            return counted(self.count, "approved claim", "approved claims") + f"{by} with a note"
         status = f"{self.selection.status} " if self.selection.status else ""
         every = "" if self.selection.status else " of every status"
-        by = f" by {self.selection.analyst}" if self.selection.analyst else ""
         kind = "span" if self.format.distinct_by else "annotation"
         return f"{counted(self.count, status + kind, status + kind + 's')}{every}{by}"
 

@@ -191,3 +191,10 @@ def test_the_command_reports_what_the_file_holds_not_what_it_read(project, two_a
     assert "1 annotation(s) of" in report and "as ClaimReview" in report
     assert json.loads((tmp_path / "out").read_text())["@graph"][0]["reviewBody"] == "Checked: the plan is late."
     assert Article.objects.filter(project=project).count() == 1
+
+
+def test_the_export_page_says_what_claimreview_holds(client, analyst, project, two_analysts):
+    Annotation.objects.filter(kind="claim", created_by=analyst).update(note="Checked.")
+    html = client_for(client, analyst).get(reverse("exports:project-page", args=[project.pk])).content.decode()
+    row = html[html.index('class="export-format export-claimreview"') :]
+    assert "1 approved claim with a note" in row[: row.index("</tr>")]

@@ -5,6 +5,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -255,8 +256,23 @@ IMPORT_URL_TIMEOUT = float(os.environ.get("IMPORT_URL_TIMEOUT", 10))
 # EXPORT_DIR (shared by web and worker) instead of streaming from the request.
 EXPORT_STREAM_MAX_ANNOTATIONS = int(os.environ.get("EXPORT_STREAM_MAX_ANNOTATIONS", 20_000))
 EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", BASE_DIR / ".data" / "exports"))
-# Where the app is served, for the absolute links of exports made on the command line.
-EXPORT_BASE_URL = os.environ.get("EXPORT_BASE_URL", "http://localhost:8000").rstrip("/")
+
+
+def site_url() -> str:
+    """The site's public address ("https://sourcetrace.example"), from SITE_URL (or its earlier
+    name EXPORT_BASE_URL); `make run`'s address when neither is set."""
+    url = (os.environ.get("SITE_URL") or os.environ.get("EXPORT_BASE_URL") or "http://localhost:8000").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        raise ImproperlyConfigured(f"SITE_URL must be the site's public address (https://sourcetrace.example): {url!r}")
+    return url.rstrip("/")
+
+
+# Where people reach the site: the absolute links and ids of exports and of the API's W3C
+# annotations start with it, from the browser, the API, the background worker and the command
+# line alike, so that two exports of the same annotations name them the same.
+SITE_URL = site_url()
+EXPORT_BASE_URL = SITE_URL
 
 SESSION_ENGINE = "config.sessions"
 SESSION_COOKIE_HTTPONLY = True

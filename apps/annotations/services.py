@@ -3,6 +3,7 @@ commands all come through here, so that each change is checked against the one r
 (apps/projects/permissions.py) and recorded in the history."""
 
 import enum
+from collections.abc import Sequence
 from contextlib import nullcontext
 from typing import NamedTuple
 
@@ -69,14 +70,18 @@ def _record(annotation: Annotation, user, action: str, comment: str = "") -> Non
     )
 
 
-def create_annotation(*, article, user, kind: str, start: int, end: int, exact: str) -> Annotation:
+def create_annotation(
+    *, article, user, kind: str, start: int, end: int, exact: str, note: str = "", tags: Sequence[str] = ()
+) -> Annotation:
     """Store a new draft highlight; refuse it when `exact` is not the article's text at start–end.
 
     The creation itself is the first entry of the history (created_by, created_at); later
     changes add AnnotationEvents.
     """
     require(user, "annotations.add_annotation", article, "Only members of the project can annotate its articles.")
-    annotation = Annotation(article=article, kind=kind, start=start, end=end, exact=exact, created_by=user)
+    annotation = Annotation(
+        article=article, kind=kind, start=start, end=end, exact=exact, note=note, tags=list(tags), created_by=user
+    )
     annotation.full_clean(exclude=["prefix", "suffix", "created_by", "article"], validate_constraints=False)
     annotation.anchor(start, end)
     # A lone INSERT is atomic by itself: outside a transaction it needs no BEGIN and COMMIT of

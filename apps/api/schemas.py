@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 from typing import Literal
 
 from ninja import Field, Schema
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from apps.annotations.models import MAX_TAG_CHARS, MAX_TAGS, AnnotationKind, AnnotationStatus, LinkRole
 from apps.annotations.services import Decision
@@ -16,6 +17,41 @@ from apps.sources.models import SourceKind
 
 # Larger numbers are no row's id, and PostgreSQL's integers stop here.
 MAX_ID = 2**63 - 1
+
+
+class InputSchema(Schema):
+    """A request body: each of its fields is stored (or checked), and a field it does not have is
+    refused with 422 naming it, never dropped unseen."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def only_known_fields(cls, data):
+        if not isinstance(data, dict):
+            return data
+        fields = [field.alias or name for name, field in cls.model_fields.items()]
+        unknown = [key for key in data if key not in fields]
+        if unknown:
+            message = PydanticCustomError(
+                "unknown_field",
+                "This request has no such field, so nothing was changed; it takes {fields}.",
+                {"fields": ", ".join(fields)},
+            )
+            errors = [InitErrorDetails(type=message, loc=(str(key),), input=data[key]) for key in unknown]
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return data
+
+
+def commas_refused(tags: list[str] | None) -> list[str] | None:
+    """Tags are kept as the workbench writes them, separated by commas: a tag cannot hold one."""
+    for tag in tags or ():
+        if "," in tag:
+            raise ValueError(f"A tag cannot contain a comma: {tag[:50]!r}.")
+    return tags
+
+
+TAGS_DESCRIPTION = f"At most {MAX_TAGS} tags, each at most {MAX_TAG_CHARS} characters, none with a comma."
 
 
 class FieldError(Schema):
@@ -150,36 +186,37 @@ class AnnotationFilters(Schema):
             raise ValueError("This moment is out of range.") from None
 
 
-class AnnotationIn(Schema):
+class AnnotationIn(InputSchema):
     article: int = Field(ge=1, le=MAX_ID)
     kind: AnnotationKind
     start: int = Field(description="Unicode code point offset into the article's text.")
     end: int
     exact: str = Field(description="The text at start–end, to prove the offsets point where you mean.")
+    note: str = ""
+    tags: list[str] = Field(default_factory=list, description=TAGS_DESCRIPTION)
+
+    _tags = field_validator("tags")(commas_refused)
 
 
-class AnnotationChange(Schema):
+class AnnotationChange(InputSchema):
     version: int | None = Field(None, description="The version you edited; or send If-Match with the ETag.")
     kind: AnnotationKind | None = None
     note: str | None = None
-    tags: list[str] | None = Field(
-        None, description=f"At most {MAX_TAGS} tags, each at most {MAX_TAG_CHARS} characters, none with a comma."
-    )
+    tags: list[str] | None = Field(None, description=TAGS_DESCRIPTION)
     start: int | None = None
     end: int | None = None
     exact: str | None = Field(None, description="With start and end: the text there, checked like on create.")
 
-    @field_validator("tags")
-    @classmethod
-    def tags_without_commas(cls, tags: list[str] | None) -> list[str] | None:
-        # Tags are kept as the workbench writes them, separated by commas.
-        for tag in tags or ():
-            if "," in tag:
-                raise ValueError(f"A tag cannot contain a comma: {tag[:50]!r}.")
-        return tags
+    _tags = field_validator("tags")(commas_refused)
 
 
-class ReviewIn(Schema):
+class SubmitIn(InputSchema):
+    version: int | None = Field(
+        None, description="The version you submit (or send If-Match with the ETag): 409 if somebody changed it since."
+    )
+
+
+class ReviewIn(InputSchema):
     decision: Decision = Field(description="approve, reject (needs a reason) or draft (back to its author).")
     reason: str = ""
     version: int | None = Field(
@@ -192,7 +229,7 @@ class ReviewIn(Schema):
     )
 
 
-class CommentIn(Schema):
+class CommentIn(InputSchema):
     body: str
 
 
@@ -207,7 +244,7 @@ class CommentOut(Schema):
         return comment.author.get_username()
 
 
-class LinkIn(Schema):
+class LinkIn(InputSchema):
     role: LinkRole
     source: int | None = Field(None, ge=1, le=MAX_ID, description="An existing source of the project.")
     new_source_name: str = Field("", description="Or the name of a source to find or create.")
@@ -230,7 +267,7 @@ class SourcePage(PageOut):
     items: list[SourceOut]
 
 
-class SourceIn(Schema):
+class SourceIn(InputSchema):
     project: int = Field(ge=1, le=MAX_ID)
     name: str
     kind: SourceKind
@@ -239,7 +276,7 @@ class SourceIn(Schema):
     aliases: list[str] = Field(default_factory=list)
 
 
-class SourceChange(Schema):
+class SourceChange(InputSchema):
     name: str | None = None
     kind: SourceKind | None = None
     url: str | None = None
@@ -247,7 +284,7 @@ class SourceChange(Schema):
     aliases: list[str] | None = None
 
 
-class ImportIn(Schema):
+class ImportIn(InputSchema):
     project: int = Field(ge=1, le=MAX_ID)
     text: str = Field("", description="Pasted text, one article.")
     title: str = Field("", description="The pasted text's title; else its first line.")
@@ -274,6 +311,11 @@ class ImportJobOut(Schema):
     imported: int
     duplicates: int
     refused: int
+    normalised: int = Field(
+        description=(
+            "Of the imported, the texts stored composed (NFC): their spans cover the same characters at new offsets."
+        )
+    )
     error: str
     created_at: datetime
     finished_at: datetime | None

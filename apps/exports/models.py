@@ -41,6 +41,7 @@ class ExportJob(models.Model):
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     story = models.ForeignKey("articles.Story", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     status = models.CharField(max_length=10, blank=True, help_text="Only annotations in this state, if given.")
+    analyst = models.CharField(max_length=150, blank=True, help_text="Only this analyst's annotations, if given.")
     format = models.CharField(max_length=20)
     base_url = models.CharField(max_length=2000)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

@@ -7,7 +7,7 @@ that carry them) in one more. An article's fields never ride along on every anno
 """
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from itertools import batched
 
@@ -167,14 +167,16 @@ class AnnotationRow:
 
 @dataclass(frozen=True)
 class Selection:
-    """What to export: a project, optionally narrowed to one article, one story or one status,
-    as `viewer` sees it (blind mode hides other analysts' annotations from an analyst; None is
-    the operator at the command line, who sees everything)."""
+    """What to export: a project, optionally narrowed to one article, one story, one status
+    ("" for every one) or one analyst's annotations (their user name), as `viewer` sees it
+    (blind mode hides other analysts' annotations from an analyst; None is the operator at the
+    command line, who sees everything)."""
 
     project_id: int
     article_id: int | None = None
     story_id: int | None = None
     status: str = ""
+    analyst: str = ""
     viewer: object = field(default=None, compare=False)
 
     def articles(self) -> QuerySet:
@@ -193,12 +195,20 @@ class Selection:
             annotations = annotations.filter(article__story_id=self.story_id)
         if self.status:
             annotations = annotations.filter(status=self.status)
+        if self.analyst:
+            annotations = annotations.filter(created_by__username=self.analyst)
         if self.viewer is not None:
             annotations = annotations.open_to(self.viewer)
         return annotations
 
     def count(self) -> int:
         return self.annotations().count()
+
+    def analysts(self) -> list[str]:
+        """The user names of those whose annotations the selection holds (its status aside)."""
+        annotations = replace(self, status="", analyst="").annotations()
+        names = annotations.order_by("created_by__username").values_list("created_by__username", flat=True)
+        return list(names.distinct())
 
 
 def full_name(first: str, last: str) -> str:
@@ -292,3 +302,18 @@ def distinct_spans(annotations: Iterable[AnnotationRow]) -> list[AnnotationRow]:
             seen.add(key)
             distinct.append(annotation)
     return distinct
+
+
+def overlapping(spans: Iterable[tuple[int, int]]) -> int:
+    """How many of the spans (start, end) of one text overlap another of them.
+
+    Sorted by start, a span overlaps an earlier one when it starts before the furthest end so
+    far, and a later one when the next span starts before its end.
+    """
+    spans = sorted(spans)
+    count, reach = 0, -1
+    for index, (start, end) in enumerate(spans):
+        later = index + 1 < len(spans) and spans[index + 1][0] < end
+        count += start < reach or later
+        reach = max(reach, end)
+    return count

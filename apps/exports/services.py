@@ -1,13 +1,56 @@
-"""What an export is: its selection, its name, its address; and the background jobs for large ones."""
+"""What an export is: its selection, its name, its address, what it holds or why it holds
+nothing; and the background jobs for large ones."""
+
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.text import slugify
 
+from apps.annotations.models import Annotation
 from apps.articles.models import Article, Story
-from apps.exports.formats import ExportContext, Format, Progress
+from apps.exports.formats import FORMATS, ExportContext, Format, Progress
 from apps.exports.models import ExportJob
-from apps.exports.rows import Selection
+from apps.exports.rows import Selection, overlapping
+
+# The `status` that asks for annotations of every status (no status is the format's default).
+EVERY_STATUS = "all"
+STATUS_CHOICES = [*Annotation.Status.values, EVERY_STATUS]
+OVERLAP_NOTE = (
+    "doccano keeps overlapping spans only in a project with “Allow overlapping spans” set: "
+    "a default project drops them on import without a word."
+)
+LABEL_STUDIO_NOTE = (
+    "Each analyst's spans are a separate annotation of the task, completed_by their email address: Label Studio "
+    "credits it to its member with that address (an address it does not know is refused, unless it runs with "
+    "ALLOW_IMPORT_TASKS_WITH_UNKNOWN_EMAILS=true); an analyst without one goes to whoever imports the file."
+)
+
+
+def chosen_status(fmt: Format, asked: str | None) -> str:
+    """The status the export of `fmt` holds when `asked` for one ("" = every status).
+
+    Nothing asked means the format's default: approved for the training formats (doccano,
+    Label Studio), every status for the others.
+    """
+    if not asked:
+        return fmt.default_status
+    return "" if asked == EVERY_STATUS else asked
+
+
+def asked_status(fmt: Format, selection: Selection) -> str:
+    """What to ask for to get `selection.status` in `fmt` ("" when it is the default)."""
+    if selection.status == fmt.default_status:
+        return ""
+    return selection.status or EVERY_STATUS
+
+
+def export_query(fmt: Format, selection: Selection) -> str:
+    query = {"status": asked_status(fmt, selection), "analyst": selection.analyst}
+    query = {name: value for name, value in query.items() if value}
+    return "?" + urlencode(query) if query else ""
 
 
 def export_path(fmt: Format, selection: Selection) -> str:
@@ -18,18 +61,31 @@ def export_path(fmt: Format, selection: Selection) -> str:
         path = reverse("exports:story", args=[selection.story_id, fmt.name])
     else:
         path = reverse("exports:project", args=[selection.project_id, fmt.name])
-    return path + (f"?status={selection.status}" if selection.status else "")
+    return path + export_query(fmt, selection)
+
+
+def page_path(selection: Selection) -> str:
+    """The page that says what each format of the selection holds."""
+    if selection.article_id:
+        return reverse("exports:article-page", args=[selection.article_id])
+    if selection.story_id:
+        return reverse("exports:story-page", args=[selection.story_id])
+    return reverse("exports:project-page", args=[selection.project_id])
+
+
+def scope_name(project, selection: Selection) -> str:
+    if selection.article_id:
+        return f"the article “{Article.objects.values_list('title', flat=True).get(pk=selection.article_id)}”"
+    if selection.story_id:
+        return f"the story “{Story.objects.values_list('title', flat=True).get(pk=selection.story_id)}”"
+    return f"the project “{project.name}”"
 
 
 def export_title(project, selection: Selection) -> str:
-    if selection.article_id:
-        title = f"“{Article.objects.values_list('title', flat=True).get(pk=selection.article_id)}”"
-    elif selection.story_id:
-        title = f"the story “{Story.objects.values_list('title', flat=True).get(pk=selection.story_id)}”"
-    else:
-        title = f"the project “{project.name}”"
+    title = scope_name(project, selection).removeprefix("the article ")
     status = f"{selection.status} annotations" if selection.status else "Annotations"
-    return f"{status} of {title}"
+    analyst = f" by {selection.analyst}" if selection.analyst else ""
+    return f"{status[0].upper()}{status[1:]}{analyst} of {title}"
 
 
 def export_file_name(project, fmt: Format, selection: Selection) -> str:
@@ -40,7 +96,15 @@ def export_file_name(project, fmt: Format, selection: Selection) -> str:
         if selection.story_id
         else "project"
     )
-    parts = ["sourcetrace", slugify(project.name)[:60] or f"project-{project.pk}", scope, selection.status, fmt.name]
+    status = asked_status(fmt, selection) or selection.status
+    parts = [
+        "sourcetrace",
+        slugify(project.name)[:60] or f"project-{project.pk}",
+        scope,
+        status,
+        slugify(selection.analyst)[:60],
+        fmt.name,
+    ]
     return "-".join(part for part in parts if part) + "." + fmt.extension
 
 
@@ -51,10 +115,117 @@ def export_context(
 
 
 def job_selection(job: ExportJob) -> Selection:
-    return Selection(job.project_id, article_id=job.article_id, story_id=job.story_id, status=job.status)
+    return Selection(
+        job.project_id, article_id=job.article_id, story_id=job.story_id, status=job.status, analyst=job.analyst
+    )
 
 
 def export_dir():
     folder = settings.EXPORT_DIR
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
+
+
+def counted(count: int, singular: str, plural: str = "") -> str:
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
+def why_empty(fmt: Format, selection: Selection, project) -> str:
+    """Why the export of `selection` in `fmt` would hold no annotation, so that a person can act on it."""
+    scope = scope_name(project, selection)
+    by = f" by “{selection.analyst}”" if selection.analyst else ""
+    if not selection.articles().exists():
+        return f"Nothing to export: {scope} has no articles yet."
+    if fmt.name == "claimreview":
+        return why_no_claim_review(selection, scope, by)
+    every_status = replace(selection, status="")
+    counts = dict(every_status.annotations().order_by().values_list("status").annotate(n=Count("pk")))
+    if not counts:
+        if selection.analyst and replace(every_status, analyst="").annotations().exists():
+            return f"Nothing to export: “{selection.analyst}” has no annotation in {scope}."
+        return f"Nothing to export: {scope} has no annotations yet."
+    there = listed([f"{counts[status]} {status}" for status in Annotation.Status.values if status in counts])
+    default = " (the default for this format)" if selection.status == fmt.default_status else ""
+    return (
+        f"Nothing to export: no {selection.status} annotation{by} in {scope}{default}, which has {there}. "
+        f"Choose another status, or “{EVERY_STATUS}” for every status."
+    )
+
+
+def listed(items: list[str]) -> str:
+    return " and ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
+
+
+def why_no_claim_review(selection: Selection, scope: str, by: str) -> str:
+    needs = "ClaimReview needs an approved claim with a note, which becomes the review's text (reviewBody)."
+    if selection.status not in ("", Annotation.Status.APPROVED):
+        return f"Nothing to export: ClaimReview publishes approved claims only, not {selection.status} ones. {needs}"
+    claims = replace(selection, status="").annotations().filter(kind=Annotation.Kind.CLAIM)
+    approved = claims.filter(status=Annotation.Status.APPROVED)
+    waiting = claims.exclude(status=Annotation.Status.APPROVED).exclude(note="").count()
+    if approved.exists():
+        found = f"no approved claim{by} in {scope} has a note"
+    else:
+        found = f"{scope} has no approved claim{by}"
+    details = f" {counted(waiting, 'claim')} with a note await approval." if waiting else ""
+    return f"Nothing to export: {found}; {needs}{details}"
+
+
+@dataclass
+class FormatSummary:
+    """What the export of a selection in one format holds, for its page."""
+
+    format: Format
+    selection: Selection
+    count: int
+    reason: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return export_path(self.format, self.selection)
+
+    @property
+    def holds(self) -> str:
+        by = f" by {self.selection.analyst}" if self.selection.analyst else ""
+        if self.format.name == "claimreview":
+            return counted(self.count, "approved claim", "approved claims") + f"{by} with a note"
+        status = f"{self.selection.status} " if self.selection.status else ""
+        every = "" if self.selection.status else " of every status"
+        kind = "span" if self.format.distinct_by else "annotation"
+        return f"{counted(self.count, status + kind, status + kind + 's')}{every}{by}"
+
+
+def format_summary(fmt: Format, selection: Selection, project) -> FormatSummary:
+    """What `fmt` would hold of `selection` (whose status is the one chosen for it), or why nothing."""
+    count = fmt.count(selection)
+    summary = FormatSummary(fmt, selection, count)
+    if not count:
+        summary.reason = why_empty(fmt, selection, project)
+        return summary
+    if fmt.name == "doccano":
+        spans = overlapping_spans(fmt, selection)
+        if spans:
+            summary.notes.append(f"{counted(spans, 'span')} overlap another. {OVERLAP_NOTE}")
+    if fmt.name == "labelstudio":
+        summary.notes.append(LABEL_STUDIO_NOTE)
+    return summary
+
+
+def overlapping_spans(fmt: Format, selection: Selection) -> int:
+    """How many of the spans the doccano file would hold overlap another span of their text."""
+    rows = fmt.annotations(selection).order_by("article_id").values_list("article_id", "start", "end", "kind")
+    total, spans, current = 0, set(), None
+    for article_id, start, end, kind in rows.distinct().iterator(chunk_size=5000):
+        if article_id != current:
+            total += overlapping((s, e) for s, e, _ in spans)
+            spans, current = set(), article_id
+        spans.add((start, end, kind))
+    return total + overlapping((s, e) for s, e, _ in spans)
+
+
+def format_summaries(selection: Selection, project, status: str = "") -> list[FormatSummary]:
+    """What each format holds of `selection`, at the status asked for or each format's default."""
+    return [
+        format_summary(fmt, replace(selection, status=chosen_status(fmt, status)), project) for fmt in FORMATS.values()
+    ]

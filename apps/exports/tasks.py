@@ -36,10 +36,11 @@ def start_export_job(*, fmt: Format, selection: Selection, user, base_url: str) 
             article_id=selection.article_id,
             story_id=selection.story_id,
             status=selection.status,
+            analyst=selection.analyst,
             format=fmt.name,
             base_url=base_url,
             created_by=user,
-            total=selection.count(),
+            total=fmt.annotations(selection).count(),
         )
         # The task is a row of this database, queued in the same transaction as its job.
         run_export.enqueue(job.pk)
@@ -65,13 +66,15 @@ def run_export(job_id: int) -> None:
     try:
         # Each run its own partial file: a run thought dead may still be writing its own.
         with PartialFile(export_dir() / file_name, suffix=f".{job.run}.part") as partial:
-            if not write_export(job, fmt, this_run, partial.file):
+            written = write_export(job, fmt, this_run, partial.file)
+            if written is None:
                 logger.warning("Export job %s was taken over by another worker; this run stopped.", job.pk)
                 return
             partial.complete()
         this_run.update(
             state=ExportJob.State.DONE,
-            done=F("total"),
+            # What the file holds, as the page says when done.
+            done=written,
             file_name=file_name,
             size=(export_dir() / file_name).stat().st_size,
             finished_at=Now(),
@@ -96,8 +99,9 @@ def queue_again(this_run) -> None:
             run_export.enqueue(job.pk)
 
 
-def write_export(job: ExportJob, fmt: Format, this_run, file) -> bool:
-    """Write the export to `file`, recording progress; False when the job is no longer this run's."""
+def write_export(job: ExportJob, fmt: Format, this_run, file) -> int | None:
+    """Write the export to `file`, recording progress; return how many annotations it holds, or
+    None when the job is no longer this run's."""
     # As the user who started it sees the project: blind mode may hide others' annotations from them.
     selection = replace(job_selection(job), viewer=job.created_by)
     progress = Recorder(this_run)
@@ -107,8 +111,8 @@ def write_export(job: ExportJob, fmt: Format, this_run, file) -> bool:
     for chunk in export_chunks(fmt, selection, context):
         file.write(chunk)
         if progress.lost:
-            return False
-    return True
+            return None
+    return context.tally.annotations
 
 
 class Recorder:

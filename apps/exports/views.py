@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,7 +13,19 @@ from apps.articles.models import Article, Story
 from apps.exports.formats import FORMATS, export_chunks
 from apps.exports.models import ExportJob
 from apps.exports.rows import Selection
-from apps.exports.services import export_context, export_dir, export_file_name, export_title, job_selection
+from apps.exports.services import (
+    EVERY_STATUS,
+    STATUS_CHOICES,
+    chosen_status,
+    export_context,
+    export_dir,
+    export_file_name,
+    export_title,
+    format_summaries,
+    job_selection,
+    page_path,
+    why_empty,
+)
 from apps.exports.tasks import restart_if_stale, start_export_job
 from apps.projects.models import Project
 
@@ -20,43 +34,54 @@ PERMISSION = "exports.export_project"
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def project_export(request, project_pk, format_name):
+def project_export(request, project_pk, format_name=None):
     project = get_object_or_404(Project.objects.visible_to(request.user), pk=project_pk)
     return export_response(request, project, format_name)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def story_export(request, story_pk, format_name):
+def story_export(request, story_pk, format_name=None):
     story = get_object_or_404(Story.objects.visible_to(request.user).select_related("project"), pk=story_pk)
     return export_response(request, story.project, format_name, story_id=story.pk)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def article_export(request, article_pk, format_name):
+def article_export(request, article_pk, format_name=None):
     article = get_object_or_404(
         Article.objects.visible_to(request.user).select_related("project").only("pk", "project"), pk=article_pk
     )
     return export_response(request, article.project, format_name, article_id=article.pk)
 
 
-def export_response(request, project, format_name: str, **scope):
-    """Stream a small export at once; a large one asks to be run in the background (POST), then runs there."""
-    fmt = FORMATS.get(format_name)
-    if fmt is None:
+def export_response(request, project, format_name: str | None, **scope):
+    """Stream a small export at once; a large one asks to be run in the background (POST), then runs there.
+
+    Without a format, the page that says what each format holds; an export that would hold
+    nothing is that page too, saying why (422), rather than an empty file.
+    """
+    fmt = FORMATS.get(format_name) if format_name else None
+    if format_name and fmt is None:
         raise Http404(f"There is no export format “{format_name}”; choose one of {', '.join(FORMATS)}.")
     if not request.user.has_perm(PERMISSION, project):
         raise PermissionDenied("Only members of the project can export its annotations.")
-    status = request.GET.get("status", "")
-    if status and status not in Annotation.Status.values:
-        return HttpResponseBadRequest(f"“status” must be one of {', '.join(Annotation.Status.values)}.")
-    selection = Selection(project.pk, status=status, viewer=request.user, **scope)
-    base_url = request.build_absolute_uri("/").rstrip("/")
+    asked = request.GET.get("status", "")
+    if asked and asked not in STATUS_CHOICES:
+        return HttpResponseBadRequest(f"“status” must be one of {', '.join(STATUS_CHOICES)}.")
+    analyst = request.GET.get("analyst", "").replace("\x00", "").strip()[:150]
+    selection = Selection(project.pk, analyst=analyst, viewer=request.user, **scope)
+    if fmt is None:
+        return export_page(request, project, selection, asked)
+    selection = replace(selection, status=chosen_status(fmt, asked))
+    if not fmt.annotations(selection).exists():
+        refusal = why_empty(fmt, selection, project)
+        return export_page(request, project, selection, asked, refusal=refusal, status=422)
+    base_url = settings.SITE_URL
     if request.method == "POST":
         job = start_export_job(fmt=fmt, selection=selection, user=request.user, base_url=base_url)
         return redirect(job)
-    total = selection.count()
+    total = fmt.annotations(selection).count()
     if total > settings.EXPORT_STREAM_MAX_ANNOTATIONS:
         context = {"project": project, "format": fmt, "total": total, "title": export_title(project, selection)}
         return render(request, "exports/export_large.html", context)
@@ -64,6 +89,23 @@ def export_response(request, project, format_name: str, **scope):
     response = StreamingHttpResponse(export_chunks(fmt, selection, context), content_type=fmt.content_type)
     response["Content-Disposition"] = content_disposition_header(True, export_file_name(project, fmt, selection))
     return response
+
+
+def export_page(request, project, selection: Selection, asked: str, *, refusal: str = "", status: int = 200):
+    """What each format holds of the selection, with its status and analyst to choose."""
+    every = replace(selection, status="", analyst="")
+    context = {
+        "title": export_title(project, every),
+        "page_url": page_path(selection),
+        "refusal": refusal,
+        "summaries": format_summaries(selection, project, asked),
+        "asked": asked,
+        "analyst": selection.analyst,
+        "analysts": every.analysts(),
+        "statuses": Annotation.Status.choices,
+        "every_status": EVERY_STATUS,
+    }
+    return render(request, "exports/export_page.html", context, status=status)
 
 
 def visible_job(request, pk) -> ExportJob:

@@ -32,6 +32,13 @@ class Outcome(models.TextChoices):
     REFUSED = "refused"
 
 
+def normalised_summary(count: int) -> str:
+    """What the import summary says of the texts it stored composed (NFC) when they came decomposed."""
+    if count == 1:
+        return "1 text was normalised to NFC; its spans cover the same characters at new offsets."
+    return f"{count} texts were normalised to NFC; their spans cover the same characters at new offsets."
+
+
 class ImportJobQuerySet(ProjectScopedQuerySet):
     def stale(self):
         """Running jobs whose worker has not been heard of for a while: it died (killed, out of memory)."""
@@ -57,6 +64,8 @@ class ImportJob(models.Model):
     imported = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     refused = models.PositiveIntegerField(default=0)
+    # Of the imported, how many texts came with decomposed characters, stored composed (NFC).
+    normalised = models.PositiveIntegerField(default=0)
     # Database time of the running worker's last sign of life.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     # Each worker run takes the next number; a run that finds another number on the job has been
@@ -90,6 +99,10 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in {ImportState.DONE, ImportState.FAILED}
+
+    @property
+    def normalised_summary(self) -> str:
+        return normalised_summary(self.normalised) if self.normalised else ""
 
     @property
     def poll_delay(self) -> str:

@@ -5,8 +5,9 @@ Nothing here touches the database: `store.import_stream` stores what this module
 
 import codecs
 import json
+import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from pathlib import PurePath
 
 from django.conf import settings
@@ -64,10 +65,16 @@ class ArticleDraft:
     spans: list[SpanDraft] = field(default_factory=list)
     # The text the spans' offsets point into, before normalisation.
     span_text: str = ""
+    # The input as read (text, markup or JSON string), before normalisation.
+    raw_text: InitVar[str] = ""
     # Article.content_hash, to find a repeated text before storing it.
     digest: str = field(init=False)
+    # Whether the input held decomposed characters (NFD) that the stored text composes (NFC):
+    # the same characters then stand at other offsets, and so do the spans brought with it.
+    normalised: bool = field(init=False, default=False)
 
-    def __post_init__(self):
+    def __post_init__(self, raw_text: str):
+        self.normalised = not unicodedata.is_normalized("NFC", raw_text or self.span_text)
         parsed = self.parsed
         if not parsed.text.strip():
             raise ImportRefused("There is no text in it once markup and blank space are removed.")
@@ -152,7 +159,8 @@ def read_upload(name: str, data: bytes) -> Iterator[ReadItem]:
             parsed, fmt = parse_markdown(text), "markdown"
         else:
             parsed, fmt = parse_plain(text), "text"
-        yield ReadItem(name, ArticleDraft(parsed, original=data, original_name=name, original_format=fmt))
+        draft = ArticleDraft(parsed, original=data, original_name=name, original_format=fmt, raw_text=text)
+        yield ReadItem(name, draft)
     except ImportRefused as refusal:
         yield ReadItem(name, error=str(refusal))
 
@@ -256,6 +264,7 @@ def read_record(label: str, record, original: bytes | None = None) -> ReadItem:
             language=metadata["language"],
             spans=spans,
             span_text=(body_text or "") if spans else "",
+            raw_text=body_text if isinstance(body_text, str) and body_text else body_html,
         )
     except ImportRefused as refusal:
         return ReadItem(label, error=str(refusal))
@@ -442,6 +451,7 @@ def read_web_annotations(name: str, document) -> Iterator[ReadItem]:
                 language=language if isinstance(language, str) else "",
                 spans=spans[key],
                 span_text=text,
+                raw_text=text,
             )
         except ImportRefused as refusal:
             yield ReadItem(label, error=str(refusal))
@@ -455,7 +465,12 @@ def read_pasted(text: str, title: str = "") -> ReadItem:
         return ReadItem(
             label,
             ArticleDraft(
-                parse_plain(text), original=text.encode(), original_name=label, original_format="text", title=title
+                parse_plain(text),
+                original=text.encode(),
+                original_name=label,
+                original_format="text",
+                title=title,
+                raw_text=text,
             ),
         )
     except ImportRefused as refusal:

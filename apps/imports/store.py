@@ -39,6 +39,8 @@ class ImportOutcome:
     # Of the spans the input brought (doccano, Label Studio), how many became draft annotations.
     spans_placed: int = 0
     spans_skipped: int = 0
+    # The text was normalised to NFC (see ArticleDraft.normalised).
+    normalised: bool = False
     # The article imported, or the one it repeats, also once the instance is left behind.
     article_id: int | None = None
     article_title: str = ""
@@ -55,6 +57,7 @@ class ImportOutcome:
             self.message,
             spans_placed=self.spans_placed,
             spans_skipped=self.spans_skipped,
+            normalised=self.normalised,
             article_id=self.article_id,
             article_title=self.article_title,
         )
@@ -134,7 +137,7 @@ def import_batch(*, project, items: Sequence[ReadItem], user=None) -> list[Impor
         with transaction.atomic():
             stored = store_drafts(project=project, drafts=[items[i].draft for i in fresh], user=user)
         for index, (article, placed, skipped) in zip(fresh, stored, strict=True):
-            outcomes[index] = imported(items[index].label, article, placed, skipped, user)
+            outcomes[index] = imported(items[index], article, placed, skipped, user)
     except Exception as error:  # which article broke the batch is found by retrying them one by one
         if is_database_outage(error):
             raise  # no article's fault: the import stops, and the batch is read again (see tasks.JobRun.go_on)
@@ -173,11 +176,18 @@ def import_one(*, project, item: ReadItem, user=None) -> ImportOutcome:
             raise
         logger.exception("Import of %s failed", item.label)
         return ImportOutcome(item.label, Outcome.REFUSED, "It could not be stored; the error was logged.")
-    return imported(item.label, article, placed, skipped, user)
+    return imported(item, article, placed, skipped, user)
 
 
-def imported(label: str, article: Article, spans_placed: int, spans_skipped: int, user) -> ImportOutcome:
+NORMALISED = "Its text was normalised to NFC (composed characters)"
+NORMALISED_SPANS = "; its spans cover the same characters at new offsets"
+
+
+def imported(item: ReadItem, article: Article, spans_placed: int, spans_skipped: int, user) -> ImportOutcome:
     messages = []
+    normalised = item.draft.normalised
+    if normalised:
+        messages.append(NORMALISED + (NORMALISED_SPANS if item.draft.spans else "") + ".")
     if spans_placed:
         author = user.get_username() if user else IMPORT_ACCOUNT
         messages.append(f"{spans_placed} span(s) placed as drafts by “{author}”.")
@@ -186,7 +196,9 @@ def imported(label: str, article: Article, spans_placed: int, spans_skipped: int
             f"{spans_skipped} span(s) could not be placed (their label is not claim, quote or fact, "
             "or their words are not in the text) and were left out."
         )
-    return ImportOutcome(label, Outcome.IMPORTED, " ".join(messages), article, spans_placed, spans_skipped)
+    return ImportOutcome(
+        item.label, Outcome.IMPORTED, " ".join(messages), article, spans_placed, spans_skipped, normalised
+    )
 
 
 def get_import_account():

@@ -273,9 +273,11 @@ class JobRun:
                     )
                 )
             counts[outcome.status] += 1
+            counts["normalised"] += outcome.status == Outcome.IMPORTED and outcome.normalised
         with transaction.atomic():
             ours = self.this_run.update(
                 imported=F("imported") + counts[Outcome.IMPORTED],
+                normalised=F("normalised") + counts["normalised"],
                 duplicates=F("duplicates") + counts[Outcome.DUPLICATE],
                 refused=F("refused") + counts[Outcome.REFUSED],
                 position=F("position") + chunk.inputs,
@@ -287,6 +289,7 @@ class JobRun:
         job.imported += counts[Outcome.IMPORTED]
         job.duplicates += counts[Outcome.DUPLICATE]
         job.refused += counts[Outcome.REFUSED]
+        job.normalised += counts["normalised"]
         job.position += chunk.inputs
         return True
 

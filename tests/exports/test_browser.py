@@ -40,7 +40,13 @@ def test_an_analyst_downloads_the_article_the_story_and_the_project(page, analys
     page.goto("/articles/")
     page.select_option("select[name=project]", str(project.pk))
     page.click("button:text('Search')")
+    # doccano holds approved annotations unless asked: none is, and the page says so instead of a file.
     page.locator("nav.export-links a", has_text="doccano").click()
+    expect(page.locator("[role=alert]")).to_contain_text("Nothing to export: no approved annotation in the project")
+    page.select_option("select[name=status]", "all")
+    page.click("button:text('Show')")
+    expect(page.locator("tr.export-doccano")).to_contain_text("9 spans of every status")
+    page.locator("tr.export-doccano a", has_text="Download").click()
     expect(page.locator("main")).to_contain_text("9 annotations")
     page.click("button:text('Prepare the export')")
     page.wait_for_url("**/exports/jobs/*/")

@@ -17,7 +17,7 @@ from tests.factories import ProjectFactory
 
 def export(project, fmt: str, tmp_path, name: str) -> bytes:
     path = tmp_path / f"{name}.{FORMATS[fmt].extension}"
-    call_command("export", str(project.pk), "--format", fmt, "-o", str(path), verbosity=0)
+    call_command("export", str(project.pk), "--format", fmt, "--status", "all", "-o", str(path), verbosity=0)
     return path.read_bytes()
 
 

@@ -4,6 +4,7 @@ import json
 
 import pytest
 import rules
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -56,6 +57,7 @@ def test_article_list_offers_the_project_export_once_a_project_is_chosen(client,
 
 @pytest.mark.parametrize("name", list(FORMATS))
 def test_each_download_is_an_attachment_of_its_own_type(client, analyst, project, seeded, name):
+    Annotation.objects.update(status="approved", reviewed_at=timezone.now())
     response = client_for(client, analyst).get(reverse("exports:project", args=[project.pk, name]))
     assert response.status_code == 200 and response.streaming
     assert response["Content-Type"] == FORMATS[name].content_type
@@ -73,9 +75,9 @@ def test_story_and_article_downloads_hold_only_their_annotations(client, analyst
     rtl = seeded["rtl"]
     article_w3c = json.loads(body(client.get(reverse("exports:article", args=[rtl.pk, "w3c"]))))
     assert article_w3c["total"] == 3
-    assert article_w3c["id"] == f"http://testserver/exports/articles/{rtl.pk}/w3c/"
-    approved = body(client.get(reverse("exports:project", args=[rtl.project_id, "doccano"]), {"status": "approved"}))
-    assert all(json.loads(line)["label"] == [] for line in approved.decode().splitlines())
+    assert article_w3c["id"] == f"{settings.SITE_URL}/exports/articles/{rtl.pk}/w3c/"
+    everything = body(client.get(reverse("exports:article", args=[rtl.pk, "doccano"]), {"status": "all"}))
+    assert [len(json.loads(line)["label"]) for line in everything.decode().splitlines()] == [3]
 
 
 def test_other_projects_are_not_found_and_bad_requests_say_why(client, outsider, analyst, project, seeded, story):

@@ -4,11 +4,15 @@ input and the annotation services make every change, checking the one rule thems
 import json
 import re
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Header, Path, Query, Router, Status
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as RequestRefused
+from pydantic import ValidationError as PydanticError
 
 from apps.annotations.forms import AnnotationCreateForm, AnnotationEditForm, CommentForm, LinkForm, ReviewForm
 from apps.annotations.models import Annotation, Link
@@ -42,6 +46,7 @@ from apps.api.schemas import (
     LinkOut,
     Page,
     ReviewIn,
+    SubmitIn,
 )
 from apps.articles.models import Article
 from apps.exports import w3c
@@ -49,6 +54,14 @@ from apps.exports.rows import LINKS
 from apps.sources.services import find_or_create_source
 
 router = Router(tags=["annotations"])
+
+
+class AnnotationWithNoteForm(AnnotationCreateForm):
+    """The workbench's new span, with the note and tags its panel adds next: the API takes them at once."""
+
+    note = AnnotationEditForm.base_fields["note"]
+    tags = AnnotationEditForm.base_fields["tags"]
+
 
 AnnotationId = Path(..., ge=1, le=MAX_ID)
 # What an article row holds beyond what an annotation's W3C target names.
@@ -108,7 +121,8 @@ def web_annotation(request, pk: int) -> HttpResponse:
 
 
 def base_url(request) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
+    """Where the ids of W3C annotations start: the site's public address, as in the exports."""
+    return settings.SITE_URL
 
 
 def fresh(request, response: HttpResponse, pk: int) -> dict:
@@ -118,6 +132,25 @@ def fresh(request, response: HttpResponse, pk: int) -> dict:
         raise Http404
     response["ETag"] = etag_of(rows[0]["id"], rows[0]["version"])
     return rows[0]
+
+
+def optional_body(request, schema):
+    """The body of an operation that may come without one (`schema`'s defaults then): a field it
+    does not take is refused, as any operation's, rather than dropped."""
+    if request.content_type in {"multipart/form-data", "application/x-www-form-urlencoded"}:
+        # What some clients send for no body: an empty form. A form's fields are read as JSON's.
+        data = {**request.POST.dict(), **dict.fromkeys(request.FILES)}
+    elif request.body.strip():
+        try:
+            data = json.loads(request.body)
+        except (ValueError, RecursionError):
+            raise HttpError(400, "Cannot parse request body") from None
+    else:
+        data = {}
+    try:
+        return schema.model_validate(data)
+    except PydanticError as error:
+        raise RequestRefused([{**item, "loc": ("body", "payload", *item["loc"])} for item in error.errors()]) from None
 
 
 def also_as_web_annotations(kind: str) -> dict:
@@ -182,7 +215,9 @@ def annotation_page(request, response: HttpResponse, annotations, page: Page) ->
 def annotation_create(request, response: HttpResponse, payload: AnnotationIn):
     articles = Article.objects.visible_to(request.auth).only("pk", "project_id", "text", "headings")
     article = get_object_or_404(articles, pk=payload.article)
-    data = validated(AnnotationCreateForm(payload.model_dump(mode="json", exclude={"article"})))
+    fields = payload.model_dump(mode="json", exclude={"article"})
+    # The workbench's tags field: comma-separated, so a tag cannot hold a comma.
+    data = validated(AnnotationWithNoteForm({**fields, "tags": ", ".join(payload.tags)}))
     annotation = create_annotation(article=article, user=request.auth, **data)
     response["Location"] = reverse("api:v1:annotation_detail", args=[annotation.pk])
     response["ETag"] = etag(annotation)
@@ -274,7 +309,13 @@ def annotation_delete(request, annotation_id: int = AnnotationId):
 @router.post(
     "/annotations/{annotation_id}/submit",
     response=answers({200: AnnotationOut, 409: ConflictOut}),
-    summary="Hand a draft (or a reworked rejection) to the reviewers; If-Match makes it from the version you read",
+    openapi_extra={
+        "requestBody": {"required": False, "content": {"application/json": {"schema": SubmitIn.model_json_schema()}}}
+    },
+    summary=(
+        "Hand a draft (or a reworked rejection) to the reviewers; `version` in an optional body, or If-Match, "
+        "makes it from the version you read"
+    ),
 )
 def annotation_submit(
     request,
@@ -283,7 +324,8 @@ def annotation_submit(
     if_match: str | None = Header(None, alias="If-Match"),
 ):
     annotation = editable_annotation(request, annotation_id)
-    submit_annotation(annotation=annotation, user=request.auth, seen_version=named_version(annotation, None, if_match))
+    version = named_version(annotation, optional_body(request, SubmitIn).version, if_match)
+    submit_annotation(annotation=annotation, user=request.auth, seen_version=version)
     return fresh(request, response, annotation.pk)
 
 
@@ -337,6 +379,11 @@ def link_create(request, payload: LinkIn, annotation_id: int = AnnotationId):
     project = annotation.article.project
     fields = payload.model_dump(mode="json")
     fields = {name: "" if value is None else value for name, value in fields.items()}
+    if payload.source and (payload.new_source_name.strip() or payload.new_source_kind):
+        # One of them would be dropped: the link is to the existing source.
+        given = [name for name in ("new_source_name", "new_source_kind") if fields[name]]
+        message = "Give an existing `source`, or a new source's name and kind, not both."
+        raise ValidationError(dict.fromkeys(given, message))
     data = validated(LinkForm(fields, project=project))
     source = data["source"] or find_or_create_source(
         project=project, name=data["new_source_name"], kind=data["new_source_kind"], introduced_by=request.auth

@@ -9,7 +9,7 @@ job at its address until it is done; its outcomes list each article, duplicate a
 import json
 from functools import wraps
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -30,6 +30,8 @@ from apps.projects.models import Project
 
 router = Router(tags=["imports"])
 
+# The form fields of an upload besides its files.
+UPLOAD_FIELDS = {"project", "text", "title", "url"}
 # The name the articles of a JSON body are imported under, as if uploaded as this file.
 BODY_FILE_NAME = "request.jsonl"
 
@@ -46,6 +48,9 @@ def job_out(job: ImportJob) -> ImportJob:
 def start_import(request, *, project_id: int, text: str, title: str, url: str, files: list):
     """Validate as the import page does, and hand the import to the background worker."""
     user = request.auth
+    if title.strip() and not text.strip():
+        # Files and web pages bring their own titles: this one would be dropped.
+        raise ValidationError({"title": "A title goes with pasted `text`; files and web pages keep their own."})
     project = get_object_or_404(Project.objects.visible_to(user), pk=project_id)
     form = ImportForm(
         {"project": project.pk, "text": text, "title": title, "url": url},
@@ -129,6 +134,11 @@ def import_upload(
     handler = request.import_upload_handler
     if handler.refusal:
         return Status(413, error_body(handler.refusal))
+    unknown = (set(request.POST) - UPLOAD_FIELDS) | (set(request.FILES) - {"files"})
+    if unknown:
+        fields = ", ".join(sorted(UPLOAD_FIELDS | {"files"}))
+        message = f"This request has no such field, so nothing was imported; it takes {fields}."
+        raise ValidationError(dict.fromkeys(sorted(unknown), message))
     started = start_import(request, project_id=project, text=text, title=title, url=url, files=files or [])
     return started if isinstance(started, Status) else job_response(response, started)
 

@@ -7,19 +7,19 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from apps.annotations.models import Annotation
 from apps.articles.models import Article, Story
 from apps.exports.formats import FORMATS, export_chunks
 from apps.exports.partials import PartialFile, PartialFileInUse, remove_abandoned_partials
 from apps.exports.rows import Selection
-from apps.exports.services import export_context, export_title
+from apps.exports.services import OVERLAP_NOTE, STATUS_CHOICES, chosen_status, export_context, export_title, why_empty
 from apps.projects.models import Project
 
 
 class Command(BaseCommand):
     help = (
-        "Export PROJECT's annotations (optionally one article's, one story's, or those of one status) "
-        "to standard output or a file; progress goes to standard error."
+        "Export PROJECT's annotations (optionally one article's, one story's, one analyst's, or those of one "
+        "status) to standard output or a file; progress and what was written go to standard error. An export "
+        "that would hold no annotation is refused with the reason."
     )
     requires_system_checks = []
 
@@ -28,12 +28,23 @@ class Command(BaseCommand):
         parser.add_argument("--format", required=True, choices=sorted(FORMATS), dest="format_name")
         parser.add_argument("--article", type=int, help="Only this article (its id).")
         parser.add_argument("--story", type=int, help="Only the articles of this story (its id).")
-        parser.add_argument("--status", choices=Annotation.Status.values, help="Only annotations in this state.")
+        parser.add_argument(
+            "--status",
+            choices=STATUS_CHOICES,
+            help=(
+                "Only annotations in this state, or “all” for every state (default: approved for doccano and "
+                "labelstudio, every state for the others)."
+            ),
+        )
+        parser.add_argument("--analyst", default="", help="Only this analyst's annotations (their user name).")
         parser.add_argument("-o", "--output", help="File to write (default: standard output).")
         parser.add_argument(
             "--base-url",
-            default=settings.EXPORT_BASE_URL,
-            help="Where the app is served, to make the export's links absolute (default: EXPORT_BASE_URL).",
+            default=settings.SITE_URL,
+            help=(
+                "The site's public address, which the export's links and ids start with (default: SITE_URL, "
+                "as in the browser's exports)."
+            ),
         )
 
     def handle(self, *args, **options):
@@ -46,15 +57,21 @@ class Command(BaseCommand):
         finally:
             signal.signal(signal.SIGTERM, previous)
 
-    def export(self, project, format_name, article=None, story=None, status=None, output=None, base_url="", **options):
+    def export(self, project, format_name, article=None, story=None, status=None, analyst="", **options):
+        output, base_url = options.get("output"), options.get("base_url", "")
         project = self.find_project(project)
         if article and not Article.objects.filter(pk=article, project=project).exists():
             raise CommandError(f"The project “{project}” has no article {article}.")
         if story and not Story.objects.filter(pk=story, project=project).exists():
             raise CommandError(f"The project “{project}” has no story {story}.")
         fmt = FORMATS[format_name]
-        selection = Selection(project.pk, article_id=article, story_id=story, status=status or "")
-        total = selection.count()
+        selection = Selection(
+            project.pk, article_id=article, story_id=story, status=chosen_status(fmt, status), analyst=analyst
+        )
+        total = fmt.annotations(selection).count()
+        if not total:
+            # Said before anything is written: no empty file, nothing on standard output.
+            raise CommandError(why_empty(fmt, selection, project))
         with tqdm(total=total, unit=" annotations", file=sys.stderr, disable=options["verbosity"] == 0 or None) as bar:
             context = export_context(
                 fmt,
@@ -72,8 +89,21 @@ class Command(BaseCommand):
             except KeyboardInterrupt:
                 kept = f"; {output} was not written" if output else ""
                 raise CommandError(f"Stopped before the end of the export{kept}.") from None
-        if output:
-            self.stderr.write(f"{total} annotation(s) of “{project}” written to {output} as {fmt.label}.")
+        if options["verbosity"]:
+            self.report(project, fmt, context.tally, output)
+
+    def report(self, project, fmt, tally, output) -> None:
+        """Say what the file holds, as written (not as read: doccano keeps a span marked twice once)."""
+        where = output or "standard output"
+        self.stderr.write(f"{tally.annotations} annotation(s) of “{project}” written to {where} as {fmt.label}.")
+        if tally.overlapping:
+            self.stderr.write(f"{tally.overlapping} span(s) overlap another. {OVERLAP_NOTE}")
+        if tally.unattributed:
+            names = ", ".join(sorted(tally.unattributed))
+            self.stderr.write(
+                f"No email address for {names}: without completed_by, Label Studio credits their annotations "
+                "to whoever imports the file."
+            )
 
     def write_file(self, output: str, chunks) -> None:
         """Write to a file beside the output and rename it once complete: a stopped export leaves no half file."""

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from apps.articles.services import refresh_statistics
 from apps.imports.inputs import file_inputs, stream_lines
-from apps.imports.models import Outcome
+from apps.imports.models import Outcome, normalised_summary
 from apps.imports.parallel import GracefulStop, import_in_parallel
 from apps.imports.readers import ACCEPTED_SUFFIXES
 from apps.imports.store import IMPORT_ACCOUNT
@@ -66,6 +66,7 @@ class Command(BaseCommand):
                     summary[outcome.status] += 1
                     summary["spans placed"] += outcome.spans_placed
                     summary["spans skipped"] += outcome.spans_skipped
+                    summary["normalised"] += outcome.status == Outcome.IMPORTED and outcome.normalised
                     if outcome.status == Outcome.REFUSED:
                         refusals.append(f"  {outcome.label}: {outcome.message}")
                     elif outcome.spans_skipped:
@@ -95,6 +96,8 @@ class Command(BaseCommand):
                 f"{summary['spans placed']} spans placed, {summary['spans skipped']} skipped; "
                 f"placed spans are drafts by “{author}”."
             )
+        if summary["normalised"]:
+            self.stdout.write(normalised_summary(summary["normalised"]))
         if refusals:
             self.stdout.write("Refused:\n" + "\n".join(refusals))
         if spans_left_out:

@@ -185,8 +185,13 @@ def test_a_job_whose_worker_stops_midway_is_finished_by_the_next_with_every_arti
     assert 0 < job.position < count
     if signum == signal.SIGKILL:
         assert job.state == "running"
-        time.sleep(2.5)  # its heartbeat grows old
-        page = client.get(job.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
+
+        def job_page() -> str:
+            return client.get(job.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
+
+        # Until its heartbeat is older than the stale limit the page says it is importing.
+        wait_until(lambda: "The worker importing this stopped (1 time)" in job_page(), step=0.2)
+        page = job_page()
         assert "The worker importing this stopped (1 time)" in page
     else:
         assert (worker.returncode, job.state, job.restarts) == (0, "queued", 0)

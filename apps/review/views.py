@@ -25,7 +25,7 @@ from apps.review.curation import article_passages
 from apps.review.dashboard import STATUSES, duration_text, project_dashboard
 from apps.review.figures import project_figures
 from apps.review.progress import project_progress
-from apps.review.services import accept_version
+from apps.review.services import Accepted, accept_version
 
 ARTICLES_PER_PAGE = 50
 
@@ -154,6 +154,20 @@ class AcceptForm(forms.Form):
     version = forms.IntegerField(min_value=1, required=False)
 
 
+def counted(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
+
+
+def accepted_message(accepted: Accepted) -> str:
+    annotation = accepted.annotation
+    message = f"{annotation.created_by}'s {annotation.get_kind_display().lower()} is approved"
+    if accepted.agreeing:
+        message += f" with {counted(len(accepted.agreeing), 'identical version')}"
+    if accepted.rejected:
+        message += f"; {counted(len(accepted.rejected), 'other version')} rejected"
+    return message + "."
+
+
 @require_http_methods(["GET", "POST"])
 def article_curation(request, pk):
     article = get_object_or_404(Article.objects.visible_to(request.user).select_related("project", "curated_by"), pk=pk)
@@ -168,7 +182,7 @@ def article_curation(request, pk):
         if form.is_valid():
             annotation = get_object_or_404(article.annotations.live(), pk=form.cleaned_data["accept"])
             try:
-                rejected = accept_version(
+                accepted = accept_version(
                     annotation=annotation, user=request.user, seen_version=form.cleaned_data["version"]
                 )
             except StatusConflict as conflict:
@@ -177,15 +191,7 @@ def article_curation(request, pk):
             except ValidationError as refusal:
                 form.add_error("accept", refusal)
             else:
-                messages.success(
-                    request,
-                    f"{annotation.created_by}'s {annotation.get_kind_display().lower()} is approved"
-                    + (
-                        f"; {len(rejected)} other version{'s' if len(rejected) != 1 else ''} rejected."
-                        if rejected
-                        else "."
-                    ),
-                )
+                messages.success(request, accepted_message(accepted))
                 return redirect(f"{request.path}#version-{annotation.pk}")
     analysts, passages = article_passages(article)
     context = {

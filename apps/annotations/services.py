@@ -17,6 +17,7 @@ Status = Annotation.Status
 Action = AnnotationEvent.Action
 
 NOT_YOURS = "Only the author, a reviewer or a manager can change this annotation."
+BACK_TO_DRAFT = "Changed after review, so back to draft."
 MISMATCH = "The selected text does not match the article at these offsets; nothing was saved."
 DUPLICATE = "You have already marked exactly this passage as a {kind}; nothing was saved."
 
@@ -300,28 +301,57 @@ def review_annotation(
 
 
 def link_source(*, annotation: Annotation, source, role: str, user, note: str = "") -> Link:
+    """Tie the source to the annotation in `role`, a change of the annotation (see links_changed);
+    linking what is linked already changes nothing."""
     require(user, "annotations.change_annotation", annotation, NOT_YOURS)
     if source.project_id != annotation.article.project_id:
         raise PermissionDenied("That source belongs to another project.")
     with transaction.atomic():
+        status = lock_for_links(annotation)
         link, created = Link.objects.get_or_create(
             annotation=annotation, source=source, role=role, defaults={"note": note, "created_by": user}
         )
         if created:
-            _record(annotation, user, Action.LINKED, comment=f"{link.get_role_display()}: {source}")
+            links_changed(annotation, user, status, Action.LINKED, f"{link.get_role_display()}: {source}")
     return link
 
 
 def unlink_source(*, link: Link, user) -> None:
-    require(
-        user,
-        "annotations.change_annotation",
-        link.annotation,
-        NOT_YOURS,
-    )
+    """Remove the link, a change of its annotation (see links_changed); whoever removes it first
+    records it, a second at the same time changes nothing."""
+    annotation = link.annotation
+    require(user, "annotations.change_annotation", annotation, NOT_YOURS)
     with transaction.atomic():
-        link.delete()
-        _record(link.annotation, user, Action.UNLINKED, comment=f"{link.get_role_display()}: {link.source}")
+        status = lock_for_links(annotation)
+        deleted, _ = Link.objects.filter(pk=link.pk).delete()
+        if deleted:
+            links_changed(annotation, user, status, Action.UNLINKED, f"{link.get_role_display()}: {link.source}")
+
+
+def lock_for_links(annotation: Annotation) -> str:
+    """Lock the annotation's row before its links change, and return its status.
+
+    Locked first: a link's insert holds a share lock on the row, so taking the row's lock after
+    it could deadlock with a second change of the same annotation's links.
+    """
+    return Annotation.objects.select_for_update(of=("self",)).values_list("status", flat=True).get(pk=annotation.pk)
+
+
+def links_changed(annotation: Annotation, user, status: str, action: str, comment: str) -> None:
+    """Make a change of the annotation's links a change of the annotation: the speaker, the
+    claimant or a cited source is part of what a reviewer decided on.
+
+    The version moves on, so that a decision made from the version before it is stale (409),
+    and, as an edit of its text does (update_annotation), a change by someone who may not review
+    sends an approved or rejected annotation back to draft, and its history says so.
+    """
+    changes = {"version": F("version") + 1, "updated_at": timezone.now(), "updated_by": user}
+    if status in {Status.APPROVED, Status.REJECTED} and not user.has_perm("annotations.review_annotation", annotation):
+        changes["status"] = Status.DRAFT
+        comment = f"{comment}. {BACK_TO_DRAFT}"
+    Annotation.objects.filter(pk=annotation.pk).update(**changes)
+    annotation.refresh_from_db(fields=STATE_FIELDS)
+    _record(annotation, user, action, comment=comment)
 
 
 def add_comment(*, annotation: Annotation, user, body: str) -> Comment:

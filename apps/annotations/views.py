@@ -17,6 +17,7 @@ from apps.annotations.forms import (
 from apps.annotations.models import Annotation, Comment, CommentRead, Link
 from apps.annotations.rendering import annotation_list_html, blocks_html, listed, render_blocks, spans
 from apps.annotations.services import (
+    BACK_TO_DRAFT,
     NOT_YOURS,
     DuplicateAnnotation,
     EditConflict,
@@ -343,8 +344,9 @@ def link_create(request, pk):
     source = data["source"] or find_or_create_source(
         project=project, name=data["new_source_name"], kind=data["new_source_kind"], introduced_by=request.user
     )
+    status = annotation.status
     link_source(annotation=annotation, source=source, role=data["role"], user=request.user, note=data["note"])
-    return panel(request, annotation, event="annotation-changed")
+    return panel(request, annotation, event="annotation-changed", **links_saved(status, annotation))
 
 
 @login_required
@@ -353,8 +355,14 @@ def link_delete(request, pk):
     link = get_object_or_404(Link.objects.select_related("source"), pk=pk)
     annotation = editable_annotation(request, link.annotation_id)
     link.annotation = annotation
+    status = annotation.status
     unlink_source(link=link, user=request.user)
-    return panel(request, annotation, event="annotation-changed")
+    return panel(request, annotation, event="annotation-changed", **links_saved(status, annotation))
+
+
+def links_saved(status: str, annotation) -> dict:
+    """The panel's word on a change of links that sent the annotation back to draft."""
+    return {"saved": BACK_TO_DRAFT} if annotation.status != status else {}
 
 
 @login_required

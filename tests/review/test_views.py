@@ -137,7 +137,6 @@ def test_accepting_a_version_approves_it_and_rejects_the_competing_ones(client, 
     assert AnnotationEvent.objects.get(annotation=desk["bridge-2"], action="approved").actor == desk["reviewer"]
 
 
-
 def test_accepting_a_same_span_row_approves_every_analysts_identical_annotation(client, project, desk):
     """Agreement is not punished: the other analyst's identical annotation (same kind, same
     characters) is approved with the accepted one, and only different versions are rejected."""

@@ -18,11 +18,11 @@ from django.utils.text import Truncator
 from apps.annotations.forms import ReviewForm
 from apps.annotations.models import Annotation, AnnotationEvent, Comment, CommentHistory, Link, LinkHistory
 from apps.annotations.rendering import passage_html
-from apps.annotations.services import Decision, StatusConflict, mark_thread_read, review_annotation
+from apps.annotations.services import Decision, OwnWork, StatusConflict, mark_thread_read, review_annotation
 from apps.articles.models import Article, language_name, searchable
 from apps.projects.admin import ProjectScopedAdmin
 from apps.projects.models import Project
-from apps.projects.permissions import project_ids
+from apps.projects.permissions import deciding_own_work, project_ids
 from apps.sources.models import Source
 
 
@@ -155,6 +155,18 @@ def listed_versions(request) -> dict[int, int]:
         for name, value in request.POST.items()
         if name.startswith(prefix) and name.removeprefix(prefix).isdecimal() and value.isdecimal()
     }
+
+
+def own_work_skipped(count: int) -> str:
+    """A bulk decision's word on the selected rows the user made themselves, which it left alone."""
+    if count == 1:
+        mine = "1 selected annotation is your own and was left as it was: another reviewer or manager decides on it"
+    else:
+        mine = (
+            f"{count} selected annotations are your own and were left as they were: "
+            "another reviewer or manager decides on them"
+        )
+    return f"{mine} (the project does not allow reviewers to decide on their own work)."
 
 
 class ReasonForm(forms.Form):
@@ -292,8 +304,9 @@ class AnnotationAdmin(ProjectScopedAdmin):
         ]
 
     def queue(self, request):
-        """What waits for this reviewer: the submitted annotations of the projects they review."""
-        return self.get_queryset(request).reviewable_by(request.user).waiting_for_review()
+        """What waits for this reviewer: the submitted annotations of the projects they review, but
+        their own (another reviewer decides on those, unless the project allows self-review)."""
+        return self.get_queryset(request).decidable_by(request.user).waiting_for_review()
 
     def queue_view(self, request):
         if not request.user.has_perm("annotations.review_annotation"):
@@ -324,6 +337,7 @@ class AnnotationAdmin(ProjectScopedAdmin):
                 "unread_count": unread,
                 "passage": passage_html(annotation),
                 "may_review": request.user.has_perm("annotations.review_annotation", annotation),
+                "own_work": deciding_own_work(request.user, annotation),
                 "review_form": self.review_form(annotation),
                 "next_in_queue": self.queue(request).exclude(pk=annotation.pk).values_list("pk", flat=True).first(),
                 **(extra_context or {}),
@@ -388,8 +402,8 @@ class AnnotationAdmin(ProjectScopedAdmin):
         """Decide on each row from the version the list showed it at; rows somebody changed since
         (or that were not on the page, when all were selected) are decided only while submitted."""
         listed = listed_versions(request)
-        done, refused = 0, []
-        for annotation in queryset.select_related("article"):
+        done, refused, own = 0, [], 0
+        for annotation in queryset.select_related("article__project"):
             try:
                 done += review_annotation(
                     annotation=annotation,
@@ -398,12 +412,16 @@ class AnnotationAdmin(ProjectScopedAdmin):
                     reason=reason,
                     seen_version=listed.get(annotation.pk),
                 )
+            except OwnWork:
+                own += 1
             except (PermissionDenied, ValidationError, StatusConflict) as refusal:
                 refused.append(f"“{annotation.exact[:40]}”: {' '.join(getattr(refusal, 'messages', [str(refusal)]))}")
         outcome = {Decision.APPROVE: "approved", Decision.REJECT: "rejected", Decision.DRAFT: "sent back to draft"}
         if done:
             self.message_user(request, f"{done} annotation(s) {outcome[decision]}.", messages.SUCCESS)
-        elif not refused:
+        if own:
+            self.message_user(request, own_work_skipped(own), messages.WARNING)
+        if not done and not refused and not own:
             self.message_user(request, f"Nothing changed: they were {outcome[decision]} already.", messages.INFO)
         for refusal in refused:
             self.message_user(request, refusal, messages.ERROR)

@@ -107,6 +107,14 @@ class AnnotationQuerySet(ProjectScopedQuerySet):
     def live(self):
         return self.filter(deleted_at__isnull=True)
 
+    def decidable_by(self, user):
+        """What the user may approve or reject: the annotations of the projects they review, their
+        own only where the project allows self-review (the rule annotations.review_annotation)."""
+        rows = self.reviewable_by(user)
+        if user.is_active and user.is_superuser:
+            return rows
+        return rows.exclude(created_by=user.pk, article__project__self_review=False)
+
     def waiting_for_review(self):
         """Submitted and not yet decided, the longest waiting first (a submit stamps updated_at)."""
         return self.live().filter(status=AnnotationStatus.SUBMITTED).order_by("updated_at", "pk")

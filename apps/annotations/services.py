@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.annotations.models import Annotation, AnnotationEvent, Comment, CommentRead, Link, whole_characters
+from apps.projects.permissions import deciding_own_work
 
 Status = Annotation.Status
 Action = AnnotationEvent.Action
@@ -33,6 +34,17 @@ class EditConflict(Exception):
 class StatusConflict(EditConflict):
     """A change of status asked of a state the annotation is no longer in: somebody decided,
     submitted or sent it back first. Nothing was changed; `current` is the annotation as it is now."""
+
+
+class OwnWork(PermissionDenied):
+    """A reviewer asked to decide on an annotation they made, in a project that does not allow
+    self-review (separation of duties: another reviewer decides)."""
+
+
+OWN_WORK = (
+    "You made this annotation, so another reviewer or manager decides on it "
+    "(the project does not allow reviewers to decide on their own work)."
+)
 
 
 class DuplicateAnnotation(ValidationError):
@@ -272,7 +284,10 @@ def review_annotation(
     it is made from `seen_version`, the version the reviewer was shown, or without one only while
     the annotation is submitted. Any other state raises StatusConflict with the current one.
     Deciding what the seen version already is changes nothing; a draft is its author's still.
+    Nobody decides on their own annotation unless the project allows it (OwnWork otherwise).
     """
+    if deciding_own_work(user, annotation):
+        raise OwnWork(OWN_WORK)
     require(user, "annotations.review_annotation", annotation, "Only reviewers and managers decide on annotations.")
     decision = Decision(decision)
     reason = reason.strip()

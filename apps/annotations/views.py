@@ -35,6 +35,7 @@ from apps.annotations.services import (
     update_annotation,
 )
 from apps.articles.models import Article
+from apps.projects.permissions import deciding_own_work
 from apps.sources.models import Source
 from apps.sources.services import find_or_create_source
 
@@ -172,6 +173,7 @@ def panel_context(request, annotation, **extra):
         "article": annotation.article,
         "may_edit": user.has_perm("annotations.change_annotation", annotation),
         "may_review": user.has_perm("annotations.review_annotation", annotation),
+        "own_work": deciding_own_work(user, annotation),
         "links": annotation.links.select_related("source"),
         "events": annotation.events.select_related("actor")[:10],
         "comments": comments,

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from apps.annotations.models import Annotation
 from apps.annotations.services import Decision, review_annotation
+from apps.projects.permissions import deciding_own_work
 
 SAME_PASSAGE = "The same passage was accepted in curation from {author}'s annotation."
 OTHER_VERSION = "{author}'s version of this passage was accepted in curation."
@@ -29,6 +30,8 @@ class Accepted:
     annotation: Annotation
     agreeing: list[Annotation] = field(default_factory=list)
     rejected: list[Annotation] = field(default_factory=list)
+    # The reviewer's own versions of the passage, left for another reviewer to decide on.
+    own: list[Annotation] = field(default_factory=list)
 
 
 def accept_version(*, annotation: Annotation, user, seen_version: int | None = None) -> Accepted:
@@ -36,6 +39,9 @@ def accept_version(*, annotation: Annotation, user, seen_version: int | None = N
     and reject the other analysts' live annotations of its kind that overlap it with other
     characters, so that the approved set holds one version of the passage. Agreeing is never
     rejected. Only what was submitted is decided (see review_annotation): drafts stay as they are.
+
+    Accepting one's own version is refused (OwnWork) unless the project allows self-review; the
+    reviewer's own other versions are left for another reviewer to decide on.
 
     The approval is made from `seen_version`, the version the curation page showed: if somebody
     changed the annotation since, nothing is changed and StatusConflict says what it is now.
@@ -67,6 +73,9 @@ def accept_version(*, annotation: Annotation, user, seen_version: int | None = N
         author = ANOTHER_ANALYST if blind else annotation.created_by.get_username()
         accepted = Accepted(annotation)
         for other in overlapping:
+            if deciding_own_work(user, other):
+                accepted.own.append(other)
+                continue
             # Locked above, so decided from the version read there.
             if (other.start, other.end) == (annotation.start, annotation.end):
                 reason = ACCEPTED_ALIKE if blind else SAME_PASSAGE.format(author=author)

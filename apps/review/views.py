@@ -19,6 +19,7 @@ from apps.annotations.services import StatusConflict
 from apps.articles.models import Article
 from apps.articles.services import mark_curated
 from apps.projects.models import Project, ProjectHistory
+from apps.projects.permissions import deciding_own_work
 from apps.review import charts
 from apps.review.agreement import ALL, KINDS, project_agreement
 from apps.review.curation import article_passages
@@ -165,6 +166,10 @@ def accepted_message(accepted: Accepted) -> str:
         message += f" with {counted(len(accepted.agreeing), 'identical version')}"
     if accepted.rejected:
         message += f"; {counted(len(accepted.rejected), 'other version')} rejected"
+    if accepted.own:
+        yours = counted(len(accepted.own), "version")
+        message += f"; {yours} of yours left as {'it was' if len(accepted.own) == 1 else 'they were'}"
+        message += " for another reviewer or manager to decide on"
     return message + "."
 
 
@@ -188,12 +193,18 @@ def article_curation(request, pk):
             except StatusConflict as conflict:
                 form.add_error("accept", str(conflict))
                 status = 409
+            except PermissionDenied as refusal:
+                form.add_error("accept", str(refusal))
+                status = 403
             except ValidationError as refusal:
                 form.add_error("accept", refusal)
             else:
                 messages.success(request, accepted_message(accepted))
                 return redirect(f"{request.path}#version-{annotation.pk}")
     analysts, passages = article_passages(article)
+    user = request.user
+    # The versions the rule refuses this reviewer (their own, see deciding_own_work): no accept button.
+    own_versions = {a.pk for passage in passages for a in passage.annotations if deciding_own_work(user, a)}
     context = {
         "title": f"Curation: {article.title}",
         "article": article,
@@ -201,6 +212,7 @@ def article_curation(request, pk):
         "analysts": analysts,
         "passages": passages,
         "may_review": may_review,
+        "own_versions": own_versions,
         "may_curate": request.user.has_perm("articles.curate_article", article),
         "form": form,
     }

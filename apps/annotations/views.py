@@ -178,7 +178,8 @@ def panel_context(request, annotation, **extra):
         "events": annotation.events.select_related("actor")[:10],
         "comments": comments,
         "unread_count": unread,
-        "rejection": annotation.rejection() if annotation.status == Annotation.Status.REJECTED else None,
+        # Its reason heads the discussion, also once the annotation was reworked and handed in again.
+        "rejection": annotation.rejection(),
         "comment_form": extra.pop("comment_form", None) or CommentForm(),
         "form": extra.pop("form", None)
         or AnnotationEditForm(
@@ -262,7 +263,8 @@ def drafts_submit(request, article_pk):
 @login_required
 @require_GET
 def unread_replies(request):
-    """The threads with comments new to the user (the header counts them, see annotations/apps.py)."""
+    """The user's rejected annotations waiting for their rework, and the threads with comments new
+    to them: what the header counts (see annotations/context_processors.py)."""
     unread = Comment.objects.unread_in_threads_of(request.user)
     threads = (
         Annotation.objects.filter(pk__in=unread.values("annotation"))
@@ -270,7 +272,13 @@ def unread_replies(request):
         .select_related("article", "created_by")
         .order_by("-unread", "-updated_at")[:200]
     )
-    return render(request, "annotations/unread_replies.html", {"threads": threads})
+    rejected = (
+        Annotation.objects.rejected_for(request.user)
+        .with_rejection()
+        .select_related("article")
+        .order_by("-updated_at", "-pk")[:200]
+    )
+    return render(request, "annotations/unread_replies.html", {"threads": threads, "rejected": rejected})
 
 
 @login_required

@@ -382,6 +382,8 @@ class EventAction(models.TextChoices):
     LINKED = "linked"
     UNLINKED = "unlinked"
     SUBMITTED = "submitted"
+    # Taken back by its author before any reviewer decided: not a decision.
+    WITHDRAWN = "withdrawn"
     APPROVED = "approved"
     REJECTED = "rejected"
     RETURNED = "returned", "sent back to draft"

@@ -262,13 +262,59 @@ def submit_annotation(*, annotation: Annotation, user, seen_version: int | None 
         _record(annotation, user, Action.SUBMITTED)
 
 
-def submit_drafts(*, article, user) -> list[Annotation]:
+def withdraw_annotation(*, annotation: Annotation, user, seen_version: int | None = None) -> None:
+    """Take back a submission no reviewer has decided on yet: the annotation is its author's
+    draft again.
+
+    One conditional UPDATE, as a decision is: the annotation must still be submitted, and at
+    `seen_version` when the caller names the version it showed; otherwise (a reviewer decided
+    first, or it changed) StatusConflict with what it is now.
+    """
+    require(user, "annotations.withdraw_annotation", annotation, "Only its author withdraws a submission.")
+    seen = {} if seen_version is None else {"version": seen_version}
+    with transaction.atomic():
+        withdrawn = (
+            Annotation.objects.live()
+            .filter(pk=annotation.pk, status=Status.SUBMITTED, **seen)
+            .update(status=Status.DRAFT, version=F("version") + 1, updated_at=timezone.now(), updated_by=user)
+        )
+        if not withdrawn:
+            raise status_conflict(
+                current_state(annotation.pk),
+                seen_version=seen_version,
+                expected="submitted and waiting for a decision",
+                attempt="withdrawal",
+            )
+        annotation.refresh_from_db(fields=STATE_FIELDS)
+        _record(annotation, user, Action.WITHDRAWN)
+
+
+class DraftsChanged(Exception):
+    """The user's drafts in the article are not as many as they confirmed submitting."""
+
+    def __init__(self, count: int):
+        super().__init__(count)
+        self.count = count
+
+
+def user_drafts(*, article, user):
+    return article.annotations.live().filter(created_by=user, status=Status.DRAFT)
+
+
+def submit_drafts(*, article, user, expected: int | None = None) -> list[Annotation]:
     """Hand all of the user's drafts in the article to the reviewers at once, each checked by the
-    rule as if submitted alone; all or none are submitted."""
-    drafts = article.annotations.live().filter(created_by=user, status=Status.DRAFT).order_by("start", "end", "pk")
+    rule as if submitted alone; all or none are submitted.
+
+    `expected` is the number of drafts the user confirmed submitting: when they are not as many
+    now (one made or submitted in another tab meanwhile), nothing is submitted and DraftsChanged
+    says how many there are, to ask again.
+    """
+    drafts = user_drafts(article=article, user=user).order_by("start", "end", "pk")
     with transaction.atomic():
         # Locked, so that each is submitted from the version read here.
         drafts = list(drafts.select_for_update(of=("self",)))
+        if expected is not None and len(drafts) != expected:
+            raise DraftsChanged(len(drafts))
         for annotation in drafts:
             submit_annotation(annotation=annotation, user=user, seen_version=annotation.version)
     return drafts

@@ -190,6 +190,8 @@ rules.add_perm("annotations.add_annotation", superuser | is_member)
 # Analysts change (and submit, delete, link) their own annotations; reviewers and managers any.
 rules.add_perm("annotations.change_annotation", superuser | (is_member & (is_author | is_reviewer)))
 rules.add_perm("annotations.delete_annotation", superuser | (is_member & (is_author | is_reviewer)))
+# A submission not yet decided is taken back by its author only (a reviewer sends it back to draft).
+rules.add_perm("annotations.withdraw_annotation", superuser | (is_member & is_author))
 # Approving and rejecting is never the analysts' part, not even for their own annotations; and
 # reviewers decide on the others' work, not their own (unless the project allows self-review).
 rules.add_perm("annotations.review_annotation", superuser | (is_reviewer & decides_on_others_work))

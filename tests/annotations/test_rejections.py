@@ -8,6 +8,7 @@ from apps.annotations.models import Annotation
 from apps.annotations.services import Decision, add_comment, review_annotation, submit_annotation, update_annotation
 from tests.annotations.test_unread import unread_total
 from tests.factories import AnnotationFactory
+from tests.test_pages import html_problems
 
 
 def rejected(annotation, reviewer, reason="Misquoted: he said June.") -> Annotation:
@@ -32,6 +33,7 @@ def test_the_header_counts_ones_rejected_annotations_until_they_are_reworked(
     assert ">2 new: 1 rejected, 1 reply<" in unread_total(client)
 
     page = client.get(reverse("annotations:unread")).content.decode()
+    assert html_problems(page) == []
     listed = page.split('class="rejected-annotations"')[1].split("</ul>")[0]
     assert f"?annotation={first.pk}" in listed and "Misquoted: he said June." in listed
     assert "rejected by reviewer1" in listed and f"?annotation={theirs.pk}" not in listed
@@ -66,6 +68,7 @@ def test_the_reason_heads_the_discussion_and_stays_after_resubmission(client, ar
     rejected(annotation, reviewer)
     client.force_login(analyst)
     panel = client.get(reverse("annotations:panel", args=[annotation.pk])).content.decode()
+    assert html_problems(panel, container="aside") == []
     # At the top of the panel, above the edit form and the sources, while it is rejected.
     notice = panel.index('class="message message-error rejection-notice"')
     assert notice < panel.index('class="edit-form"') < panel.index('class="link-form"')

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from apps.annotations.models import Annotation
 from apps.annotations.services import submit_drafts
 from tests.factories import AnnotationFactory, ArticleFactory
+from tests.test_pages import html_problems
 
 
 @pytest.fixture
@@ -57,6 +58,7 @@ def test_without_script_a_page_asks_first_with_the_count(analyst_client, article
     assert asked.status_code == 200
     page = asked.content.decode()
     assert QUESTION in page and "<h1>Submit your drafts</h1>" in page
+    assert html_problems(page) == []
     assert '<input type="hidden" name="confirmed" value="3">' in page and "Submit 3 drafts" in page
     assert {status(a) for a in drafts["mine"]} == {"draft"}
     response = analyst_client.post(url, {"confirmed": 3}, follow=True)

@@ -8,6 +8,7 @@ from apps.annotations.models import Annotation
 from apps.annotations.services import Decision, StatusConflict, review_annotation, withdraw_annotation
 from tests.api.conftest import api_client_for
 from tests.factories import AnnotationFactory
+from tests.test_pages import html_problems
 
 
 @pytest.fixture
@@ -21,6 +22,7 @@ def current(annotation) -> Annotation:
 
 def test_the_author_withdraws_from_the_panel_back_to_draft(analyst_client, submitted):
     panel = analyst_client.get(reverse("annotations:panel", args=[submitted.pk])).content.decode()
+    assert html_problems(panel, container="aside") == []
     form = panel.split('<form class="withdraw-form"')[1].split("</form>")[0]
     assert 'name="version" value="1"' in form and "Withdraw submission" in form
     response = analyst_client.post(

@@ -173,6 +173,18 @@ def test_accepting_a_same_span_row_approves_every_analysts_identical_annotation(
     assert "Accept this version" in row.split(f'id="version-{longer.pk}"')[1]
 
 
+def test_in_a_blind_project_an_identical_version_is_approved_without_naming_whose_was_accepted(
+    client, project, desk
+):
+    project.blind = True
+    project.save(update_fields=["blind"])
+    client.force_login(desk["reviewer"])
+    client.post(urls(project, desk["article"])[2], {"accept": desk["mayor-1"].pk})
+    approval = AnnotationEvent.objects.get(annotation=desk["mayor-2"], action="approved")
+    assert approval.comment == "Accepted in curation."
+    assert Annotation.objects.get(pk=desk["mayor-2"].pk).status == "approved"
+
+
 def test_accepting_is_made_from_the_version_the_page_showed(client, project, desk):
     """Two reviewers curating the passage at once: the second's accept is refused with what it is now."""
     client.force_login(desk["reviewer"])

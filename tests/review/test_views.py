@@ -173,9 +173,7 @@ def test_accepting_a_same_span_row_approves_every_analysts_identical_annotation(
     assert "Accept this version" in row.split(f'id="version-{longer.pk}"')[1]
 
 
-def test_in_a_blind_project_an_identical_version_is_approved_without_naming_whose_was_accepted(
-    client, project, desk
-):
+def test_in_a_blind_project_an_identical_version_is_approved_without_naming_whose_was_accepted(client, project, desk):
     project.blind = True
     project.save(update_fields=["blind"])
     client.force_login(desk["reviewer"])

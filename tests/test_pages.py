@@ -62,6 +62,9 @@ def site(project):
     right-to-left one in a story, annotations with sources, reviews and history, a finished import job."""
     member = UserFactory(username="manager1")
     MembershipFactory(project=project, user=member, role=Membership.Role.MANAGER)
+    # A project of one person, who decides on their own work: its pages show the review forms.
+    project.self_review = True
+    project.save(update_fields=["self_review"])
     superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
     uploads = [(path.name, path.read_bytes()) for path in (ENGLISH_SEED, GERMAN_SEED)]
     job = start_import_job(project=project, user=member, uploads=uploads + [("empty.txt", b"")])

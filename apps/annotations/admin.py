@@ -20,12 +20,12 @@ from django.utils.text import Truncator
 from apps.annotations.forms import CommentForm, ReviewForm
 from apps.annotations.models import Annotation, CommentHistory, Link, LinkHistory
 from apps.annotations.rendering import passage_html
-from apps.annotations.services import Decision, StatusConflict, add_comment, review_annotation
+from apps.annotations.services import Decision, OwnWork, StatusConflict, add_comment, review_annotation
 from apps.annotations.views import read_thread
 from apps.articles.models import Article, language_name, searchable
 from apps.projects.admin import ProjectScopedAdmin
 from apps.projects.models import Project
-from apps.projects.permissions import project_ids
+from apps.projects.permissions import deciding_own_work, project_ids
 from apps.sources.models import Source
 
 
@@ -164,6 +164,18 @@ def listed_versions(request) -> dict[int, int]:
 
 
 NO_REASON = "Say why they are rejected; the authors need the reason."
+
+
+def own_work_skipped(count: int) -> str:
+    """A bulk decision's word on the selected rows the user made themselves, which it left alone."""
+    if count == 1:
+        mine = "1 selected annotation is your own and was left as it was: another reviewer or manager decides on it"
+    else:
+        mine = (
+            f"{count} selected annotations are your own and were left as they were: "
+            "another reviewer or manager decides on them"
+        )
+    return f"{mine} (the project does not allow reviewers to decide on their own work)."
 
 
 class ReasonForm(forms.Form):
@@ -324,8 +336,9 @@ class AnnotationAdmin(ProjectScopedAdmin):
         ]
 
     def queue(self, request):
-        """What waits for this reviewer: the submitted annotations of the projects they review."""
-        return self.get_queryset(request).reviewable_by(request.user).waiting_for_review()
+        """What waits for this reviewer: the submitted annotations of the projects they review, but
+        their own (another reviewer decides on those, unless the project allows self-review)."""
+        return self.get_queryset(request).decidable_by(request.user).waiting_for_review()
 
     def queue_view(self, request):
         """What waits for the reviewer, with a decision on the rows they check (approve, reject
@@ -377,6 +390,7 @@ class AnnotationAdmin(ProjectScopedAdmin):
                 "comment_form": CommentForm(),
                 "passage": passage_html(annotation),
                 "may_review": request.user.has_perm("annotations.review_annotation", annotation),
+                "own_work": deciding_own_work(request.user, annotation),
                 "review_form": self.review_form(annotation),
                 "next_in_queue": self.queue(request).exclude(pk=annotation.pk).values_list("pk", flat=True).first(),
                 **(extra_context or {}),
@@ -466,8 +480,8 @@ class AnnotationAdmin(ProjectScopedAdmin):
         not on the page (all selected) are decided only while submitted; `asked` names the rows
         checked, to count those that were not found any more."""
         listed = listed_versions(request)
-        done, already, found, conflicts, refused = 0, 0, 0, [], []
-        for annotation in queryset.select_related("article"):
+        done, already, found, conflicts, refused, own = 0, 0, 0, [], [], 0
+        for annotation in queryset.select_related("article__project"):
             found += 1
             try:
                 decided = review_annotation(
@@ -477,6 +491,8 @@ class AnnotationAdmin(ProjectScopedAdmin):
                     reason=reason,
                     seen_version=listed.get(annotation.pk),
                 )
+            except OwnWork:
+                own += 1
             except StatusConflict as conflict:
                 conflicts.append(f"“{annotation.exact[:40]}”: {conflict}")
             except (PermissionDenied, ValidationError) as refusal:
@@ -489,8 +505,12 @@ class AnnotationAdmin(ProjectScopedAdmin):
         if gone:
             conflicts.append(f"{gone} of them {'is' if gone == 1 else 'are'} no longer there (deleted meanwhile).")
         changed = len(conflicts) - bool(gone) + gone
+        if own:
+            self.message_user(request, own_work_skipped(own), messages.WARNING)
         if already and not (done or changed or refused):
             self.message_user(request, f"Nothing changed: they were {outcome} already.", messages.INFO)
+            return
+        if own and not (done or changed or refused):
             return
         parts = [f"{done} {outcome}"]
         if changed:

@@ -1,8 +1,18 @@
-"""What every page's header shows of the annotations: the signed-in user's new replies."""
+"""What every page's header shows of the annotations: the signed-in user's new replies and the
+rejections of their own annotations that wait for their rework."""
 
 from functools import cached_property
 
-from apps.annotations.models import Comment
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from apps.annotations.models import Annotation, Comment
+
+
+def counted(queryset) -> Subquery:
+    """The number of rows of `queryset`, as a subquery of another query."""
+    return Coalesce(Subquery(queryset.order_by().values(one=Value(1)).annotate(n=Count("pk")).values("n")), 0)
 
 
 class UnreadReplies:
@@ -13,8 +23,29 @@ class UnreadReplies:
         self.user = user
 
     @cached_property
+    def counts(self) -> tuple[int, int]:
+        """The new replies and the rejections waiting for the user's rework, in one query."""
+        return (
+            get_user_model()
+            .objects.filter(pk=self.user.pk)
+            .values_list(
+                counted(Comment.objects.unread_in_threads_of(self.user)),
+                counted(Annotation.objects.rejected_for(self.user)),
+            )
+            .get()
+        )
+
+    @property
+    def replies(self) -> int:
+        return self.counts[0]
+
+    @property
+    def rejected(self) -> int:
+        return self.counts[1]
+
+    @property
     def count(self) -> int:
-        return Comment.objects.unread_in_threads_of(self.user).count()
+        return sum(self.counts)
 
 
 def unread_replies(request):

@@ -106,6 +106,12 @@ class SubmitForm(forms.Form):
     version = seen_version_field()
 
 
+class DraftsSubmitForm(forms.Form):
+    """How many drafts the user confirmed submitting; none yet means the question is still to ask."""
+
+    confirmed = forms.IntegerField(min_value=0, max_value=1_000_000, required=False, widget=forms.HiddenInput)
+
+
 class CommentForm(forms.Form):
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -121,6 +121,30 @@ class AnnotationQuerySet(ProjectScopedQuerySet):
     def live(self):
         return self.filter(deleted_at__isnull=True)
 
+    def rejected_for(self, user):
+        """The user's own annotations a reviewer rejected that they have not reworked yet: an edit
+        sends one back to draft, a submission hands it in again, and it is no longer listed."""
+        return self.visible_to(user).live().filter(created_by=user.pk, status=AnnotationStatus.REJECTED)
+
+    def with_rejection(self):
+        """Each annotation with its latest rejection: `rejection_reason`, `rejected_by` (a user
+        name) and `rejected_at`, in the same query."""
+        latest = AnnotationEvent.objects.filter(annotation=models.OuterRef("pk"), action=EventAction.REJECTED)
+        latest = latest.order_by("-at", "-id")
+        return self.annotate(
+            rejection_reason=models.Subquery(latest.values("comment")[:1]),
+            rejected_by=models.Subquery(latest.values("actor__username")[:1]),
+            rejected_at=models.Subquery(latest.values("at")[:1]),
+        )
+
+    def decidable_by(self, user):
+        """What the user may approve or reject: the annotations of the projects they review, their
+        own only where the project allows self-review (the rule annotations.review_annotation)."""
+        rows = self.reviewable_by(user)
+        if user.is_active and user.is_superuser:
+            return rows
+        return rows.exclude(created_by=user.pk, article__project__self_review=False)
+
     def waiting_for_review(self):
         """Submitted and not yet decided, the longest waiting first (a submit stamps updated_at)."""
         return self.live().filter(status=AnnotationStatus.SUBMITTED).order_by("updated_at", "pk")
@@ -304,7 +328,8 @@ class Annotation(models.Model):
         return {self.Kind.QUOTE: Link.Role.SAID_BY, self.Kind.CLAIM: Link.Role.CLAIMANT}.get(self.kind)
 
     def rejection(self) -> "AnnotationEvent | None":
-        """The latest rejection, whose reason heads the discussion while the annotation stays rejected."""
+        """The latest rejection, whose reason heads the discussion, also once the annotation was
+        reworked and handed in again."""
         return self.events.filter(action=EventAction.REJECTED).select_related("actor").first()
 
     def snapshot(self) -> dict:
@@ -371,6 +396,8 @@ class EventAction(models.TextChoices):
     LINKED = "linked"
     UNLINKED = "unlinked"
     SUBMITTED = "submitted"
+    # Taken back by its author before any reviewer decided: not a decision.
+    WITHDRAWN = "withdrawn"
     APPROVED = "approved"
     REJECTED = "rejected"
     RETURNED = "returned", "sent back to draft"

@@ -13,11 +13,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.annotations.models import Annotation, AnnotationEvent, Comment, CommentRead, Link, whole_characters
+from apps.projects.permissions import deciding_own_work
 
 Status = Annotation.Status
 Action = AnnotationEvent.Action
 
 NOT_YOURS = "Only the author, a reviewer or a manager can change this annotation."
+BACK_TO_DRAFT = "Changed after review, so back to draft."
 MISMATCH = "The selected text does not match the article at these offsets; nothing was saved."
 DUPLICATE = "You have already marked exactly this passage as a {kind}; nothing was saved."
 
@@ -33,6 +35,17 @@ class EditConflict(Exception):
 class StatusConflict(EditConflict):
     """A change of status asked of a state the annotation is no longer in: somebody decided,
     submitted or sent it back first. Nothing was changed; `current` is the annotation as it is now."""
+
+
+class OwnWork(PermissionDenied):
+    """A reviewer asked to decide on an annotation they made, in a project that does not allow
+    self-review (separation of duties: another reviewer decides)."""
+
+
+OWN_WORK = (
+    "You made this annotation, so another reviewer or manager decides on it "
+    "(the project does not allow reviewers to decide on their own work)."
+)
 
 
 class DuplicateAnnotation(ValidationError):
@@ -254,13 +267,59 @@ def submit_annotation(*, annotation: Annotation, user, seen_version: int | None 
         _record(annotation, user, Action.SUBMITTED)
 
 
-def submit_drafts(*, article, user) -> list[Annotation]:
+def withdraw_annotation(*, annotation: Annotation, user, seen_version: int | None = None) -> None:
+    """Take back a submission no reviewer has decided on yet: the annotation is its author's
+    draft again.
+
+    One conditional UPDATE, as a decision is: the annotation must still be submitted, and at
+    `seen_version` when the caller names the version it showed; otherwise (a reviewer decided
+    first, or it changed) StatusConflict with what it is now.
+    """
+    require(user, "annotations.withdraw_annotation", annotation, "Only its author withdraws a submission.")
+    seen = {} if seen_version is None else {"version": seen_version}
+    with transaction.atomic():
+        withdrawn = (
+            Annotation.objects.live()
+            .filter(pk=annotation.pk, status=Status.SUBMITTED, **seen)
+            .update(status=Status.DRAFT, version=F("version") + 1, updated_at=timezone.now(), updated_by=user)
+        )
+        if not withdrawn:
+            raise status_conflict(
+                current_state(annotation.pk),
+                seen_version=seen_version,
+                expected="submitted and waiting for a decision",
+                attempt="withdrawal",
+            )
+        annotation.refresh_from_db(fields=STATE_FIELDS)
+        _record(annotation, user, Action.WITHDRAWN)
+
+
+class DraftsChanged(Exception):
+    """The user's drafts in the article are not as many as they confirmed submitting."""
+
+    def __init__(self, count: int):
+        super().__init__(count)
+        self.count = count
+
+
+def user_drafts(*, article, user):
+    return article.annotations.live().filter(created_by=user, status=Status.DRAFT)
+
+
+def submit_drafts(*, article, user, expected: int | None = None) -> list[Annotation]:
     """Hand all of the user's drafts in the article to the reviewers at once, each checked by the
-    rule as if submitted alone; all or none are submitted."""
-    drafts = article.annotations.live().filter(created_by=user, status=Status.DRAFT).order_by("start", "end", "pk")
+    rule as if submitted alone; all or none are submitted.
+
+    `expected` is the number of drafts the user confirmed submitting: when they are not as many
+    now (one made or submitted in another tab meanwhile), nothing is submitted and DraftsChanged
+    says how many there are, to ask again.
+    """
+    drafts = user_drafts(article=article, user=user).order_by("start", "end", "pk")
     with transaction.atomic():
         # Locked, so that each is submitted from the version read here.
         drafts = list(drafts.select_for_update(of=("self",)))
+        if expected is not None and len(drafts) != expected:
+            raise DraftsChanged(len(drafts))
         for annotation in drafts:
             submit_annotation(annotation=annotation, user=user, seen_version=annotation.version)
     return drafts
@@ -276,7 +335,10 @@ def review_annotation(
     it is made from `seen_version`, the version the reviewer was shown, or without one only while
     the annotation is submitted. Any other state raises StatusConflict with the current one.
     Deciding what the seen version already is changes nothing; a draft is its author's still.
+    Nobody decides on their own annotation unless the project allows it (OwnWork otherwise).
     """
+    if deciding_own_work(user, annotation):
+        raise OwnWork(OWN_WORK)
     require(user, "annotations.review_annotation", annotation, "Only reviewers and managers decide on annotations.")
     decision = Decision(decision)
     reason = reason.strip()
@@ -305,28 +367,57 @@ def review_annotation(
 
 
 def link_source(*, annotation: Annotation, source, role: str, user, note: str = "") -> Link:
+    """Tie the source to the annotation in `role`, a change of the annotation (see links_changed);
+    linking what is linked already changes nothing."""
     require(user, "annotations.change_annotation", annotation, NOT_YOURS)
     if source.project_id != annotation.article.project_id:
         raise PermissionDenied("That source belongs to another project.")
     with transaction.atomic():
+        status = lock_for_links(annotation)
         link, created = Link.objects.get_or_create(
             annotation=annotation, source=source, role=role, defaults={"note": note, "created_by": user}
         )
         if created:
-            _record(annotation, user, Action.LINKED, comment=f"{link.get_role_display()}: {source}")
+            links_changed(annotation, user, status, Action.LINKED, f"{link.get_role_display()}: {source}")
     return link
 
 
 def unlink_source(*, link: Link, user) -> None:
-    require(
-        user,
-        "annotations.change_annotation",
-        link.annotation,
-        NOT_YOURS,
-    )
+    """Remove the link, a change of its annotation (see links_changed); whoever removes it first
+    records it, a second at the same time changes nothing."""
+    annotation = link.annotation
+    require(user, "annotations.change_annotation", annotation, NOT_YOURS)
     with transaction.atomic():
-        link.delete()
-        _record(link.annotation, user, Action.UNLINKED, comment=f"{link.get_role_display()}: {link.source}")
+        status = lock_for_links(annotation)
+        deleted, _ = Link.objects.filter(pk=link.pk).delete()
+        if deleted:
+            links_changed(annotation, user, status, Action.UNLINKED, f"{link.get_role_display()}: {link.source}")
+
+
+def lock_for_links(annotation: Annotation) -> str:
+    """Lock the annotation's row before its links change, and return its status.
+
+    Locked first: a link's insert holds a share lock on the row, so taking the row's lock after
+    it could deadlock with a second change of the same annotation's links.
+    """
+    return Annotation.objects.select_for_update(of=("self",)).values_list("status", flat=True).get(pk=annotation.pk)
+
+
+def links_changed(annotation: Annotation, user, status: str, action: str, comment: str) -> None:
+    """Make a change of the annotation's links a change of the annotation: the speaker, the
+    claimant or a cited source is part of what a reviewer decided on.
+
+    The version moves on, so that a decision made from the version before it is stale (409),
+    and, as an edit of its text does (update_annotation), a change by someone who may not review
+    sends an approved or rejected annotation back to draft, and its history says so.
+    """
+    changes = {"version": F("version") + 1, "updated_at": timezone.now(), "updated_by": user}
+    if status in {Status.APPROVED, Status.REJECTED} and not user.has_perm("annotations.review_annotation", annotation):
+        changes["status"] = Status.DRAFT
+        comment = f"{comment}. {BACK_TO_DRAFT}"
+    Annotation.objects.filter(pk=annotation.pk).update(**changes)
+    annotation.refresh_from_db(fields=STATE_FIELDS)
+    _record(annotation, user, action, comment=comment)
 
 
 def add_comment(*, annotation: Annotation, user, body: str) -> Comment:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("annotations/<int:pk>/", views.annotation_panel, name="panel"),
     path("annotations/<int:pk>/edit/", views.annotation_update, name="update"),
     path("annotations/<int:pk>/submit/", views.annotation_submit, name="submit"),
+    path("annotations/<int:pk>/withdraw/", views.annotation_withdraw, name="withdraw"),
     path("annotations/<int:pk>/review/", views.annotation_review, name="review"),
     path("annotations/<int:pk>/comments/", views.comment_create, name="comment-create"),
     path("annotations/<int:pk>/delete/", views.annotation_delete, name="delete"),

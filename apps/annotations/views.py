@@ -10,6 +10,7 @@ from apps.annotations.forms import (
     AnnotationCreateForm,
     AnnotationEditForm,
     CommentForm,
+    DraftsSubmitForm,
     LinkForm,
     ReviewForm,
     SubmitForm,
@@ -17,7 +18,9 @@ from apps.annotations.forms import (
 from apps.annotations.models import Annotation, Comment, CommentRead, Link
 from apps.annotations.rendering import annotation_list_html, blocks_html, listed, render_blocks, spans
 from apps.annotations.services import (
+    BACK_TO_DRAFT,
     NOT_YOURS,
+    DraftsChanged,
     DuplicateAnnotation,
     EditConflict,
     StatusConflict,
@@ -32,8 +35,11 @@ from apps.annotations.services import (
     submit_drafts,
     unlink_source,
     update_annotation,
+    user_drafts,
+    withdraw_annotation,
 )
 from apps.articles.models import Article
+from apps.projects.permissions import deciding_own_work
 from apps.sources.models import Source
 from apps.sources.services import find_or_create_source
 
@@ -108,13 +114,15 @@ def workbench(request, article_pk):
         and (not filters["status"] or a.status == filters["status"])
         and (not filters["author"] or str(a.author_id) == filters["author"])
     ]
+    my_drafts = sum(a.author_id == user_id and a.status == Annotation.Status.DRAFT for a in annotations)
     context = {
         "article": article,
         "annotation_count": len(shown),
         "annotation_items": annotation_list_html(shown),
         "filters": filters,
         "authors": sorted({(a.author_id, a.author) for a in annotations}, key=lambda author: author[1]),
-        "my_drafts": sum(a.author_id == user_id and a.status == Annotation.Status.DRAFT for a in annotations),
+        "my_drafts": my_drafts,
+        "drafts_question": drafts_question(my_drafts),
         "kinds": Annotation.Kind.choices,
         "statuses": Annotation.Status.choices,
     }
@@ -173,11 +181,14 @@ def panel_context(request, annotation, **extra):
         "article": annotation.article,
         "may_edit": user.has_perm("annotations.change_annotation", annotation),
         "may_review": user.has_perm("annotations.review_annotation", annotation),
+        "may_withdraw": user.has_perm("annotations.withdraw_annotation", annotation),
+        "own_work": deciding_own_work(user, annotation),
         "links": annotation.links.select_related("source"),
         "events": annotation.events.select_related("actor")[:10],
         "comments": comments,
         "unread_count": unread,
-        "rejection": annotation.rejection() if annotation.status == Annotation.Status.REJECTED else None,
+        # Its reason heads the discussion, also once the annotation was reworked and handed in again.
+        "rejection": annotation.rejection(),
         "comment_form": extra.pop("comment_form", None) or CommentForm(),
         "form": extra.pop("form", None)
         or AnnotationEditForm(
@@ -244,12 +255,43 @@ def annotation_submit(request, pk):
     return panel(request, annotation, saved="Submitted for review.", event="annotation-changed")
 
 
+def drafts_question(count: int) -> str:
+    return (
+        f"Submit your {count} draft{'s' if count != 1 else ''} of this article for review? "
+        "Reviewers then decide on them; you can withdraw one until a reviewer has."
+    )
+
+
 @login_required
 @require_POST
 def drafts_submit(request, article_pk):
-    """Submit all of the user's drafts in the article at once."""
-    article = get_object_or_404(Article.objects.visible_to(request.user).only("pk", "project_id"), pk=article_pk)
-    submitted = submit_drafts(article=article, user=request.user)
+    """Submit all of the user's drafts in the article at once, once they confirmed how many.
+
+    The button asks first (hx-confirm, with the count); without script, a POST without the
+    confirmed count answers a page that asks. Drafts made or submitted elsewhere since the
+    question was asked make it ask again with the new count (409).
+    """
+    article = get_object_or_404(
+        Article.objects.visible_to(request.user).only("pk", "project_id", "title"), pk=article_pk
+    )
+    form = DraftsSubmitForm(request.POST)
+    if not form.is_valid():
+        return render(request, CHANGED, {"error": form_errors(form)}, status=422)
+    confirmed = form.cleaned_data["confirmed"]
+    if confirmed is None:
+        count = user_drafts(article=article, user=request.user).count()
+        if count:
+            return drafts_confirmation(request, article, count)
+        submitted = []
+    else:
+        try:
+            submitted = submit_drafts(article=article, user=request.user, expected=confirmed)
+        except DraftsChanged as changed:
+            if not changed.count:
+                submitted = []
+            else:
+                again = f"You have {changed.count} drafts here now, not {confirmed}; nothing was submitted yet."
+                return drafts_confirmation(request, article, changed.count, error=again, status=409)
     message = f"{len(submitted)} draft(s) submitted for review." if submitted else "You have no drafts here."
     if not request.htmx:
         messages.success(request, message)
@@ -258,10 +300,42 @@ def drafts_submit(request, article_pk):
     return trigger_client_event(response, "annotation-changed")
 
 
+def drafts_confirmation(request, article, count: int, *, error: str = "", status: int = 200):
+    """The question before submitting all drafts: a page of its own, or its form in the messages."""
+    template = "annotations/drafts_submit_confirm.html"
+    if request.htmx:
+        template += "#confirm-drafts"
+    context = {"article": article, "count": count, "question": drafts_question(count), "error": error}
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_POST
+def annotation_withdraw(request, pk):
+    """Take back a submission no reviewer decided on yet, from the version the panel showed."""
+    annotation = visible_annotation(request, pk)
+    form = SubmitForm(request.POST)
+    if not form.is_valid():
+        return panel(request, annotation, error=form_errors(form), status=422)
+    try:
+        withdraw_annotation(annotation=annotation, user=request.user, seen_version=form.cleaned_data["version"])
+    except StatusConflict as conflict:
+        if not request.htmx:
+            messages.error(request, str(conflict))
+            return redirect(f"{annotation.article.get_absolute_url()}?annotation={annotation.pk}")
+        return panel(request, conflict.current, error=str(conflict), status=409)
+    saved = "Withdrawn: it is your draft again."
+    if not request.htmx:
+        messages.success(request, saved)
+        return redirect(f"{annotation.article.get_absolute_url()}?annotation={annotation.pk}")
+    return panel(request, annotation, saved=saved, event="annotation-changed")
+
+
 @login_required
 @require_GET
 def unread_replies(request):
-    """The threads with comments new to the user (the header counts them, see annotations/apps.py)."""
+    """The user's rejected annotations waiting for their rework, and the threads with comments new
+    to them: what the header counts (see annotations/context_processors.py)."""
     unread = Comment.objects.unread_in_threads_of(request.user)
     threads = (
         Annotation.objects.filter(pk__in=unread.values("annotation"))
@@ -269,7 +343,13 @@ def unread_replies(request):
         .select_related("article", "created_by")
         .order_by("-unread", "-updated_at")[:200]
     )
-    return render(request, "annotations/unread_replies.html", {"threads": threads})
+    rejected = (
+        Annotation.objects.rejected_for(request.user)
+        .with_rejection()
+        .select_related("article")
+        .order_by("-updated_at", "-pk")[:200]
+    )
+    return render(request, "annotations/unread_replies.html", {"threads": threads, "rejected": rejected})
 
 
 @login_required
@@ -345,8 +425,9 @@ def link_create(request, pk):
     source = data["source"] or find_or_create_source(
         project=project, name=data["new_source_name"], kind=data["new_source_kind"], introduced_by=request.user
     )
+    status = annotation.status
     link_source(annotation=annotation, source=source, role=data["role"], user=request.user, note=data["note"])
-    return panel(request, annotation, event="annotation-changed")
+    return panel(request, annotation, event="annotation-changed", **links_saved(status, annotation))
 
 
 @login_required
@@ -355,8 +436,14 @@ def link_delete(request, pk):
     link = get_object_or_404(Link.objects.select_related("source"), pk=pk)
     annotation = editable_annotation(request, link.annotation_id)
     link.annotation = annotation
+    status = annotation.status
     unlink_source(link=link, user=request.user)
-    return panel(request, annotation, event="annotation-changed")
+    return panel(request, annotation, event="annotation-changed", **links_saved(status, annotation))
+
+
+def links_saved(status: str, annotation) -> dict:
+    """The panel's word on a change of links that sent the annotation back to draft."""
+    return {"saved": BACK_TO_DRAFT} if annotation.status != status else {}
 
 
 @login_required

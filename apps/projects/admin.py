@@ -207,13 +207,13 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(ProjectScopedAdmin):
-    list_display = ["name", "blind", "created_at"]
-    fields = ["name", "description", "blind"]
+    list_display = ["name", "blind", "self_review", "created_at"]
+    fields = ["name", "description", "blind", "self_review"]
     search_fields = ["name"]
     inlines = [MembershipInline]
 
     def history_events(self, project) -> list:
-        """Its settings' changes (blind mode among them), and who joined, changed role and left,
+        """Its settings' changes (blind mode and self-review among them), and who joined, changed role and left,
         kept after the membership itself is gone."""
         return [
             ProjectHistory.objects.filter(pgh_obj_id=project.pk),

@@ -46,6 +46,12 @@ class Project(models.Model):
         help_text="Analysts see only their own annotations of an article until a reviewer marks it curated, "
         "so that their work, and the agreement between them, is independent.",
     )
+    self_review = models.BooleanField(
+        "reviewers decide on their own annotations",
+        default=False,
+        help_text="Off, a reviewer or manager never approves or rejects an annotation they made themselves: "
+        "another reviewer does. Turn it on only for a project of one person.",
+    )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="projects")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -125,6 +125,26 @@ def sees_annotation(user, annotation) -> bool:
     )
 
 
+@rules.predicate
+def decides_on_others_work(user, obj) -> bool:
+    """Separation of duties: nobody approves or rejects an annotation they made, unless its
+    project allows it (Project.self_review, for a project of one person). Only an annotation's
+    own author is asked about the project's setting. The querysets' `decidable_by` states the
+    same for many rows."""
+    if obj is None or obj._meta.label != "annotations.Annotation" or obj.created_by_id != user.pk:
+        return True
+    return obj.article.project.self_review
+
+
+def deciding_own_work(user, annotation) -> bool:
+    """Whether the user reviews the annotation's project and is refused a decision on it only
+    because they made it: what a refusal, a list or a page then says. Superusers hold every
+    permission (Django grants it them), this one too."""
+    if user.is_active and user.is_superuser:
+        return False
+    return is_reviewer(user, annotation) and not decides_on_others_work(user, annotation)
+
+
 superuser = rules.is_superuser
 
 # The admin is the review desk: reviewers and managers use it, analysts work in the workbench.
@@ -170,8 +190,11 @@ rules.add_perm("annotations.add_annotation", superuser | is_member)
 # Analysts change (and submit, delete, link) their own annotations; reviewers and managers any.
 rules.add_perm("annotations.change_annotation", superuser | (is_member & (is_author | is_reviewer)))
 rules.add_perm("annotations.delete_annotation", superuser | (is_member & (is_author | is_reviewer)))
-# Approving and rejecting is never the analysts' part, not even for their own annotations.
-rules.add_perm("annotations.review_annotation", superuser | is_reviewer)
+# A submission not yet decided is taken back by its author only (a reviewer sends it back to draft).
+rules.add_perm("annotations.withdraw_annotation", superuser | (is_member & is_author))
+# Approving and rejecting is never the analysts' part, not even for their own annotations; and
+# reviewers decide on the others' work, not their own (unless the project allows self-review).
+rules.add_perm("annotations.review_annotation", superuser | (is_reviewer & decides_on_others_work))
 
 # Everyone on the project discusses the annotations they see.
 rules.add_perm("annotations.comment_annotation", superuser | (is_member & sees_annotation))

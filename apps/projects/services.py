@@ -168,7 +168,8 @@ def use_invitation(*, invitation: Invitation, user) -> Membership:
 
 
 def update_project(*, project: Project, user, fields: list[str]) -> Project:
-    """Save the changed `fields` of a project (its name, description, blind mode); managers only.
+    """Save the changed `fields` of a project (its name, description, blind mode, self-review);
+    managers only.
 
     The history (ProjectHistory) keeps each change, so the agreement page can tell whether the
     analysts worked blind.

@@ -4,23 +4,44 @@ Every change goes through the annotation services, which check the rule and reco
 this only decides which annotations they are asked to change, in one transaction.
 """
 
+from dataclasses import dataclass, field
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.annotations.models import Annotation
 from apps.annotations.services import Decision, review_annotation
+from apps.projects.permissions import deciding_own_work
 
 SAME_PASSAGE = "The same passage was accepted in curation from {author}'s annotation."
 OTHER_VERSION = "{author}'s version of this passage was accepted in curation."
 # In a blind project, until the article is curated, the reason names nobody: the analyst
 # rejected must not learn whose work was preferred (see projects.permissions.sees_annotation).
 ANOTHER_ANALYST = "another analyst"
+# An identical annotation approved alongside, in a blind project: agreeing reveals nobody's work.
+ACCEPTED_ALIKE = "Accepted in curation."
 
 
-def accept_version(*, annotation: Annotation, user, seen_version: int | None = None) -> list[Annotation]:
-    """Approve `annotation` and reject the other analysts' live annotations of its kind that
-    overlap it, so that the approved set holds one version of the passage. Return those rejected.
-    Only what was submitted is decided (see review_annotation): drafts stay as they are.
+@dataclass
+class Accepted:
+    """What accepting a version did besides approving it: the other analysts' identical
+    annotations approved with it, and their different versions rejected."""
+
+    annotation: Annotation
+    agreeing: list[Annotation] = field(default_factory=list)
+    rejected: list[Annotation] = field(default_factory=list)
+    # The reviewer's own versions of the passage, left for another reviewer to decide on.
+    own: list[Annotation] = field(default_factory=list)
+
+
+def accept_version(*, annotation: Annotation, user, seen_version: int | None = None) -> Accepted:
+    """Approve `annotation` with every other analyst's identical one (same kind, same characters),
+    and reject the other analysts' live annotations of its kind that overlap it with other
+    characters, so that the approved set holds one version of the passage. Agreeing is never
+    rejected. Only what was submitted is decided (see review_annotation): drafts stay as they are.
+
+    Accepting one's own version is refused (OwnWork) unless the project allows self-review; the
+    reviewer's own other versions are left for another reviewer to decide on.
 
     The approval is made from `seen_version`, the version the curation page showed: if somebody
     changed the annotation since, nothing is changed and StatusConflict says what it is now.
@@ -34,7 +55,7 @@ def accept_version(*, annotation: Annotation, user, seen_version: int | None = N
         annotation = live.filter(pk=annotation.pk).first()
         if annotation is None:
             raise ValidationError("That annotation was deleted meanwhile; nothing was changed.")
-        competing = list(
+        overlapping = list(
             live.filter(
                 article_id=annotation.article_id,
                 kind=annotation.kind,
@@ -50,13 +71,24 @@ def accept_version(*, annotation: Annotation, user, seen_version: int | None = N
         article = annotation.article
         blind = article.project.blind and article.curated_at is None
         author = ANOTHER_ANALYST if blind else annotation.created_by.get_username()
-        for other in competing:
-            same = (other.start, other.end) == (annotation.start, annotation.end)
-            reason = (SAME_PASSAGE if same else OTHER_VERSION).format(author=author)
+        accepted = Accepted(annotation)
+        for other in overlapping:
+            if deciding_own_work(user, other):
+                accepted.own.append(other)
+                continue
+            # Locked above, so decided from the version read there.
+            if (other.start, other.end) == (annotation.start, annotation.end):
+                reason = ACCEPTED_ALIKE if blind else SAME_PASSAGE.format(author=author)
+                review_annotation(
+                    annotation=other, user=user, decision=Decision.APPROVE, reason=reason, seen_version=other.version
+                )
+                accepted.agreeing.append(other)
+                continue
+            reason = OTHER_VERSION.format(author=author)
             if blind:
                 reason = reason[0].upper() + reason[1:]  # a user name keeps its own case
-            # Locked above, so decided from the version read there.
             review_annotation(
                 annotation=other, user=user, decision=Decision.REJECT, reason=reason, seen_version=other.version
             )
-    return competing
+            accepted.rejected.append(other)
+    return accepted

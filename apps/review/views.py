@@ -19,13 +19,14 @@ from apps.annotations.services import StatusConflict
 from apps.articles.models import Article
 from apps.articles.services import mark_curated
 from apps.projects.models import Project, ProjectHistory
+from apps.projects.permissions import deciding_own_work
 from apps.review import charts
 from apps.review.agreement import ALL, KINDS, project_agreement
 from apps.review.curation import article_passages
 from apps.review.dashboard import STATUSES, duration_text, project_dashboard
 from apps.review.figures import project_figures
 from apps.review.progress import project_progress
-from apps.review.services import accept_version
+from apps.review.services import Accepted, accept_version
 
 ARTICLES_PER_PAGE = 50
 
@@ -154,6 +155,24 @@ class AcceptForm(forms.Form):
     version = forms.IntegerField(min_value=1, required=False)
 
 
+def counted(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
+
+
+def accepted_message(accepted: Accepted) -> str:
+    annotation = accepted.annotation
+    message = f"{annotation.created_by}'s {annotation.get_kind_display().lower()} is approved"
+    if accepted.agreeing:
+        message += f" with {counted(len(accepted.agreeing), 'identical version')}"
+    if accepted.rejected:
+        message += f"; {counted(len(accepted.rejected), 'other version')} rejected"
+    if accepted.own:
+        yours = counted(len(accepted.own), "version")
+        message += f"; {yours} of yours left as {'it was' if len(accepted.own) == 1 else 'they were'}"
+        message += " for another reviewer or manager to decide on"
+    return message + "."
+
+
 @require_http_methods(["GET", "POST"])
 def article_curation(request, pk):
     article = get_object_or_404(Article.objects.visible_to(request.user).select_related("project", "curated_by"), pk=pk)
@@ -168,26 +187,24 @@ def article_curation(request, pk):
         if form.is_valid():
             annotation = get_object_or_404(article.annotations.live(), pk=form.cleaned_data["accept"])
             try:
-                rejected = accept_version(
+                accepted = accept_version(
                     annotation=annotation, user=request.user, seen_version=form.cleaned_data["version"]
                 )
             except StatusConflict as conflict:
                 form.add_error("accept", str(conflict))
                 status = 409
+            except PermissionDenied as refusal:
+                form.add_error("accept", str(refusal))
+                status = 403
             except ValidationError as refusal:
                 form.add_error("accept", refusal)
             else:
-                messages.success(
-                    request,
-                    f"{annotation.created_by}'s {annotation.get_kind_display().lower()} is approved"
-                    + (
-                        f"; {len(rejected)} other version{'s' if len(rejected) != 1 else ''} rejected."
-                        if rejected
-                        else "."
-                    ),
-                )
+                messages.success(request, accepted_message(accepted))
                 return redirect(f"{request.path}#version-{annotation.pk}")
     analysts, passages = article_passages(article)
+    user = request.user
+    # The versions the rule refuses this reviewer (their own, see deciding_own_work): no accept button.
+    own_versions = {a.pk for passage in passages for a in passage.annotations if deciding_own_work(user, a)}
     context = {
         "title": f"Curation: {article.title}",
         "article": article,
@@ -195,6 +212,7 @@ def article_curation(request, pk):
         "analysts": analysts,
         "passages": passages,
         "may_review": may_review,
+        "own_versions": own_versions,
         "may_curate": request.user.has_perm("articles.curate_article", article),
         "form": form,
     }

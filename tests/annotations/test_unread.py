@@ -54,7 +54,8 @@ def test_the_total_is_counted_once_by_pages_with_the_header_and_never_by_fragmen
         annotation = AnnotationFactory(article=article, created_by=analyst, start=start, end=start + 2)
         add_comment(annotation=annotation, user=reviewer, body="?")
     client.force_login(analyst)
-    with django_assert_num_queries(4):  # session, the user with their roles, the threads, the count
+    # Session, the user with their roles, the rejections waiting for rework, the threads, the count.
+    with django_assert_num_queries(5):
         page = client.get("/annotations/unread/").content.decode()
     assert ">10 new replies<" in page
     assert page.count('<span class="badge unread">1 new</span>') == 10

@@ -20,6 +20,7 @@ def test_submit_all_my_drafts_from_the_workbench(page):
 
     log_in(page, "ana")
     page.goto(article.get_absolute_url())
+    page.once("dialog", lambda dialog: dialog.accept())  # it asks first, with the count
     page.click("button:text('Submit all my drafts (2)')")
     page.wait_for_selector("#messages .message-success:text('2 draft(s) submitted for review.')")
     page.locator(".submit-drafts").wait_for(state="detached")  # the list is drawn again, with none left

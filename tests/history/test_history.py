@@ -69,7 +69,8 @@ def test_edits_reviews_links_and_comments_are_recorded_with_before_and_after(ana
     with pghistory.context(user=reviewer.pk):
         review_annotation(annotation=annotation, user=reviewer, decision=Decision.REJECT, reason="Not a claim.")
 
-    assert labels(annotation.history) == ["created", "changed", "changed", "changed"]
+    # The edit, the link, the unlink (each moves the version on), the submission, the rejection.
+    assert labels(annotation.history) == ["created", "changed", "changed", "changed", "changed", "changed"]
     rejected = annotation.history.order_by("pgh_id").last()
     assert (rejected.status, rejected.reviewed_by_id, who(rejected)) == ("rejected", reviewer.pk, reviewer.pk)
     assert labels(LinkHistory.objects.filter(annotation_id=annotation.pk)) == ["created", "deleted"]
@@ -140,7 +141,13 @@ def test_deleting_keeps_the_history_of_the_row_and_of_what_went_with_it(analyst,
 
     assert not Annotation.objects.filter(pk=annotation_pk).exists()
     assert labels(ArticleHistory.objects.filter(pgh_obj_id=article_pk)) == ["created", "deleted"]
-    assert labels(AnnotationHistory.objects.filter(pgh_obj_id=annotation_pk)) == ["created", "changed", "deleted"]
+    # Deleted (softly), linked (which moves its version on), then deleted with its article.
+    assert labels(AnnotationHistory.objects.filter(pgh_obj_id=annotation_pk)) == [
+        "created",
+        "changed",
+        "changed",
+        "deleted",
+    ]
     assert labels(LinkHistory.objects.filter(pgh_obj_id=link.pk)) == ["created", "deleted"]
 
 

@@ -352,7 +352,7 @@ def test_a_version_accepted_in_curation_is_not_named_to_the_analyst_rejected_in_
     overlapping = mark(blind["article"], blind["ben"], "claim", "plan works")
     submit_annotation(annotation=overlapping, user=blind["ben"])
     submit_annotation(annotation=ana_span, user=blind["ana"])
-    rejected = accept_version(annotation=ana_span, user=blind["rita"])
+    rejected = accept_version(annotation=ana_span, user=blind["rita"]).rejected
     assert [annotation.pk for annotation in rejected] == [overlapping.pk]
     panel = browser_for(blind["ben"]).get(reverse("annotations:panel", args=[overlapping.pk])).content.decode()
     assert "Another analyst's version of this passage was accepted in curation." in unescape(panel)

@@ -94,6 +94,11 @@ ENDPOINTS = {
         lambda s: {"version": s.annotation.version, "kind": "fact", "note": "checked", "tags": ""},
     ),
     "submit someone's annotation": ("post", lambda s: f"/annotations/{s.annotation.pk}/submit/", None),
+    "withdraw someone's submission": (
+        "post",
+        lambda s: f"/annotations/{s.annotation.pk}/withdraw/",
+        lambda s: {"version": s.annotation.version},
+    ),
     "approve": ("post", lambda s: f"/annotations/{s.annotation.pk}/review/", lambda s: {"decision": "approve"}),
     "reject": (
         "post",
@@ -127,6 +132,7 @@ EXPECTED_OWN = {
     | {
         "edit someone's annotation": "forbidden",
         "submit someone's annotation": "forbidden",
+        "withdraw someone's submission": "forbidden",
         "approve": "forbidden",
         "reject": "forbidden",
         "delete someone's annotation": "forbidden",
@@ -140,6 +146,9 @@ EXPECTED_OWN = {
 # The submitted annotation cannot be submitted again: that refusal is about its state.
 for role in REVIEWERS:
     EXPECTED_OWN[role]["submit someone's annotation"] = "status 409"
+# A submission is taken back by its author only; reviewers send it back to draft instead.
+for role in ("reviewer", "manager"):
+    EXPECTED_OWN[role]["withdraw someone's submission"] = "forbidden"
 
 
 def expected_other(role: str, endpoint: str) -> str:

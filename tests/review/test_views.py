@@ -136,12 +136,51 @@ def test_accepting_a_version_approves_it_and_rejects_the_competing_ones(client, 
     assert reasons[desk["bridge-1"].pk] == "analyst2's version of this passage was accepted in curation."
     assert AnnotationEvent.objects.get(annotation=desk["bridge-2"], action="approved").actor == desk["reviewer"]
 
-    # Accepting the same words from the other analyst's copy rejects the copy with its own reason.
-    client.post(url, {"accept": desk["mayor-1"].pk})
-    assert state("mayor-1")[0] == "approved" and state("mayor-2")[0] == "rejected"
-    assert AnnotationEvent.objects.get(annotation=desk["mayor-2"], action="rejected").comment == (
+
+def test_accepting_a_same_span_row_approves_every_analysts_identical_annotation(client, project, desk):
+    """Agreement is not punished: the other analyst's identical annotation (same kind, same
+    characters) is approved with the accepted one, and only different versions are rejected."""
+    client.force_login(desk["reviewer"])
+    url = urls(project, desk["article"])[2]
+    # A third analyst marked the mayor one character longer: a different version of the passage.
+    third = member(project, Membership.Role.ANALYST, "analyst3")
+    longer = AnnotationFactory(article=desk["article"], created_by=third, start=0, end=10, status="submitted")
+    # The same characters as a quote are another kind: another passage, left alone.
+    quote = AnnotationFactory(
+        article=desk["article"], created_by=desk["analyst"], kind="quote", start=0, end=9, status="submitted"
+    )
+    response = client.post(url, {"accept": desk["mayor-1"].pk}, follow=True)
+    page = response.content.decode()
+    assert "nalyst1&#x27;s claim is approved with 1 identical version; 1 other version rejected." in page
+
+    def status(annotation):
+        return Annotation.objects.get(pk=annotation.pk).status
+
+    assert status(desk["mayor-1"]) == status(desk["mayor-2"]) == "approved"
+    assert Annotation.objects.get(pk=desk["mayor-2"].pk).reviewed_by == desk["reviewer"]
+    assert not AnnotationEvent.objects.filter(annotation=desk["mayor-2"], action="rejected").exists()
+    assert AnnotationEvent.objects.get(annotation=desk["mayor-2"], action="approved").comment == (
         "The same passage was accepted in curation from analyst1's annotation."
     )
+    assert status(longer) == "rejected"
+    assert AnnotationEvent.objects.get(annotation=longer, action="rejected").comment == (
+        "analyst1's version of this passage was accepted in curation."
+    )
+    assert status(quote) == "submitted"
+    # The agreeing versions are settled: neither is offered for accepting any more.
+    row = next(row for row in page.split("<tr ") if f'id="version-{desk["mayor-1"].pk}"' in row)
+    assert "Accept this version" not in row.split(f'id="version-{longer.pk}"')[0]
+    assert "Accept this version" in row.split(f'id="version-{longer.pk}"')[1]
+
+
+def test_in_a_blind_project_an_identical_version_is_approved_without_naming_whose_was_accepted(client, project, desk):
+    project.blind = True
+    project.save(update_fields=["blind"])
+    client.force_login(desk["reviewer"])
+    client.post(urls(project, desk["article"])[2], {"accept": desk["mayor-1"].pk})
+    approval = AnnotationEvent.objects.get(annotation=desk["mayor-2"], action="approved")
+    assert approval.comment == "Accepted in curation."
+    assert Annotation.objects.get(pk=desk["mayor-2"].pk).status == "approved"
 
 
 def test_accepting_is_made_from_the_version_the_page_showed(client, project, desk):

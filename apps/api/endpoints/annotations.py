@@ -26,6 +26,7 @@ from apps.annotations.services import (
     submit_annotation,
     unlink_source,
     update_annotation,
+    withdraw_annotation,
 )
 from apps.api.endpoints.common import answers, without_nul
 from apps.api.errors import PreconditionRequired, etag, etag_of, validated
@@ -326,6 +327,26 @@ def annotation_submit(
     annotation = editable_annotation(request, annotation_id)
     version = named_version(annotation, optional_body(request, SubmitIn).version, if_match)
     submit_annotation(annotation=annotation, user=request.auth, seen_version=version)
+    return fresh(request, response, annotation.pk)
+
+
+@router.post(
+    "/annotations/{annotation_id}/withdraw",
+    response=answers({200: AnnotationOut, 409: ConflictOut}),
+    summary=(
+        "Take back your submission before a reviewer decides (it is your draft again); If-Match makes it from "
+        "the version you read; 409 with the current state if a reviewer decided first"
+    ),
+)
+def annotation_withdraw(
+    request,
+    response: HttpResponse,
+    annotation_id: int = AnnotationId,
+    if_match: str | None = Header(None, alias="If-Match"),
+):
+    annotation = visible_annotation(request, annotation_id)
+    seen_version = named_version(annotation, None, if_match)
+    withdraw_annotation(annotation=annotation, user=request.auth, seen_version=seen_version)
     return fresh(request, response, annotation.pk)
 
 

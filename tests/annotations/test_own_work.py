@@ -94,7 +94,7 @@ def test_a_bulk_decision_leaves_ones_own_rows_and_says_how_many(client, reviewer
         follow=True,
     )
     page = response.content.decode()
-    assert "2 annotation(s) approved." in page
+    assert "2 approved." in page
     assert "2 selected annotations are your own and were left as they were" in page
     assert [status(a) for a in rows] == ["submitted", "submitted", "approved", "approved"]
 

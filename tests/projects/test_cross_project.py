@@ -69,6 +69,7 @@ def article_form(article: Article, **changes) -> dict:
         "title": article.title,
         "url": article.url,
         "author": article.author,
+        "language": article.language,
         "publisher": article.publisher_id or "",
         "published_on": "",
         "story": article.story_id or "",

@@ -14,6 +14,22 @@ from apps.annotations.models import Annotation
 from tests.config.servers import Browser, collect_static, postmaster, start_gunicorn, stop
 from tests.factories import ArticleFactory, MembershipFactory, UserFactory
 
+# How long a client of these tests waits for any answer: far more than the few seconds an outage
+# may take to be noticed, far less than waiting for good.
+CLIENT_TIMEOUT = 30
+# Generous deadlines for a condition to come true on a loaded machine.
+DEADLINE = 60
+
+
+def wait_for_status(browser: Browser, path: str, status: int) -> int:
+    """Request `path` until it answers `status` or the deadline passes; return the last status."""
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        answer = browser.request("GET", path, timeout=CLIENT_TIMEOUT).status
+        if answer == status or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.1)
+
 
 def test_pages_answer_503_while_the_database_is_down_and_200_again_once_it_is_back(
     private_database, data_dir, tmp_path_factory, tmp_path
@@ -65,6 +81,41 @@ def test_pages_answer_503_while_the_database_is_down_and_200_again_once_it_is_ba
     finally:
         stop(gunicorn)
         server.cleanup()  # the wheel stops it as its last client
+
+
+def test_with_the_pool_pages_answer_503_while_the_database_is_down_and_200_again_once_it_is_back(
+    private_database, data_dir, tmp_path_factory, tmp_path
+):
+    """psycopg's pool waits for a connection as long as a direct connection may take to fail
+    (DATABASE_CONNECT_TIMEOUT, tested in test_setup.py), then the outage is answered with 503."""
+    server, env = private_database
+    static_root = tmp_path_factory.mktemp("static")
+    collect_static(static_root)
+    env = env | {"STATIC_ROOT": str(static_root), "DATABASE_POOL": "1"}
+    gunicorn, port = start_gunicorn(env, tmp_path / "gunicorn.log")
+    try:
+        browser = Browser(port)
+        browser.request("GET", "/login/")
+        assert browser.request("POST", "/login/", form={"username": "ana", "password": "right-pass-123"}).status == 302
+        assert browser.request("GET", "/articles/").status == 200
+
+        database = postmaster(data_dir)
+        database.send_signal(signal.SIGINT)
+        database.wait(timeout=30)
+
+        # An answer at all, and the outage's: the pool gives up on a connection after
+        # DATABASE_CONNECT_TIMEOUT (test_setup.py), rather than holding the request.
+        page = browser.request("GET", "/articles/", timeout=CLIENT_TIMEOUT)
+        assert page.status == 503, page.text
+        assert page.headers["Retry-After"] == "5"
+
+        with server._lock:
+            server.ensure_postgres_running()
+        assert wait_for_status(browser, "/articles/", 200) == 200
+        assert gunicorn.poll() is None
+    finally:
+        stop(gunicorn)
+        server.cleanup()
 
 
 class TerminateAfterCommit:

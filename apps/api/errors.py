@@ -8,6 +8,7 @@ from ninja import errors as ninja_errors
 
 from apps.annotations.services import DuplicateAnnotation, EditConflict, StatusConflict
 from apps.api.representations import annotation_dict
+from config.middleware import failure_response
 
 NOT_FOUND = "Not found, or not in your projects."
 NO_CREDENTIALS = (
@@ -138,6 +139,14 @@ def install_error_handlers(api) -> None:
     @api.exception_handler(PreconditionRequired)
     def precondition_required(request, exc):
         return respond(request, 428, error_body(str(exc), [("version", str(exc))]))
+
+    @api.exception_handler(Exception)
+    def failure(request, exc):
+        """An outage, or a failure after a change was committed: the site's answer (config/middleware.py)."""
+        response = failure_response(request, exc)
+        if response is None:
+            raise exc  # Django's 500, as without this handler when DEBUG is off
+        return response
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request, exc):

@@ -1,6 +1,7 @@
 """While PostgreSQL is down the app answers 503 with Retry-After, fast, and serves again by itself
 once it is back; a change committed before the database failed is reported as saved."""
 
+import json
 import re
 import signal
 import time
@@ -9,10 +10,13 @@ import psycopg
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.annotations.models import Annotation
+from apps.api.models import ApiToken
+from tests.api.conftest import api_client_for
 from tests.config.servers import Browser, collect_static, postmaster, start_gunicorn, stop
-from tests.factories import ArticleFactory, MembershipFactory, UserFactory
+from tests.factories import AnnotationFactory, ArticleFactory, MembershipFactory, UserFactory
 
 # How long a client of these tests waits for any answer: far more than the few seconds an outage
 # may take to be noticed, far less than waiting for good.
@@ -65,6 +69,16 @@ def test_pages_answer_503_while_the_database_is_down_and_200_again_once_it_is_ba
         change = browser.request("POST", "/imports/", form={"text": "A pasted article."})
         assert change.status == 503
         assert "your last change may not have been saved" in change.text
+
+        # The API refuses in its own shape, JSON, like every other refusal of the API.
+        for method, path in (("GET", "/api/v1/projects"), ("POST", "/api/v1/sources")):
+            answer = browser.request(method, path, form={} if method == "POST" else None)
+            assert answer.status == 503, answer.text
+            assert answer.headers["Content-Type"] == "application/json"
+            assert answer.headers["Retry-After"] == "5"
+            body = json.loads(answer.text)
+            assert body["errors"] == [] and "The database is unavailable" in body["message"]
+        assert "may not have been saved" in body["message"]  # the POST's
 
         with server._lock:  # the wheel's own start, under its lock, in the same folder and socket
             server.ensure_postgres_running()
@@ -133,7 +147,7 @@ class TerminateAfterCommit:
             self.wrote = False
         result = execute(sql, params, many, context)
         # Committed once its transaction ends, or at once when it ran alone (autocommit).
-        self.wrote = self.wrote or sql.lstrip().upper().startswith("INSERT")
+        self.wrote = self.wrote or sql.lstrip().upper().startswith(("INSERT", "UPDATE"))
         return result
 
 
@@ -156,6 +170,49 @@ def test_a_change_committed_before_the_database_failed_is_reported_as_saved(clie
     assert response["HX-Retarget"] == "#messages"
     assert re.search(r"Your change was saved, but the page could not be updated\s+because the database", response.text)
     assert Annotation.objects.filter(article=article, start=4, end=12).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_api_change_committed_before_the_database_failed_is_reported_as_saved_in_json(settings):
+    settings.DEBUG = True  # the API's own error handling differs with DEBUG on (make run)
+    user = UserFactory(username="ana")
+    article = ArticleFactory(text="The minister said the bridge would reopen in May.")
+    MembershipFactory(project=article.project, user=user)
+    annotation = AnnotationFactory(article=article, created_by=user)
+    api = api_client_for(user)
+    ApiToken.objects.update(last_used_at=timezone.now())  # noted already: its next use writes nothing
+
+    with connection.execute_wrapper(TerminateAfterCommit()):
+        response = api.post(f"/annotations/{annotation.pk}/submit")  # the answer reads the annotation again
+    connection.close()  # the test's connection was the one cut
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["errors"] == [] and body["message"].startswith("Your change was saved, but the answer could not")
+    annotation.refresh_from_db()
+    assert annotation.status == Annotation.Status.SUBMITTED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_noting_an_api_tokens_use_is_not_taken_for_the_change_asked_for():
+    """The token's "last used" is written before the call's change: an outage between the two
+    leaves the change unmade, and the client is told so."""
+    user = UserFactory(username="ana")
+    article = ArticleFactory(text="The minister said the bridge would reopen in May.")
+    MembershipFactory(project=article.project, user=user)
+    annotation = AnnotationFactory(article=article, created_by=user)
+    api = api_client_for(user)  # never used: this call notes its use
+
+    with connection.execute_wrapper(TerminateAfterCommit()):
+        response = api.post(f"/annotations/{annotation.pk}/submit")
+    connection.close()
+
+    assert response.status_code == 503
+    assert "your change may not have been saved" in response.json()["message"]
+    annotation.refresh_from_db()
+    assert annotation.status == Annotation.Status.DRAFT
+    assert ApiToken.objects.get().last_used_at is not None
 
 
 @pytest.mark.django_db

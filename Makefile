@@ -29,9 +29,10 @@ migrate: install
 	env DEBUG=1 $(PY) manage.py migrate --no-input
 
 # Migrates, loads the demo, then runs the background worker (large browser imports) beside
-# the server. However `make run` is stopped (Ctrl-C, kill, kill -9), config/run.py stops all of
-# them and then the embedded PostgreSQL. DEBUG is off unless set; `env` rather than the
-# shell's VAR=value, which would put a shell between make and the supervisor.
+# the server. However `make run` is stopped (Ctrl-C, kill of make alone or of the whole group,
+# kill -9 of either), config/run.py stops all of them and then the embedded PostgreSQL. DEBUG
+# is off unless set; `env` rather than the shell's VAR=value, which would put a shell between
+# make and the supervisor.
 run: install
 	env DEBUG=1 $(PY) config/run.py $(HOST):$(PORT)
 

@@ -3,13 +3,14 @@
 import ipaddress
 import logging
 import re
+from contextlib import contextmanager
 from functools import cache
 
 import psycopg
 from django.conf import settings
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
 logger = logging.getLogger("django.request")
@@ -21,6 +22,8 @@ RETRY_AFTER = 5
 # 08 connection exceptions, 57P01-57P03 a server shutting down, crashed or starting up. A
 # failure before the server said anything has no SQLSTATE at all.
 OUTAGE_SQLSTATES = re.compile(r"08...|57P0[123]")
+# Requests under this path are the JSON API's: they are answered in JSON, refusals included.
+API_PATH = "/api/v1/"
 WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 
 
@@ -79,10 +82,11 @@ class WriteTracker:
 
     def __init__(self):
         self.committed = False
+        self.paused = False
 
     def __call__(self, execute, sql, params, many, context):
         result = execute(sql, params, many, context)
-        if WRITE_STATEMENT.match(sql):
+        if not self.paused and WRITE_STATEMENT.match(sql):
             connection = context["connection"]
             if connection.in_atomic_block:
                 connection.on_commit(self.note_commit)
@@ -92,6 +96,21 @@ class WriteTracker:
 
     def note_commit(self):
         self.committed = True
+
+
+@contextmanager
+def bookkeeping(request):
+    """Writes made inside are the app's own records (when a token was last used), not the change
+    the request asks for: an outage right after them is not reported as a saved change."""
+    writes = getattr(request, "database_writes", None)
+    if writes is None:
+        yield
+        return
+    paused, writes.paused = writes.paused, True
+    try:
+        yield
+    finally:
+        writes.paused = paused
 
 
 def is_database_outage(error: BaseException) -> bool:
@@ -153,8 +172,17 @@ def failure_response(request, exception) -> HttpResponse | None:
 def outage_response(request, *, status: int, saved: bool, outage: bool, change: bool = True) -> HttpResponse:
     """Render templates/503.html, which needs neither the database nor the session nor the user.
 
-    htmx requests get the message alone, placed in the page's message area.
+    htmx requests get the message alone, placed in the page's message area; the API's clients
+    get it in the API's error shape (apps/api/errors.py).
     """
+    if request.path_info.startswith(API_PATH):
+        from apps.api.errors import error_body  # the API's modules read the database's models
+
+        response = JsonResponse(
+            error_body(api_outage_message(saved=saved, outage=outage, change=change)), status=status
+        )
+        response["Cache-Control"] = "no-store"
+        return response
     htmx = request.headers.get("HX-Request") == "true"
     context = {"saved": saved, "outage": outage, "change": change, "retry_after": RETRY_AFTER}
     template = "503.html#outage-message" if htmx else "503.html"
@@ -164,3 +192,17 @@ def outage_response(request, *, status: int, saved: bool, outage: bool, change: 
         response["HX-Retarget"] = "#messages"
         response["HX-Reswap"] = "innerHTML"
     return response
+
+
+def api_outage_message(*, saved: bool, outage: bool, change: bool) -> str:
+    """templates/503.html's message, for a client of the API."""
+    if saved:
+        cause = " because the database became unavailable" if outage else ""
+        when = " once the database is back" if outage else ""
+        return f"Your change was saved, but the answer could not be made{cause}. Read it again{when} to see it."
+    if change:
+        return (
+            "The database is unavailable, so your change may not have been saved. Once the database is back "
+            f"(try again in {RETRY_AFTER} seconds), read it again and check it before repeating the change."
+        )
+    return f"The database is unavailable for the moment; try again in {RETRY_AFTER} seconds."

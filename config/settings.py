@@ -141,16 +141,19 @@ else:
 # Setting up a PostgreSQL connection costs more CPU than most requests, so each worker keeps
 # its connection. It is checked before reuse in each request, so after a database restart the
 # next request connects again by itself. DATABASE_POOL=1 uses psycopg's pool instead (for
-# threaded servers), which waits at most DATABASE_POOL_TIMEOUT seconds for a connection.
+# threaded servers).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Django's PostgreSQL backend, with a health check that needs no round trip (config/postgresql).
 DATABASES["default"]["ENGINE"] = "config.postgresql"
 # While the database is down each request waits at most this long before the 503 page
 # (config/middleware.py), instead of holding a worker for the operating system's timeout.
-DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", 3))
+DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", 3))
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
 if env_bool("DATABASE_POOL", False):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"]["pool"] = {"timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", 5))}
+    # The pool connects in its own threads; a request waits for one of its connections no
+    # longer than it would wait to connect itself, so an outage is answered as soon.
+    DATABASES["default"]["OPTIONS"]["pool"] = {"timeout": DATABASE_CONNECT_TIMEOUT}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", 600))
 

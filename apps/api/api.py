@@ -9,7 +9,7 @@ from ninja.parser import Parser
 
 from apps.api.auth import SessionAuth, TokenAuth
 from apps.api.endpoints import annotations, articles, imports, projects, sources
-from apps.api.errors import install_error_handlers
+from apps.api.errors import BodyNotAnObject, install_error_handlers
 
 
 class SiteSwagger(Swagger):
@@ -21,6 +21,10 @@ class SiteSwagger(Swagger):
 class StrictJsonParser(Parser):
     def parse_body(self, request):
         data = super().parse_body(request)
+        if not isinstance(data, dict):
+            # Every body of this API is an object: an array would be read as an object without
+            # fields (an empty change), whatever it held. Refused with 422 (errors.py).
+            raise BodyNotAnObject(data)
         if b"\\u" in request.body:
             # JSON may spell a lone surrogate (\\ud800), which neither UTF-8 nor PostgreSQL can hold:
             # refused here (ninja answers 400) instead of failing when saved.

@@ -14,6 +14,7 @@ from ninja.utils import check_csrf
 
 from apps.api.models import TOKEN_PREFIX, ApiToken, token_digest
 from apps.projects.permissions import PasswordBackend
+from config.middleware import bookkeeping
 
 # "Last used" is for telling forgotten tokens from live ones; recording it once a minute, not
 # at every request, spares a write per call to a busy script.
@@ -42,7 +43,8 @@ class TokenAuth(HttpBearer):
     """`Authorization: Bearer <token>`, a token made on the user's API tokens page."""
 
     def authenticate(self, request, token):
-        user = user_of_token(token)
+        with bookkeeping(request):  # noting the token's use is not the change the call asks for
+            user = user_of_token(token)
         if user is not None:
             # Code that reads request.user (services, templates) sees the token's user.
             request.user = user

@@ -3,11 +3,15 @@ the workbench gives the same refusal (403 a role, 404 outside your projects, 409
 or a repeated span, 422 input that cannot be saved)."""
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, RequestDataTooBig, ValidationError
+from django.db import IntegrityError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import errors as ninja_errors
 
 from apps.annotations.services import DuplicateAnnotation, EditConflict, StatusConflict
 from apps.api.representations import annotation_dict
+from apps.projects.models import database_refusal
+from config.middleware import failure_response
 
 NOT_FOUND = "Not found, or not in your projects."
 NO_CREDENTIALS = (
@@ -22,6 +26,16 @@ class FormRefused(Exception):
     def __init__(self, form):
         super().__init__(form.errors)
         self.form = form
+
+
+class BodyNotAnObject(ValueError):
+    """A JSON body that is valid JSON but not an object: an array, a string, a number, a boolean or null."""
+
+    def __init__(self, data):
+        kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(data), "a number")
+        super().__init__(
+            f"The body must be a JSON object with the fields this address takes, not {kind}; nothing was changed."
+        )
 
 
 class PreconditionRequired(Exception):
@@ -90,6 +104,8 @@ def install_error_handlers(api) -> None:
     @api.exception_handler(ninja_errors.HttpError)
     def http_error(request, exc):
         message = str(exc)
+        if isinstance(exc.__cause__, BodyNotAnObject):  # ninja's 400 for whatever the parser raised
+            return respond(request, 422, error_body(str(exc.__cause__)))
         if exc.status_code == 400 and message.startswith("Cannot parse request body"):
             message = "The body is not valid JSON (UTF-8); nothing was changed."
         return respond(request, exc.status_code, error_body(message))
@@ -138,6 +154,31 @@ def install_error_handlers(api) -> None:
     @api.exception_handler(PreconditionRequired)
     def precondition_required(request, exc):
         return respond(request, 428, error_body(str(exc), [("version", str(exc))]))
+
+    @api.exception_handler(Exception)
+    def failure(request, exc):
+        """An outage, or a failure after a change was committed: the site's answer (config/middleware.py)."""
+        response = failure_response(request, exc)
+        if response is None:
+            raise exc  # Django's 500, as without this handler when DEBUG is off
+        return response
+
+    @api.exception_handler(MultiPartParserError)
+    def unreadable_form(request, exc):
+        content_type = request.content_type or "multipart/form-data"
+        message = (
+            f"The body could not be read as {content_type}: send it with its boundary "
+            "(Content-Type: multipart/form-data; boundary=...), as HTTP clients do for files; nothing was changed."
+        )
+        return respond(request, 400, error_body(message))
+
+    @api.exception_handler(IntegrityError)
+    def database_refused(request, exc):
+        """The database's own check that rows stay in one project, should a write get past the forms."""
+        refusal = database_refusal(exc)
+        if refusal is None:
+            raise exc
+        return respond(request, 422, error_body(refusal))
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request, exc):

@@ -1,7 +1,7 @@
 from functools import wraps
 
 from django.http import JsonResponse
-from django.urls import path, re_path
+from django.urls import path, re_path, reverse
 
 from apps.api import views
 from apps.api.api import api
@@ -32,8 +32,22 @@ def not_found(request, rest):
     return JsonResponse(error_body("There is no such address in the API (see /api/v1/docs)."), status=404)
 
 
+def index(request, **kwargs):
+    """The API's root: what it is and where it is described, in JSON like the rest of it."""
+    return JsonResponse(
+        {
+            "name": api.title,
+            "version": api.version,
+            "docs": reverse("api:v1:openapi-view"),
+            "openapi": reverse("api:v1:openapi-json"),
+        }
+    )
+
+
 api_patterns, api_app, api_namespace = api.urls
 for pattern in api_patterns:
+    if pattern.name == "api-root":  # ninja's own answers 404 in HTML
+        pattern.callback = index
     pattern.callback = json_method_refusal(pattern.callback)
 
 urlpatterns = [

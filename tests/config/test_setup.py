@@ -79,6 +79,15 @@ def test_debug_is_off_unless_asked_for_and_then_a_secret_key_is_required():
     assert "SECRET_KEY must be set when DEBUG is off" in refused.stderr
 
 
+def test_the_pool_waits_for_a_connection_no_longer_than_a_connection_may_take():
+    """While the database is down a request waits at most DATABASE_CONNECT_TIMEOUT, pool or not."""
+    options = "settings.DATABASES['default']['OPTIONS']"
+    pooled = {"SECRET_KEY": "k" * 50, "DATABASE_POOL": "1"}
+    timeouts = f"{options}['pool']['timeout'], {options}['connect_timeout']"
+    assert settings_in_subprocess(timeouts, **pooled).stdout.strip() == "3 3"
+    assert settings_in_subprocess(timeouts, **pooled, DATABASE_CONNECT_TIMEOUT="7").stdout.strip() == "7 7"
+
+
 def test_the_local_secret_key_file_is_private_and_one_for_all_processes(tmp_path):
     key_file = tmp_path / "data" / "secret_key"
     code = (

@@ -230,3 +230,8 @@ def test_ctrl_f_in_the_box_is_the_browsers_own(page, german):
     # Typed into the box, "/" is a character like any other.
     page.keyboard.type("2025/")
     expect(find).to_have_value("2025/")
+    page.keyboard.press("Escape")
+    page.keyboard.press("?")  # the key help says so
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_contain_text(
+        "in the find box: the browser's own find"
+    )

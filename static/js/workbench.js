@@ -596,6 +596,292 @@
     }
   });
 
+  // Find in the text (/ or Ctrl+F). Matching ignores case, accents and punctuation ("milman"
+  // finds "Mil-Man"); matches are kept as code-point offsets of Article.text and painted with the
+  // CSS Custom Highlight API, which adds no element, so the text and every offset stay as they
+  // are. The current match can become the selection, which c, q or f then marks.
+  const findBar = document.getElementById("find-bar");
+  const findInput = document.getElementById("find-input");
+  const findStatus = document.getElementById("find-status");
+  const found = { matches: [], current: -1, ranges: null, returnTo: null };
+  const canPaint = () => Boolean(window.CSS && CSS.highlights && typeof Highlight === "function");
+
+  // Letters that do not decompose are spelled with their base letters, as PostgreSQL's unaccent does.
+  const SPELLED = { ß: "ss", ẞ: "ss", æ: "ae", Æ: "ae", œ: "oe", Œ: "oe", ø: "o", Ø: "o", đ: "d", Đ: "d", ł: "l", Ł: "l", ı: "i", ſ: "s", ς: "σ" };
+  const IGNORED = /[\p{P}\p{Cf}\u0640]/u; // punctuation, invisible format characters, the Arabic tatweel
+  const COMBINING = /\p{M}/gu;
+  const BLANK = /\s/u;
+
+  function foldCharacter(character) {
+    if (character < "\u0080") return character.toLowerCase();
+    if (SPELLED[character]) return SPELLED[character];
+    return character.normalize("NFD").replace(COMBINING, "").toLowerCase();
+  }
+
+  // Fold code points; `map[i]` is the index of the code point that UTF-16 unit i of `text` came
+  // from. Runs of blank space become one space; `loose` also drops punctuation.
+  function fold(characters, loose) {
+    let text = "";
+    const map = [];
+    characters.forEach((character, index) => {
+      let piece;
+      if (BLANK.test(character)) {
+        if (text.endsWith(" ")) return;
+        piece = " ";
+      } else if (loose && IGNORED.test(character)) {
+        return;
+      } else {
+        piece = foldCharacter(character);
+      }
+      text += piece;
+      for (let unit = 0; unit < piece.length; unit++) map.push(index);
+    });
+    return { text, map };
+  }
+
+  // The text never changes (only the highlights around it are rendered again): fold it once.
+  const folding = {};
+  let textCharacters = null;
+  function foldedText(loose) {
+    textCharacters = textCharacters || articleChars();
+    const key = loose ? "loose" : "strict";
+    folding[key] = folding[key] || fold(textCharacters, loose);
+    return folding[key];
+  }
+
+  // Only where a character could be cut (a mark, a joiner, a flag's half...) is the line segmented.
+  const JOINING = /[\p{M}\p{Emoji_Modifier}\p{Regional_Indicator}\u200d\u1160-\u11ff\ud7b0-\ud7fb]/u;
+  const PREPENDED = /[\u0600-\u0605\u06dd\u070f\u08e2]/u;
+  function wholeAt(position, forward) {
+    const text = textCharacters;
+    if (position <= 0 || position >= text.length) return position;
+    if (!JOINING.test(text[position]) && !JOINING.test(text[position - 1]) && !PREPENDED.test(text[position - 1])) return position;
+    return wholeCharacter(text, position, forward);
+  }
+
+  // A query of punctuation alone ("–", "?") is looked for as it is, case and accents still ignored.
+  function findMatches(query) {
+    let loose = true;
+    let needle = fold(Array.from(query), true).text.trim();
+    if (!needle) {
+      loose = false;
+      needle = fold(Array.from(query), false).text.trim();
+    }
+    if (!needle) return [];
+    const { text, map } = foldedText(loose);
+    const matches = [];
+    for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) {
+      const start = wholeAt(map[at], false);
+      const end = wholeAt(map[at + needle.length - 1] + 1, true);
+      const last = matches[matches.length - 1];
+      if (!last || start >= last.end) matches.push({ start, end }); // "s" finds "ß" once, not twice
+    }
+    return matches;
+  }
+
+  // The article's text nodes with the code points they hold, to place many matches at once.
+  let textNodes = null; // rebuilt once blocks are rendered again
+  function nodeIndex() {
+    if (textNodes) return textNodes;
+    textNodes = [];
+    for (const block of blocks()) {
+      let at = Number(block.dataset.start);
+      const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const length = Array.from(node.data).length;
+        if (length) textNodes.push({ node, start: at, end: at + length });
+        at += length;
+      }
+    }
+    return textNodes;
+  }
+
+  // The DOM point of a code-point offset: in the node holding the character after it (a start)
+  // or before it (an end), so that a match never takes in a neighbouring element.
+  function pointOf(offset, isEnd) {
+    const index = nodeIndex();
+    let [low, high] = [0, index.length - 1];
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (isEnd ? index[middle].end < offset : index[middle].end <= offset) low = middle + 1;
+      else high = middle;
+    }
+    const entry = index[low];
+    if (!entry) return null;
+    const within = Math.max(0, Math.min(offset, entry.end) - entry.start);
+    const data = entry.node.data;
+    const units = data.length === entry.end - entry.start ? within : Array.from(data).slice(0, within).join("").length;
+    return [entry.node, units];
+  }
+
+  function matchRange(match) {
+    const [from, to] = [pointOf(match.start, false), pointOf(match.end, true)];
+    if (!from || !to) return null;
+    const range = document.createRange();
+    range.setStart(...from);
+    range.setEnd(...to);
+    return range;
+  }
+
+  function paintMatches() {
+    found.ranges = found.matches.map(matchRange);
+    if (!canPaint()) return;
+    const all = new Highlight();
+    found.ranges.forEach((range, index) => range && index !== found.current && all.add(range));
+    CSS.highlights.set("find", all);
+    paintCurrent();
+  }
+
+  function paintCurrent() {
+    const range = found.ranges && found.ranges[found.current];
+    if (!canPaint()) return;
+    if (!range) {
+      CSS.highlights.delete("find-current");
+      return;
+    }
+    const current = new Highlight(range);
+    current.priority = 1; // above the other matches and a waiting extent
+    CSS.highlights.set("find-current", current);
+  }
+
+  function showCount() {
+    const { matches, current } = found;
+    if (!findInput.value.trim()) findStatus.textContent = "";
+    else findStatus.textContent = matches.length ? `${current + 1} of ${matches.length}` : "No matches";
+    findBar.querySelectorAll("[data-find-step], [data-find-select]").forEach((button) => (button.disabled = !matches.length));
+  }
+
+  // Scroll the current match to the middle of the screen unless it is in view below the find box.
+  function revealCurrent() {
+    const range = found.ranges && found.ranges[found.current];
+    if (!range) return;
+    const rect = range.getBoundingClientRect();
+    if (rect.top < findBar.getBoundingClientRect().bottom || rect.bottom > window.innerHeight) {
+      window.scrollBy(0, rect.top - window.innerHeight / 2);
+    }
+  }
+
+  // The code point the caret (or the selection) starts at in the text, or 0.
+  function caretOffset() {
+    const selection = selectionInText();
+    if (!selection) return 0;
+    const range = selection.getRangeAt(0);
+    const block = blockOf(range.startContainer);
+    return block && textRoot.contains(block) ? offsetOf(block, range.startContainer, range.startOffset) : 0;
+  }
+
+  // A new query starts from the current match, so that typing on narrows in place; else from the caret.
+  function search() {
+    const previous = found.matches[found.current];
+    const from = previous ? previous.start : caretOffset();
+    found.matches = findInput.value.trim() ? findMatches(findInput.value) : [];
+    const next = found.matches.findIndex((match) => match.start >= from);
+    found.current = found.matches.length ? Math.max(0, next) : -1;
+    paintMatches();
+    showCount();
+    revealCurrent();
+  }
+
+  function stepMatch(delta) {
+    const count = found.matches.length;
+    if (!count) return;
+    if (canPaint() && found.ranges[found.current]) CSS.highlights.get("find").add(found.ranges[found.current]);
+    found.current = (found.current + delta + count) % count;
+    if (canPaint() && found.ranges[found.current]) CSS.highlights.get("find").delete(found.ranges[found.current]);
+    paintCurrent();
+    showCount();
+    revealCurrent();
+  }
+
+  // The current match becomes the selection in the text, as if dragged over with the mouse.
+  function selectMatch() {
+    const range = found.ranges && found.ranges[found.current];
+    if (!range) return;
+    textRoot.focus({ preventScroll: true });
+    window.getSelection().setBaseAndExtent(range.startContainer, range.startOffset, range.endContainer, range.endOffset);
+    showToolbar();
+  }
+
+  function openFind() {
+    if (findBar.hidden) {
+      found.returnTo = document.activeElement;
+      findBar.hidden = false;
+    }
+    findInput.focus();
+    findInput.select();
+    if (!found.matches.length && findInput.value.trim()) search();
+  }
+
+  // Closing forgets the matches and leaves the caret at the start of the current one.
+  function closeFind() {
+    const match = found.matches[found.current];
+    findBar.hidden = true;
+    found.matches = [];
+    found.current = -1;
+    found.ranges = null;
+    if (canPaint()) ["find", "find-current"].forEach((name) => CSS.highlights.delete(name));
+    showCount();
+    if (match || !found.returnTo || !found.returnTo.isConnected || found.returnTo === document.body) {
+      textRoot.focus({ preventScroll: true });
+      if (match) placeCaret(match.start);
+      drawCaret();
+    } else {
+      found.returnTo.focus();
+    }
+  }
+
+  // Blocks are rendered again when annotations change: the matches are drawn on the new nodes.
+  let repaint = 0;
+  new MutationObserver(() => {
+    textNodes = null;
+    if (findBar.hidden || !found.matches.length || repaint) return;
+    repaint = requestAnimationFrame(() => {
+      repaint = 0;
+      if (!findBar.hidden) paintMatches();
+    });
+  }).observe(textRoot, { childList: true, subtree: true, characterData: true });
+
+  findInput.addEventListener("input", search);
+  findInput.addEventListener("keydown", (event) => {
+    if (event.isComposing) return;
+    if (event.key === "Enter") {
+      event.preventDefault();
+      if (event.ctrlKey || event.metaKey) selectMatch();
+      else stepMatch(event.shiftKey ? -1 : 1);
+    } else if (event.key === "Escape") {
+      event.preventDefault(); // a search box would empty itself
+      closeFind();
+    }
+  });
+  findBar.addEventListener("mousedown", (event) => {
+    if (event.target.closest("button")) event.preventDefault(); // the focus stays in the box
+  });
+  findBar.addEventListener("click", (event) => {
+    const button = event.target.closest("button");
+    if (!button) return;
+    if (button.dataset.findStep) stepMatch(Number(button.dataset.findStep));
+    else if ("findSelect" in button.dataset) selectMatch();
+    else if ("findClose" in button.dataset) closeFind();
+  });
+  document.querySelectorAll("[data-find-open]").forEach((button) => {
+    button.hidden = false;
+    button.addEventListener("click", openFind);
+  });
+
+  // "/" (where it types nothing) or Ctrl+F anywhere in the workbench opens the box; Ctrl+F in the
+  // box is the browser's own find.
+  document.addEventListener("keydown", (event) => {
+    if (event.target === findInput || event.altKey || event.shiftKey || event.isComposing) return;
+    const control = event.ctrlKey || event.metaKey;
+    const key = event.key.toLowerCase();
+    const findKey = control && (key === "f" || (!/^[a-z]$/.test(key) && event.code === "KeyF"));
+    const slash = !control && event.key === "/" && !typing(event.target);
+    if ((findKey || slash) && (event.target === document.body || workbench.contains(event.target))) {
+      event.preventDefault();
+      openFind();
+    }
+  });
+
   // The source finder on the panel: Down goes from the search box into its matches (a listbox
   // whose arrow keys are the browser's own), Enter picks the match and goes back to the box, which
   // then shows its name, so a second Enter links it; Escape goes back and forgets the browsing.

@@ -29,7 +29,7 @@ from apps.annotations.services import (
     withdraw_annotation,
 )
 from apps.api.endpoints.common import answers, without_nul
-from apps.api.errors import PreconditionRequired, etag, etag_of, validated
+from apps.api.errors import BodyNotAnObject, PreconditionRequired, etag, etag_of, validated
 from apps.api.paging import collection_url, page_url, paged
 from apps.api.representations import annotation_dicts, link_dicts, new_annotation_dict
 from apps.api.schemas import (
@@ -146,6 +146,8 @@ def optional_body(request, schema):
             data = json.loads(request.body)
         except (ValueError, RecursionError):
             raise HttpError(400, "Cannot parse request body") from None
+        if not isinstance(data, dict):  # refused as the API's parser refuses it (errors.py)
+            raise HttpError(400, "Cannot parse request body") from BodyNotAnObject(data)
     else:
         data = {}
     try:
@@ -324,8 +326,9 @@ def annotation_submit(
     annotation_id: int = AnnotationId,
     if_match: str | None = Header(None, alias="If-Match"),
 ):
+    body = optional_body(request, SubmitIn)  # refused before any row is looked up
     annotation = editable_annotation(request, annotation_id)
-    version = named_version(annotation, optional_body(request, SubmitIn).version, if_match)
+    version = named_version(annotation, body.version, if_match)
     submit_annotation(annotation=annotation, user=request.auth, seen_version=version)
     return fresh(request, response, annotation.pk)
 

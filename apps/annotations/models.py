@@ -211,7 +211,9 @@ class Annotation(models.Model):
     # PostgreSQL itself. Words as written, accents and case aside: a generated column cannot read
     # the article's language, whose stems the article's own search column has.
     search = models.GeneratedField(
-        expression=joined_vectors(search_vector("exact"), search_vector("note", "B"), search_vector(words("tags"), "B")),
+        expression=joined_vectors(
+            search_vector("exact"), search_vector("note", "B"), search_vector(words("tags"), "B")
+        ),
         output_field=SearchVectorField(),
         db_persist=True,
     )

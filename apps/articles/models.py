@@ -322,7 +322,7 @@ class Article(models.Model):
     # worker once an import commits (indexing.index_articles), never in the import's COPY: a
     # generated column made a COPY of 10,000 articles ten times slower. Empty until then.
     search = SearchVectorField(null=True, blank=True, editable=False)
-    names = models.TextField(null=True, blank=True, editable=False)
+    names = models.TextField(null=True, blank=True, editable=False)  # noqa: DJ001 - NULL until indexed
 
     objects = ArticleQuerySet.as_manager()
 

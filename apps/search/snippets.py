@@ -25,7 +25,7 @@ class Sentinels:
 
     def options(self, *, fragments: int) -> str:
         """ts_headline's options: `fragments` passages of about 30 words, or 0 for the whole text."""
-        marks = f'StartSel="{self.start}", StopSel="{self.stop}", FragmentDelimiter="{self.gap}"'
+        marks = f"StartSel={self.start}, StopSel={self.stop}, FragmentDelimiter={self.gap}"
         if not fragments:
             return f"{marks}, HighlightAll=true"
         return f"{marks}, MaxFragments={fragments}, MaxWords=30, MinWords=12"
@@ -59,10 +59,6 @@ class Marked:
     def __bool__(self) -> bool:
         return bool(self.text)
 
-    @property
-    def first_match(self) -> str:
-        return self.text[slice(*self.highlights[0])] if self.highlights else ""
-
     def html(self) -> SafeString:
         parts, position = [], 0
         for start, end in self.highlights:
@@ -71,6 +67,3 @@ class Marked:
             position = end
         parts.append(escape(self.text[position:]))
         return mark_safe("".join(parts))  # noqa: S308 - every piece of text is escaped
-
-    def __html__(self) -> str:
-        return self.html()

@@ -41,6 +41,8 @@ NAME_WEIGHT = 0.05
 # Typographic quotation marks are phrases too ("Abkommen" typed with German quotes).
 QUOTES = str.maketrans(dict.fromkeys("“”„‟«»″", '"'))
 ANNOTATION_FILTERS = ("kind", "status", "tag", "author")
+# An annotation's words and note are shown whole up to this length, else around their first match.
+SNIPPET_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -407,7 +409,7 @@ def describe_annotations(ids: list[int], query: Query | None, sentinels: Sentine
     )
     hits = []
     for pk, kind, status, tags, author, article_id, title, project, exact, note in rows:
-        snippet = sentinels.parse(exact)
+        snippet = sentinels.parse(exact).around_first_match(SNIPPET_CHARS)
         url = reverse("annotations:workbench", args=[article_id]) + f"?annotation={pk}"
         hits.append(
             Hit(
@@ -424,7 +426,7 @@ def describe_annotations(ids: list[int], query: Query | None, sentinels: Sentine
                     "tags": tags,
                     "author": author,
                     "project": project,
-                    "note": sentinels.parse(note),
+                    "note": sentinels.parse(note).around_first_match(SNIPPET_CHARS),
                 },
             )
         )

@@ -59,6 +59,24 @@ class Marked:
     def __bool__(self) -> bool:
         return bool(self.text)
 
+    def around_first_match(self, chars: int) -> "Marked":
+        """At most about `chars` characters around the first match, cut at spaces, with "…" where cut."""
+        if len(self.text) <= chars:
+            return self
+        first = self.highlights[0][0] if self.highlights else 0
+        start = max(0, first - chars // 3)
+        if start:
+            start = self.text.find(" ", start, first) + 1 or start
+        end = start + chars
+        if end < len(self.text):
+            end = self.text.rfind(" ", start, end) if " " in self.text[start:end] else end
+        head, tail = ("…" if start else ""), ("…" if end < len(self.text) else "")
+        shift = len(head) - start
+        highlights = tuple(
+            (max(s, start) + shift, min(e, end) + shift) for s, e in self.highlights if s < end and e > start
+        )
+        return Marked(head + self.text[start:end] + tail, highlights)
+
     def html(self) -> SafeString:
         parts, position = [], 0
         for start, end in self.highlights:

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from apps.articles.models import language_name
 from apps.projects.models import Project
 from apps.search.forms import SearchForm
 from apps.search.results import TYPES, Filters, languages_present, search
@@ -24,7 +25,14 @@ def search_results(request):
         "form": form,
         "types": TYPES,
         "projects": Project.objects.visible_to(request.user).values_list("pk", "name"),
-        "languages": languages_present(request.user, Filters()),
+        "languages": sorted(
+            (
+                (code, language_name(code))
+                for codes in languages_present(request.user, Filters()).values()
+                for code in codes
+            ),
+            key=lambda language: language[1],
+        ),
     }
     if not form.is_bound:
         return render(request, "search/search_results.html", context)

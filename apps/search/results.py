@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, TrigramWordSimilarity
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection, models
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
@@ -36,8 +36,10 @@ SIMPLE = "sourcetrace_simple"
 TYPES = ("source", "annotation", "article")  # the order of the combined list
 # A query of more plain words than this is not compared with names.
 MAX_NAME_WORDS = 4
-# How much a name spelled alike adds to an article's rank, at full similarity.
-NAME_WEIGHT = 0.05
+# The rank of an article found only by a name spelled alike.
+NAME_RANK = 1e-6
+# More matches of a kind than this are listed newest first, unranked (see `search`).
+RANK_LIMIT = 2000
 # Typographic quotation marks are phrases too ("Abkommen" typed with German quotes).
 QUOTES = str.maketrans(dict.fromkeys("“”„‟«»″", '"'))
 ANNOTATION_FILTERS = ("kind", "status", "tag", "author")
@@ -118,6 +120,7 @@ class Results:
     hits: list[Hit]
     offset: int
     limit: int
+    unranked: set[str] = field(default_factory=set)  # kinds with too many matches to rank: newest first
 
     @property
     def count(self) -> int:
@@ -137,9 +140,13 @@ def search(*, user, query: Query | None, filters: Filters, offset: int = 0, limi
     if filters.allows("source"):
         branches["source"] = matching_sources(user, query, filters)
     counts = count_all({kind: qs for kind, (qs, _) in branches.items()})
+    # Ranking reads every match's words; past RANK_LIMIT matches, the newest come first instead.
+    unranked = {kind for kind, count in counts.items() if count > RANK_LIMIT}
+    for kind in unranked:
+        branches[kind] = (branches[kind][0], models.Value(0.0))
     page = ranked_page(branches, offset, limit) if any(counts.values()) else []
     hits = describe(page, query, filters)
-    return Results({kind: counts.get(kind, 0) for kind in TYPES}, hits, offset, limit)
+    return Results({kind: counts.get(kind, 0) for kind in TYPES}, hits, offset, limit, unranked)
 
 
 # -- Which rows match ------------------------------------------------------------------------
@@ -218,15 +225,16 @@ def matching_articles(user, query: Query | None, filters: Filters, configuration
     matched, ranks = models.Q(pk__in=[]), []
     for config, languages in configurations.items():
         tsquery = words_of(query, config)
-        matched |= models.Q(language__in=languages, search=tsquery)
-        ranks.append(models.When(language__in=languages, then=SearchRank(models.F("search"), tsquery)))
-    rank = models.Case(*ranks, default=models.Value(0.0), output_field=models.FloatField())
+        reads = models.Q(language__in=languages, search=tsquery)
+        matched |= reads
+        ranks.append(models.When(reads, then=SearchRank(models.F("search"), tsquery)))
     if query.names:
         alike = models.Q()
         for key in query.names:
             alike &= models.Q(names__trigram_word_similar=key)
-            rank += NAME_WEIGHT * TrigramWordSimilarity(key, "names") / len(query.names)
         matched |= alike
+    # An article found by a name spelled alike only ranks below those that write the words.
+    rank = models.Case(*ranks, default=models.Value(NAME_RANK), output_field=models.FloatField())
     return articles.filter(matched), rank
 
 
@@ -286,9 +294,9 @@ def count_all(querysets: dict) -> dict[str, int]:
 def ranked_page(branches: dict, offset: int, limit: int) -> list[tuple[str, int]]:
     """(kind, id) of the page's rows: sources, annotations, articles, each best first."""
     ranked = [
-        queryset.annotate(hit_type=models.Value(TYPES.index(kind)), hit_rank=rank).values_list(
-            "hit_type", "hit_rank", "pk"
-        )
+        queryset.order_by()
+        .annotate(hit_type=models.Value(TYPES.index(kind)), hit_rank=rank)
+        .values_list("hit_type", "hit_rank", "pk")
         for kind, (queryset, rank) in sorted(branches.items(), key=lambda item: TYPES.index(item[0]))
     ]
     rows = ranked[0].union(*ranked[1:], all=True) if len(ranked) > 1 else ranked[0]
@@ -344,12 +352,15 @@ def article_snippets_sql() -> str:
         f" ON p.{quote(project.pk.column)} = {column('project')}"
         f" WHERE {column('id')} = ANY(%(ids)s)"
     )
-    first = "strpos(text, substring(snippet FROM %(first_match)s))"
+    # Each step a subquery of its own (OFFSET 0 keeps them apart), so that each headline is
+    # computed once, and only for the page's articles.
+    found = (
+        f"SELECT *, strpos(text, substring(snippet FROM %(first_match)s)) AS at FROM ({marked} OFFSET 0) AS m OFFSET 0"
+    )
+    line = "CASE WHEN at > 0 THEN at - coalesce(nullif(strpos(reverse(left(text, at - 1)), E'\\n'), 0), at) END"
     return (
-        f"SELECT id, title, language, author, published_on, project, title_marked, snippet,"
-        f" CASE WHEN {first} > 0 THEN {first} - 1 - coalesce(nullif("
-        f"strpos(reverse(left(text, {first} - 1)), E'\\n'), 0) - 1, {first} - 1) END AS line"
-        f" FROM ({marked}) AS marked"
+        f"SELECT id, title, language, author, published_on, project, title_marked, snippet, {line} AS line"
+        f" FROM ({found}) AS found"
     )
 
 

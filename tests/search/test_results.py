@@ -218,3 +218,15 @@ def test_a_superuser_searches_every_project(db):
     article = ArticleFactory(project=ProjectFactory(), language="en", text="Minsk talks.")
     indexed(article)
     assert articles_found(root, "Minsk") == {article.pk}
+
+
+def test_past_the_rank_limit_the_newest_matches_come_first(analyst, project, monkeypatch):
+    in_text = ArticleFactory(project=project, language="en", title="Weekly notes", text="The embargo was discussed.")
+    in_title = ArticleFactory(project=project, language="en", title="The embargo", text="Talks about grain went on.")
+    newest = ArticleFactory(project=project, language="en", title="Later notes", text="Embargo again.")
+    indexed(in_text, in_title, newest)
+    assert found(analyst, "embargo")[0] == ("article", in_title.pk)
+    monkeypatch.setattr("apps.search.results.RANK_LIMIT", 2)
+    results = search(user=analyst, query=Query.parse("embargo"), filters=Filters())
+    assert [hit.id for hit in results.hits] == [newest.pk, in_title.pk, in_text.pk]
+    assert results.unranked == {"article"}

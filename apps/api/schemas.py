@@ -300,6 +300,7 @@ class SearchFilters(Schema):
     tag: str | None = Field(None, max_length=MAX_TAG_CHARS)
     author: str | None = Field(None, max_length=150, description="An annotation's author's user name.")
     source: int | None = Field(None, ge=1, le=MAX_ID, description="Annotations linked to it, articles it published.")
+    role: LinkRole | None = Field(None, description="Annotations linked in this role (to `source`, if given).")
     since: date | None = Field(None, description="On or after this day (an article's publication or import).")
     until: date | None = Field(None, description="On or before this day.")
 

@@ -1,6 +1,6 @@
 from django import forms
 
-from apps.annotations.models import Annotation
+from apps.annotations.models import Annotation, Link
 from apps.search.results import TYPES, Filters, Query
 
 MAX_QUERY_CHARS = 500
@@ -26,6 +26,7 @@ class SearchForm(forms.Form):
     tag = forms.CharField(required=False, max_length=100)
     author = forms.CharField(required=False, max_length=150)
     source = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    role = forms.ChoiceField(required=False, choices=[("", "any"), *Link.Role.choices])
     since = forms.DateField(required=False)
     until = forms.DateField(required=False)
 
@@ -62,10 +63,9 @@ class SearchForm(forms.Form):
 
     @property
     def asks_anything(self) -> bool:
-        """Whether there is anything to look for: words, or a filter that picks rows."""
-        return bool(self.cleaned_data.get("q")) or any(
-            self.cleaned_data.get(name) for name in FILTERS if name != "type"
-        )
+        """Whether there is anything to look for: words, a filter that picks rows, or the list of annotations."""
+        data = self.cleaned_data
+        return bool(data.get("q")) or data.get("type") == "annotation" or any(data.get(name) for name in FILTERS[1:])
 
 
-FILTERS = ("type", "project", "language", "kind", "status", "tag", "author", "source", "since", "until")
+FILTERS = ("type", "project", "language", "kind", "status", "tag", "author", "source", "role", "since", "until")

@@ -14,6 +14,7 @@ Whatever the data, a page costs the same few queries: the languages present, the
 page's ids, and one query per kind of row on the page for its snippets.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -42,7 +43,7 @@ NAME_RANK = 1e-6
 RANK_LIMIT = 2000
 # Typographic quotation marks are phrases too ("Abkommen" typed with German quotes).
 QUOTES = str.maketrans(dict.fromkeys("“”„‟«»″", '"'))
-ANNOTATION_FILTERS = ("kind", "status", "tag", "author")
+ANNOTATION_FILTERS = ("kind", "status", "tag", "author", "role")
 # An annotation's words and note are shown whole up to this length, else around their first match.
 SNIPPET_CHARS = 300
 
@@ -88,6 +89,7 @@ class Filters:
     tag: str = ""
     author: str = ""  # the user name of an annotation's author
     source: int | None = None  # annotations linked to it, articles it published
+    role: str = ""  # annotations linked in this role (to `source`, if given): "said_by", "claimant"...
     since: date | None = None
     until: date | None = None
 
@@ -251,10 +253,13 @@ def matching_annotations(user, query: Query | None, filters: Filters):
         annotations = annotations.filter(tags__contains=[filters.tag])
     if filters.author:
         annotations = annotations.filter(created_by__username=filters.author)
-    if filters.source:
-        annotations = annotations.filter(
-            models.Exists(Link.objects.filter(annotation=models.OuterRef("pk"), source_id=filters.source))
-        )
+    if filters.source or filters.role:
+        links = Link.objects.filter(annotation=models.OuterRef("pk"))
+        if filters.source:
+            links = links.filter(source_id=filters.source)
+        if filters.role:
+            links = links.filter(role=filters.role)
+        annotations = annotations.filter(models.Exists(links))
     annotations = in_dates(annotations, filters, TruncDate("created_at"))
     if query is None:
         return annotations, models.Value(0.0)
@@ -411,6 +416,8 @@ def describe_annotations(ids: list[int], query: Query | None, sentinels: Sentine
             "status",
             "tags",
             "created_by__username",
+            "prefix",
+            "suffix",
             "article_id",
             "article__title",
             "article__project__name",
@@ -419,7 +426,7 @@ def describe_annotations(ids: list[int], query: Query | None, sentinels: Sentine
         )
     )
     hits = []
-    for pk, kind, status, tags, author, article_id, title, project, exact, note in rows:
+    for pk, kind, status, tags, author, prefix, suffix, article_id, title, project, exact, note in rows:
         snippet = sentinels.parse(exact).around_first_match(SNIPPET_CHARS)
         url = reverse("annotations:workbench", args=[article_id]) + f"?annotation={pk}"
         hits.append(
@@ -438,10 +445,28 @@ def describe_annotations(ids: list[int], query: Query | None, sentinels: Sentine
                     "author": author,
                     "project": project,
                     "note": sentinels.parse(note).around_first_match(SNIPPET_CHARS),
+                    # The passage in its sentence: the words the quote selector keeps around it.
+                    "before": sentence_start(prefix),
+                    "after": sentence_end(suffix),
                 },
             )
         )
     return hits
+
+
+SENTENCE_END = re.compile(r"[.!?…。！？؟]\s|\n")
+
+
+def sentence_start(prefix: str) -> str:
+    """The end of `prefix` from the start of its last sentence, or "…" and all of it."""
+    ends = list(SENTENCE_END.finditer(prefix))
+    return prefix[ends[-1].end() :].lstrip() if ends else ("…" + prefix if prefix else "")
+
+
+def sentence_end(suffix: str) -> str:
+    """The start of `suffix` up to the end of its first sentence, or all of it and "…"."""
+    end = SENTENCE_END.search(suffix)
+    return suffix[: end.start() + 1].rstrip() if end else (suffix + "…" if suffix else "")
 
 
 def describe_sources(ids: list[int], query: Query | None, sentinels: Sentinels) -> list[Hit]:

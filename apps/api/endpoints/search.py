@@ -20,7 +20,7 @@ def search_list(request, response: HttpResponse, filters: Query[SearchFilters], 
     form = SearchForm(request.GET)
     validated(form)
     if not form.asks_anything:
-        form.add_error("q", "Give words to look for (q), or a filter that picks annotations or articles.")
+        form.add_error("q", "Give words to look for (q), a filter, or type=annotation for every annotation you see.")
         validated(form)
     results = search(user=request.auth, query=form.query, filters=form.filters, offset=page.offset, limit=page.limit)
     count = results.counts[form.filters.type] if form.filters.type else results.count

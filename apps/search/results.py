@@ -147,7 +147,7 @@ def search(*, user, query: Query | None, filters: Filters, offset: int = 0, limi
     for kind in unranked:
         branches[kind] = (branches[kind][0], models.Value(0.0))
     page = ranked_page(branches, offset, limit) if any(counts.values()) else []
-    hits = describe(page, query, filters)
+    hits = describe(page, query)
     return Results({kind: counts.get(kind, 0) for kind in TYPES}, hits, offset, limit, unranked)
 
 
@@ -312,7 +312,7 @@ def ranked_page(branches: dict, offset: int, limit: int) -> list[tuple[str, int]
 # -- What the page shows of them ---------------------------------------------------------------
 
 
-def describe(page: list[tuple[str, int]], query: Query | None, filters: Filters) -> list[Hit]:
+def describe(page: list[tuple[str, int]], query: Query | None) -> list[Hit]:
     """The page's rows with their titles, marked snippets and links, in the page's order."""
     sentinels = Sentinels()
     ids = {kind: [pk for k, pk in page if k == kind] for kind in TYPES}

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "apps.imports",
     "apps.exports",
     "apps.review",
+    "apps.search",
     "apps.api",
     # After the apps: the first app with a command of a name provides it, and apps.imports
     # provides db_worker (woken when a task is queued).

@@ -13,6 +13,7 @@ urlpatterns = [
     path("exports/", include("apps.exports.urls")),
     path("articles/", include("apps.articles.urls")),
     path("imports/", include("apps.imports.urls")),
+    path("search/", include("apps.search.urls")),
     path("invitations/", include("apps.projects.urls")),
     path("", include("apps.annotations.urls")),
 ]

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Coalesce, JSONObject, Left
@@ -13,6 +14,7 @@ from apps.articles.models import searchable
 from apps.projects.history import tracked
 from apps.projects.models import ProjectScopedQuerySet, check_same_project
 from apps.projects.permissions import blinded_project_ids
+from apps.sources.models import joined_vectors, search_vector, words
 
 # How much context the TextQuoteSelector keeps on each side; enough to re-anchor a span.
 CONTEXT_CHARS = 32
@@ -201,7 +203,7 @@ class AnnotationStatus(models.TextChoices):
 @tracked(
     "AnnotationHistory",
     # The selector's context is the article's own text around `exact`; the text never changes.
-    exclude=["prefix", "suffix"],
+    exclude=["prefix", "suffix", "search"],
     # One trigger run per statement, not per row: imports insert many spans at once.
     level=pghistory.Statement,
 )
@@ -243,6 +245,16 @@ class Annotation(models.Model):
     version = models.PositiveIntegerField(default=1)
     # Soft delete, so that "undo" restores the very same row with its links and history.
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The marked words, the note and the tags for full-text search (apps.search), kept by
+    # PostgreSQL itself. Words as written, accents and case aside: a generated column cannot read
+    # the article's language, whose stems the article's own search column has.
+    search = models.GeneratedField(
+        expression=joined_vectors(
+            search_vector("exact"), search_vector("note", "B"), search_vector(words("tags"), "B")
+        ),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     objects = AnnotationQuerySet.as_manager()
 
@@ -287,6 +299,7 @@ class Annotation(models.Model):
             # The admin's search, which must not read a million rows (see AnnotationAdmin.get_search_results).
             GinIndex(OpClass(searchable("exact"), name="gin_trgm_ops"), name="annotation_exact_trgm"),
             GinIndex(OpClass(searchable("note"), name="gin_trgm_ops"), name="annotation_note_trgm"),
+            GinIndex(fields=["search"], name="annotation_search"),
         ]
 
     def __str__(self):

@@ -99,7 +99,11 @@ def annotation_filters(request) -> dict[str, str]:
 @login_required
 @require_GET
 def workbench(request, article_pk):
-    articles = Article.objects.visible_to(request.user).select_related("publisher", "story").defer("original")
+    articles = (
+        Article.objects.visible_to(request.user)
+        .select_related("publisher", "story")
+        .defer("original", "search", "names")
+    )
     article = get_object_or_404(articles, pk=article_pk)
     filters = annotation_filters(request)
     # The article is the user's to see; blind mode may still hide other analysts' annotations.

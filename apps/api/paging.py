@@ -27,7 +27,11 @@ def paged(request, response: HttpResponse, queryset, *, limit: int, offset: int,
     header's addresses by relation (first, prev, next, last).
     """
     count = queryset.count()
-    items = rows(queryset[offset : offset + limit])
+    return page_of(request, response, count, rows(queryset[offset : offset + limit]), limit=limit, offset=offset)
+
+
+def page_of(request, response: HttpResponse, count: int, items, *, limit: int, offset: int) -> dict:
+    """A page of `count` items already read, with its neighbours and the Link header (see `paged`)."""
     links = {"first": page_url(request, 0, limit)}
     following = page_url(request, offset + limit, limit) if offset + limit < count else None
     previous = page_url(request, max(0, offset - limit), limit) if offset > 0 else None

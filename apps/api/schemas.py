@@ -322,3 +322,43 @@ class ImportJobOut(Schema):
     outcomes: list[OutcomeOut] | None = Field(
         None, description="What became of each input, once the job has ended (the first of each kind)."
     )
+
+
+SearchType = Literal["article", "annotation", "source"]
+
+
+class SearchFilters(Schema):
+    q: str | None = Field(
+        None,
+        max_length=500,
+        description='What to look for: words, "a phrase", `or` between alternatives, `-word` to leave out. '
+        "Stems of each article's language count, accents and case do not; names are found however spelled.",
+    )
+    type: SearchType | None = Field(None, description="Only articles, annotations or sources.")
+    project: int | None = Field(None, ge=1, le=MAX_ID)
+    language: str | None = Field(None, max_length=3, description="An article's ISO 639-1 code, or `und`.")
+    kind: AnnotationKind | None = None
+    status: AnnotationStatus | None = None
+    tag: str | None = Field(None, max_length=MAX_TAG_CHARS)
+    author: str | None = Field(None, max_length=150, description="An annotation's author's user name.")
+    source: int | None = Field(None, ge=1, le=MAX_ID, description="Annotations linked to it, articles it published.")
+    role: LinkRole | None = Field(None, description="Annotations linked in this role (to `source`, if given).")
+    since: date | None = Field(None, description="On or after this day (an article's publication or import).")
+    until: date | None = Field(None, description="On or before this day.")
+
+
+class SearchHit(BaseModel):
+    type: SearchType
+    id: int
+    article: int | None = Field(description="The article's id, for articles and annotations.")
+    title: str = Field(description="An article's title, an annotation's article's title, a source's name.")
+    snippet: str = Field(description="Plain text around the match (an annotation's marked words); never HTML.")
+    highlights: list[tuple[int, int]] = Field(
+        description="Each match as [start, end) offsets into `snippet`, in Unicode code points."
+    )
+    url: str = Field(description="Where the app shows it (an article at its match, an annotation in its article).")
+
+
+class SearchPage(PageOut):
+    counts: dict[SearchType, int] = Field(description="How many of each type match, on all pages.")
+    items: list[SearchHit]

@@ -9,6 +9,7 @@ from django.conf.locale import LANG_INFO
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models.functions import Coalesce, JSONObject
 from django.urls import reverse
@@ -116,7 +117,7 @@ class ArticleQuerySet(ProjectScopedQuerySet):
         )
         return (
             self.select_related("project", "publisher")
-            .defer("text", "original")
+            .defer("text", "original", "search", "names")
             .annotate(annotation_count=Coalesce(models.Subquery(count), 0))
             .order_by("-imported_at", "-id")
         )
@@ -231,7 +232,8 @@ class Story(models.Model):
     "ArticleHistory",
     # The text never changes and can be megabytes: each history row names it by the row's id
     # instead of copying it (with the input as received and what is derived from the text).
-    exclude=["text", "original", "headings", "fingerprint", "content_hash", "text_length"],
+    # The search columns are derived from the rest, by the background worker.
+    exclude=["text", "original", "headings", "fingerprint", "content_hash", "text_length", "search", "names"],
     # One trigger run per COPY of a batch, not per article: the import's cost stays the same.
     level=pghistory.Statement,
 )
@@ -315,6 +317,12 @@ class Article(models.Model):
     curated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
+    # Full-text search (apps.search): title, metadata and text, with the stems of the article's
+    # language; and its names in Latin letters for look-alike spellings. Filled by the background
+    # worker once an import commits (indexing.index_articles), never in the import's COPY: a
+    # generated column made a COPY of 10,000 articles ten times slower. Empty until then.
+    search = SearchVectorField(null=True, blank=True, editable=False)
+    names = models.TextField(null=True, blank=True, editable=False)  # noqa: DJ001 - NULL until indexed
 
     objects = ArticleQuerySet.as_manager()
 
@@ -336,6 +344,13 @@ class Article(models.Model):
             # that a large import does not stop every few hundred articles to merge them.
             GinIndex(fields=["fingerprint"], name="article_fingerprint", gin_pending_list_limit=64 * 1024),
             GinIndex(OpClass(searchable("title"), name="gin_trgm_ops"), name="article_title_trgm"),
+            # Only the indexed rows: an import's COPY writes no entry into either.
+            GinIndex(fields=["search"], name="article_search", condition=models.Q(search__isnull=False)),
+            GinIndex(
+                OpClass(models.F("names"), name="gin_trgm_ops"),
+                name="article_names_trgm",
+                condition=models.Q(names__isnull=False),
+            ),
             # Most articles have no story, no earlier version, often no publisher and, from the
             # command line, no importing user: indexing only the rows that have one spares each
             # imported article four index entries (the command line's import of 10,000 took

@@ -7,9 +7,10 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from apps.articles.bulk import copy_insert
+from apps.articles.indexing import index_articles
 from apps.articles.models import Article, Assignment, DoneMark, Story
 from apps.articles.similarity import fingerprint
-from apps.articles.tasks import match_new_articles
+from apps.articles.tasks import index_new_articles, match_new_articles
 from apps.sources.validators import web_url
 
 # Articles per story-matching job: an import stores 250 at a time, so one job each. The
@@ -23,8 +24,8 @@ def store_articles(*, articles: list[Article]) -> list[Article]:
     """Insert new articles in one COPY, with the fields derived from their text.
 
     The one way articles are stored: PostgreSQL derives the hash and the length itself, the
-    fingerprint is computed here, and once the transaction commits the background worker looks
-    for the articles' story matches. Call inside a transaction.
+    fingerprint is computed here, and once the transaction commits the background worker fills
+    their search columns and looks for their story matches. Call inside a transaction.
     """
     for article in articles:
         if article.url:
@@ -32,6 +33,7 @@ def store_articles(*, articles: list[Article]) -> list[Article]:
         article.fingerprint = fingerprint(article.text)
     stored = copy_insert(articles)
     ids = [article.pk for article in stored]
+    transaction.on_commit(lambda: enqueue_indexing(ids))
     transaction.on_commit(lambda: enqueue_matching(ids))
     return stored
 
@@ -54,6 +56,12 @@ def refresh_statistics(imported: int) -> None:
     columns = ", ".join(quote(meta.get_field(name).column) for name in ("project", "imported_at", "language"))
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {quote(meta.db_table)} ({columns})")
+
+
+def enqueue_indexing(article_ids: list[int]) -> None:
+    """Have the background worker make the articles searchable, a job per batch an import stores."""
+    for job in batched(article_ids, MATCH_JOB_ARTICLES, strict=False):
+        index_new_articles.enqueue(list(job))
 
 
 def enqueue_matching(article_ids: list[int]) -> None:
@@ -82,13 +90,16 @@ METADATA = ("title", "url", "author", "publisher", "published_on", "language")
 
 def update_article(*, article: Article, user, fields: list[str]) -> Article:
     """Save changed metadata (title, url, author, publisher, date, language, story); the text
-    stays as it is. The history triggers record who changed what."""
+    stays as it is. The history triggers record who changed what; search finds the new values at once."""
     if not user.has_perm("articles.change_article", article):
         raise PermissionDenied("Only members of the project can change its articles.")
     allowed = {*METADATA, "story"}
     if set(fields) - allowed:
         raise ValueError(f"Not changeable: {', '.join(sorted(set(fields) - allowed))}")
-    article.save(update_fields=fields)
+    with transaction.atomic():
+        article.save(update_fields=fields)
+        if set(fields) & set(METADATA):
+            index_articles([article.pk])
     return article
 
 
@@ -118,6 +129,8 @@ def fill_empty_metadata(*, article: Article, values: dict) -> list[str]:
         if Article.objects.filter(pk=article.pk, language="und").update(language=values["language"]):
             article.language = values["language"]
             filled.append("language")
+    if filled:
+        index_articles([article.pk])
     return filled
 
 

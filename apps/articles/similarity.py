@@ -6,6 +6,7 @@ signals finds translations as well as re-published copies, without any language 
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from django.utils.html import format_html
@@ -66,6 +67,14 @@ def fingerprint(text: str) -> list[str]:
     names -= _STOP_SIGNALS
     signals = sorted(numbers) + sorted(names)
     return signals[:MAX_SIGNALS]
+
+
+def names_in(text: str) -> Iterator[str]:
+    """Each name `text` writes (as `fingerprint` finds them, sentence openers aside), once, in order."""
+    for candidate in dict.fromkeys(_NAME_CANDIDATE.findall(text)):
+        name = as_name(candidate)
+        if name and name.casefold() not in _STOP:
+            yield name
 
 
 def as_name(candidate: str) -> str:

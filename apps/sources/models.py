@@ -3,7 +3,7 @@ import re
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.contrib.postgres.search import TrigramWordSimilarity
+from django.contrib.postgres.search import SearchVectorField, TrigramWordSimilarity
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Concat
@@ -33,6 +33,31 @@ def folded(expression):
 def consonants(expression):
     """`expression` without Latin vowels: "moredcahi" and "mordechai" are both "mrdch"."""
     return models.Func(expression, function="sourcetrace_consonants", output_field=models.TextField())
+
+
+def search_vector(expression, weight: str = "A", config: str = "sourcetrace_simple"):
+    """The words of `expression` as full-text search finds them, with their `weight` (A to D).
+
+    The text search configurations (migration 0007) fold accents and case; `sourcetrace_simple`
+    keeps every word as it is, the others reduce them to their stems. Naming the configuration
+    in the SQL keeps the expression IMMUTABLE, which a generated column needs.
+    """
+    if weight not in "ABCD" or not config.replace("_", "").isalnum():
+        raise ValueError(f"No such weight or configuration: {weight!r}, {config!r}")
+    return models.Func(
+        expression,
+        template=f"setweight(to_tsvector('{config}'::regconfig, %(expressions)s), '{weight}')",
+        output_field=SearchVectorField(),
+    )
+
+
+def joined_vectors(*vectors):
+    return models.Func(*vectors, template="(%(expressions)s)", arg_joiner=" || ", output_field=SearchVectorField())
+
+
+def words(expression):
+    """A text array as one text, words apart (sourcetrace_words, migration 0007, is IMMUTABLE)."""
+    return models.Func(expression, function="sourcetrace_words", output_field=models.TextField())
 
 
 # The folded name and aliases, one word each, so that a trigram index covers every spelling.
@@ -129,7 +154,7 @@ class SourceKind(models.TextChoices):
     ARTICLE = "article"
 
 
-@tracked("SourceHistory")
+@tracked("SourceHistory", exclude=["search"])
 class Source(models.Model):
     """Where an assertion comes from: a person, an organisation, an outlet, a document..."""
 
@@ -161,6 +186,12 @@ class Source(models.Model):
     introduced_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
+    # The name and aliases for full-text search (apps.search), kept by PostgreSQL itself.
+    search = models.GeneratedField(
+        expression=joined_vectors(search_vector("name"), search_vector(words("aliases"), "B")),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     objects = SourceQuerySet.as_manager()
 
@@ -175,6 +206,7 @@ class Source(models.Model):
         indexes = [
             GinIndex(OpClass(SPELLINGS, name="gin_trgm_ops"), name="source_spellings_trgm"),
             GinIndex(OpClass(consonants(SPELLINGS), name="gin_trgm_ops"), name="source_consonants_trgm"),
+            GinIndex(fields=["search"], name="source_search"),
         ]
 
     def __str__(self):

@@ -66,7 +66,14 @@ class AnnotationWithNoteForm(AnnotationCreateForm):
 
 AnnotationId = Path(..., ge=1, le=MAX_ID)
 # What an article row holds beyond what an annotation's W3C target names.
-ARTICLE_BULK = ("article__text", "article__original", "article__fingerprint", "article__headings")
+ARTICLE_BULK = (
+    "article__text",
+    "article__original",
+    "article__fingerprint",
+    "article__headings",
+    "article__search",
+    "article__names",
+)
 ETAG_RE = re.compile(r'^"annotation-(\d+)-v(\d+)"$')
 
 

@@ -30,5 +30,7 @@ def article_list(request, response: HttpResponse, filters: Query[ArticleFilters]
 
 @router.get("/articles/{article_id}", response=answers({200: ArticleOut}), summary="One article with its text")
 def article_detail(request, article_id: int = Path(..., ge=1, le=MAX_ID)):
-    articles = Article.objects.visible_to(request.auth).for_list(request.auth).defer(None).defer("original")
+    articles = (
+        Article.objects.visible_to(request.auth).for_list(request.auth).defer(None).defer("original", "search", "names")
+    )
     return get_object_or_404(articles, pk=article_id)

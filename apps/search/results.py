@@ -1,0 +1,507 @@
+"""One search over the user's articles, annotations and sources, ranked, with marked snippets.
+
+The query language is PostgreSQL's `websearch_to_tsquery`: words, "a phrase", `or`, `-word`.
+Each article is matched with the stems of its own language (its search column holds them,
+see apps/articles/indexing.py): the query is read once per language present in the user's
+projects, and each reading is compared only with the articles of its languages, so "Abkommen"
+finds "Abkommens" in German articles and "sanctioned" finds "sanctions" in English ones. A
+query of plain words (no phrase, `or` or exclusion) also finds the articles that name something
+spelled alike, in any script (trigrams over their names in Latin letters).
+
+What anyone finds is what they may see: their projects' rows, and in a blind project only the
+annotations blind mode shows them (`visible_to`), in the counts and the snippets as in the list.
+Whatever the data, a page costs the same few queries: the languages present, the counts, the
+page's ids, and one query per kind of row on the page for its snippets.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connection, models
+from django.db.models.functions import Coalesce, TruncDate
+from django.urls import reverse
+
+from apps.annotations.models import Annotation, Link
+from apps.articles.indexing import INDEXED_CHARS, name_key
+from apps.articles.models import Article
+from apps.articles.similarity import names_in
+from apps.projects.models import Project
+from apps.projects.permissions import project_ids
+from apps.search.snippets import Marked, Sentinels
+from apps.sources.models import Source, words
+
+SIMPLE = "sourcetrace_simple"
+TYPES = ("source", "annotation", "article")  # the order of the combined list
+# A query of more plain words than this is not compared with names.
+MAX_NAME_WORDS = 4
+# The rank of an article found only by a name spelled alike.
+NAME_RANK = 1e-6
+# More matches of a kind than this are listed newest first, unranked (see `search`).
+RANK_LIMIT = 2000
+# Typographic quotation marks are phrases too ("Abkommen" typed with German quotes).
+QUOTES = str.maketrans(dict.fromkeys("“”„‟«»″", '"'))
+ANNOTATION_FILTERS = ("kind", "status", "tag", "author", "role")
+# An annotation's words and note are shown whole up to this length, else around their first match.
+SNIPPET_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the user typed, as websearch_to_tsquery reads it, and the name keys of its words
+    when it is a query of plain words."""
+
+    text: str
+    names: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, typed: str) -> "Query":
+        text = " ".join(typed.translate(QUOTES).split())
+        words = text.split()
+        plain = '"' not in text and not any(w.startswith("-") or w.casefold() == "or" for w in words)
+        names = ()
+        if plain and len(words) <= MAX_NAME_WORDS:
+            # Only words that could be names (three letters or more, not "The" or "Und").
+            keys = [name_key(word) for word in words if any(names_in(word[:1].upper() + word[1:]))]
+            names = tuple(key for key in keys if len(key) >= 3)
+        return cls(text, names)
+
+    @property
+    def has_words(self) -> bool:
+        """Whether anything is left to look for once the operators are set aside."""
+        return any(
+            character.isalnum()
+            for word in self.text.replace('"', " ").split()
+            if word.casefold() != "or"
+            for character in word
+        )
+
+
+@dataclass(frozen=True)
+class Filters:
+    type: str = ""  # article, annotation or source; "" for all
+    project: int | None = None
+    language: str = ""
+    kind: str = ""
+    status: str = ""
+    tag: str = ""
+    author: str = ""  # the user name of an annotation's author
+    source: int | None = None  # annotations linked to it, articles it published
+    role: str = ""  # annotations linked in this role (to `source`, if given): "said_by", "claimant"...
+    since: date | None = None
+    until: date | None = None
+
+    def allows(self, kind_of_row: str) -> bool:
+        """Whether rows of this kind can meet these filters at all: an article has no status."""
+        if self.type and self.type != kind_of_row:
+            return False
+        if kind_of_row != "annotation" and any(getattr(self, name) for name in ANNOTATION_FILTERS):
+            return False
+        if kind_of_row == "source" and (self.language or self.source or self.since or self.until):
+            return False
+        return True
+
+
+@dataclass
+class Hit:
+    type: str
+    id: int
+    title: str
+    snippet: Marked
+    url: str
+    article: int | None = None
+    title_marked: Marked | None = None
+    details: dict = field(default_factory=dict)
+
+
+@dataclass
+class Results:
+    counts: dict[str, int]
+    hits: list[Hit]
+    offset: int
+    limit: int
+    unranked: set[str] = field(default_factory=set)  # kinds with too many matches to rank: newest first
+
+    @property
+    def count(self) -> int:
+        return sum(self.counts.values())
+
+
+def search(*, user, query: Query | None, filters: Filters, offset: int = 0, limit: int = 20) -> Results:
+    """A page of what `user` may see that matches `query` (None: everything the filters let
+    through, newest first): sources, then annotations, then articles, each best first."""
+    branches = {}
+    if filters.allows("article"):
+        configurations = languages_present(user, filters)
+        if configurations:
+            branches["article"] = matching_articles(user, query, filters, configurations)
+    if filters.allows("annotation"):
+        branches["annotation"] = matching_annotations(user, query, filters)
+    if filters.allows("source"):
+        branches["source"] = matching_sources(user, query, filters)
+    counts = count_all({kind: qs for kind, (qs, _) in branches.items()})
+    # Ranking reads every match's words; past RANK_LIMIT matches, the newest come first instead.
+    unranked = {kind for kind, count in counts.items() if count > RANK_LIMIT}
+    for kind in unranked:
+        branches[kind] = (branches[kind][0], models.Value(0.0))
+    page = ranked_page(branches, offset, limit) if any(counts.values()) else []
+    hits = describe(page, query)
+    return Results({kind: counts.get(kind, 0) for kind in TYPES}, hits, offset, limit, unranked)
+
+
+# -- Which rows match ------------------------------------------------------------------------
+
+
+def languages_present(user, filters: Filters) -> dict[str, list[str]]:
+    """Text search configuration -> the languages of the user's articles it reads, those present only.
+
+    A loose scan of the (project, language) index: a few lookups per project, however many
+    articles there are.
+    """
+    ids = project_ids(user)
+    if filters.project:
+        if ids is not None and filters.project not in ids:
+            return {}
+        ids = [filters.project]
+    with connection.cursor() as cursor:
+        cursor.execute(languages_sql(everything=ids is None), [] if ids is None else [ids])
+        rows = cursor.fetchall()
+    found = {}
+    for language, config in rows:
+        if not filters.language or language == filters.language:
+            found.setdefault(config, []).append(language)
+    return found
+
+
+@cache
+def languages_sql(*, everything: bool) -> str:
+    quote = connection.ops.quote_name
+    meta, project = Article._meta, Project._meta
+    table, project_id, language = (
+        quote(meta.db_table),
+        quote(meta.get_field("project").column),
+        quote(meta.get_field("language").column),
+    )
+    projects = f"(SELECT array_agg({quote(project.pk.column)}) FROM {quote(project.db_table)})" if everything else "%s"
+    return (
+        f"WITH RECURSIVE present(project_id, language) AS ("
+        f" SELECT p.id, (SELECT min({language}) FROM {table} WHERE {project_id} = p.id)"
+        f" FROM unnest({projects}::bigint[]) AS p(id)"
+        f" UNION ALL"
+        f" SELECT present.project_id, (SELECT min(a.{language}) FROM {table} a"
+        f" WHERE a.{project_id} = present.project_id AND a.{language} > present.language)"
+        f" FROM present WHERE present.language IS NOT NULL)"
+        f" SELECT DISTINCT language, sourcetrace_search_config(language)::text FROM present"
+        f" WHERE language IS NOT NULL ORDER BY language"
+    )
+
+
+def words_of(query: Query, config: str) -> SearchQuery:
+    return SearchQuery(query.text, config=config, search_type="websearch")
+
+
+def in_dates(rows, filters: Filters, day):
+    if filters.since or filters.until:
+        rows = rows.alias(day=day)
+    if filters.since:
+        rows = rows.filter(day__gte=filters.since)
+    if filters.until:
+        rows = rows.filter(day__lte=filters.until)
+    return rows
+
+
+def matching_articles(user, query: Query | None, filters: Filters, configurations: dict[str, list[str]]):
+    articles = Article.objects.visible_to(user)
+    if filters.project:
+        articles = articles.filter(project_id=filters.project)
+    if filters.language:
+        articles = articles.filter(language=filters.language)
+    if filters.source:
+        articles = articles.filter(publisher_id=filters.source)
+    articles = in_dates(articles, filters, Coalesce("published_on", TruncDate("imported_at")))
+    if query is None:
+        return articles, models.Value(0.0)
+    # Each article is compared with the query as its own language reads it.
+    matched, ranks = models.Q(pk__in=[]), []
+    for config, languages in configurations.items():
+        tsquery = words_of(query, config)
+        reads = models.Q(language__in=languages, search=tsquery)
+        matched |= reads
+        ranks.append(models.When(reads, then=SearchRank(models.F("search"), tsquery)))
+    if query.names:
+        alike = models.Q()
+        for key in query.names:
+            alike &= models.Q(names__trigram_word_similar=key)
+        matched |= alike
+    # An article found by a name spelled alike only ranks below those that write the words.
+    rank = models.Case(*ranks, default=models.Value(NAME_RANK), output_field=models.FloatField())
+    return articles.filter(matched), rank
+
+
+def matching_annotations(user, query: Query | None, filters: Filters):
+    annotations = Annotation.objects.visible_to(user).live()
+    if filters.project:
+        annotations = annotations.filter(article__project_id=filters.project)
+    if filters.language:
+        annotations = annotations.filter(article__language=filters.language)
+    for name in ("kind", "status"):
+        if getattr(filters, name):
+            annotations = annotations.filter(**{name: getattr(filters, name)})
+    if filters.tag:
+        annotations = annotations.filter(tags__contains=[filters.tag])
+    if filters.author:
+        annotations = annotations.filter(created_by__username=filters.author)
+    if filters.source or filters.role:
+        links = Link.objects.filter(annotation=models.OuterRef("pk"))
+        if filters.source:
+            links = links.filter(source_id=filters.source)
+        if filters.role:
+            links = links.filter(role=filters.role)
+        annotations = annotations.filter(models.Exists(links))
+    annotations = in_dates(annotations, filters, TruncDate("created_at"))
+    if query is None:
+        return annotations, models.Value(0.0)
+    tsquery = words_of(query, SIMPLE)
+    return annotations.filter(search=tsquery), SearchRank(models.F("search"), tsquery)
+
+
+def matching_sources(user, query: Query | None, filters: Filters):
+    sources = Source.objects.visible_to(user)
+    if filters.project:
+        sources = sources.filter(project_id=filters.project)
+    if query is None:
+        return sources, models.Value(0.0)
+    tsquery = words_of(query, SIMPLE)
+    matched = models.Q(search=tsquery)
+    if query.names:
+        # The type-ahead's own look-up: typos, transpositions, spellings in other scripts.
+        for spelling in dict.fromkeys([query.text, " ".join(query.names)]):
+            matched |= models.Q(pk__in=Source.objects.matching(spelling).order_by().values("pk"))
+    return sources.filter(matched), SearchRank(models.F("search"), tsquery)
+
+
+def count_all(querysets: dict) -> dict[str, int]:
+    """How many rows each queryset holds, in one query."""
+    if not querysets:
+        return {}
+    parts, params = [], []
+    for queryset in querysets.values():
+        sql, sql_params = queryset.order_by().values("pk").query.sql_with_params()
+        parts.append(f"(SELECT count(*) FROM ({sql}) AS matched)")
+        params.extend(sql_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        return dict(zip(querysets, cursor.fetchone(), strict=True))
+
+
+def ranked_page(branches: dict, offset: int, limit: int) -> list[tuple[str, int]]:
+    """(kind, id) of the page's rows: sources, annotations, articles, each best first."""
+    ranked = [
+        queryset.order_by()
+        .annotate(hit_type=models.Value(TYPES.index(kind)), hit_rank=rank)
+        .values_list("hit_type", "hit_rank", "pk")
+        for kind, (queryset, rank) in sorted(branches.items(), key=lambda item: TYPES.index(item[0]))
+    ]
+    rows = ranked[0].union(*ranked[1:], all=True) if len(ranked) > 1 else ranked[0]
+    rows = rows.order_by("hit_type", "-hit_rank", "-pk")[offset : offset + limit]
+    return [(TYPES[kind], pk) for kind, _, pk in rows]
+
+
+# -- What the page shows of them ---------------------------------------------------------------
+
+
+def describe(page: list[tuple[str, int]], query: Query | None) -> list[Hit]:
+    """The page's rows with their titles, marked snippets and links, in the page's order."""
+    sentinels = Sentinels()
+    ids = {kind: [pk for k, pk in page if k == kind] for kind in TYPES}
+    hits = {}
+    if ids["article"]:
+        hits |= {("article", hit.id): hit for hit in describe_articles(ids["article"], query, sentinels)}
+    if ids["annotation"]:
+        hits |= {("annotation", hit.id): hit for hit in describe_annotations(ids["annotation"], query, sentinels)}
+    if ids["source"]:
+        hits |= {("source", hit.id): hit for hit in describe_sources(ids["source"], query, sentinels)}
+    return [hits[key] for key in page if key in hits]
+
+
+@cache
+def article_snippets_sql() -> str:
+    """The articles' titles and snippets marked, and the line of the first match in the text.
+
+    The query is each article's language's reading of the search, or'ed with the article's
+    names spelled like the query's words (a name in another script as the text writes it).
+    The line of the first match is found by the first marked word, the workbench's paragraph
+    ids being the lines' starts.
+    """
+    quote = connection.ops.quote_name
+    meta, project = Article._meta, Project._meta
+
+    def column(name: str) -> str:
+        return "a." + quote(meta.get_field(name).column)
+
+    config = f"sourcetrace_search_config({column('language')})"
+    names = (
+        f"(SELECT string_agg(quote_literal(split_part(n, '|', 1)), ' | ')"
+        f" FROM regexp_split_to_table({column('names')}, ' ') AS n WHERE n %%> ANY(%(names)s::text[]))"
+    )
+    words = f"(websearch_to_tsquery({config}, %(query)s) || coalesce(to_tsquery({config}, {names}), ''::tsquery))"
+    marked = (
+        f"SELECT {column('id')} AS id, {column('title')} AS title, {column('language')} AS language,"
+        f" {column('author')} AS author, {column('published_on')} AS published_on, p.{quote('name')} AS project,"
+        f" left({column('text')}, {INDEXED_CHARS}) AS text,"
+        f" ts_headline({config}, {column('title')}, {words}, %(whole)s) AS title_marked,"
+        f" ts_headline({config}, left({column('text')}, {INDEXED_CHARS}), {words}, %(fragments)s) AS snippet"
+        f" FROM {quote(meta.db_table)} a JOIN {quote(project.db_table)} p"
+        f" ON p.{quote(project.pk.column)} = {column('project')}"
+        f" WHERE {column('id')} = ANY(%(ids)s)"
+    )
+    # Each step a subquery of its own (OFFSET 0 keeps them apart), so that each headline is
+    # computed once, and only for the page's articles.
+    found = (
+        f"SELECT *, strpos(text, substring(snippet FROM %(first_match)s)) AS at FROM ({marked} OFFSET 0) AS m OFFSET 0"
+    )
+    line = "CASE WHEN at > 0 THEN at - coalesce(nullif(strpos(reverse(left(text, at - 1)), E'\\n'), 0), at) END"
+    return (
+        f"SELECT id, title, language, author, published_on, project, title_marked, snippet, {line} AS line"
+        f" FROM ({found}) AS found"
+    )
+
+
+def describe_articles(ids: list[int], query: Query | None, sentinels: Sentinels) -> list[Hit]:
+    first_match = f"{sentinels.start.replace('[', '\\[').replace(']', '\\]')}(.*?)"
+    first_match += sentinels.stop.replace("[", "\\[").replace("]", "\\]")
+    params = {
+        "ids": ids,
+        "query": query.text if query else "",
+        "names": list(query.names) if query else [],
+        "whole": sentinels.options(fragments=0),
+        "fragments": sentinels.options(fragments=2),
+        "first_match": first_match,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(article_snippets_sql(), params)
+        rows = cursor.fetchall()
+    hits = []
+    for pk, title, language, author, published_on, project, title_marked, snippet, line in rows:
+        url = reverse("annotations:workbench", args=[pk])
+        if line is not None:
+            url += f"#block-{line}"
+        hits.append(
+            Hit(
+                "article",
+                pk,
+                title,
+                sentinels.parse(snippet),
+                url,
+                article=pk,
+                title_marked=sentinels.parse(title_marked),
+                details={"language": language, "author": author, "published_on": published_on, "project": project},
+            )
+        )
+    return hits
+
+
+def describe_annotations(ids: list[int], query: Query | None, sentinels: Sentinels) -> list[Hit]:
+    rows = (
+        Annotation.objects.filter(pk__in=ids)
+        .annotate(
+            exact_marked=marked("exact", query, sentinels),
+            note_marked=marked("note", query, sentinels),
+        )
+        .values_list(
+            "pk",
+            "kind",
+            "status",
+            "tags",
+            "created_by__username",
+            "prefix",
+            "suffix",
+            "article_id",
+            "article__title",
+            "article__project__name",
+            "exact_marked",
+            "note_marked",
+        )
+    )
+    hits = []
+    for pk, kind, status, tags, author, prefix, suffix, article_id, title, project, exact, note in rows:
+        snippet = sentinels.parse(exact).around_first_match(SNIPPET_CHARS)
+        url = reverse("annotations:workbench", args=[article_id]) + f"?annotation={pk}"
+        hits.append(
+            Hit(
+                "annotation",
+                pk,
+                title,
+                snippet,
+                url,
+                article=article_id,
+                details={
+                    "kind": kind,
+                    "kind_label": Annotation.Kind(kind).label,
+                    "status": status,
+                    "tags": tags,
+                    "author": author,
+                    "project": project,
+                    "note": sentinels.parse(note).around_first_match(SNIPPET_CHARS),
+                    # The passage in its sentence: the words the quote selector keeps around it.
+                    "before": sentence_start(prefix),
+                    "after": sentence_end(suffix),
+                },
+            )
+        )
+    return hits
+
+
+SENTENCE_END = re.compile(r"[.!?…。！？؟]\s|\n")
+
+
+def sentence_start(prefix: str) -> str:
+    """The end of `prefix` from the start of its last sentence, or "…" and all of it."""
+    ends = list(SENTENCE_END.finditer(prefix))
+    return prefix[ends[-1].end() :].lstrip() if ends else ("…" + prefix if prefix else "")
+
+
+def sentence_end(suffix: str) -> str:
+    """The start of `suffix` up to the end of its first sentence, or all of it and "…"."""
+    end = SENTENCE_END.search(suffix)
+    return suffix[: end.start() + 1].rstrip() if end else (suffix + "…" if suffix else "")
+
+
+def describe_sources(ids: list[int], query: Query | None, sentinels: Sentinels) -> list[Hit]:
+    rows = (
+        Source.objects.filter(pk__in=ids)
+        .annotate(
+            name_marked=marked("name", query, sentinels),
+            aliases_marked=marked(words("aliases"), query, sentinels),
+        )
+        .values_list("pk", "name", "kind", "project__name", "name_marked", "aliases_marked")
+    )
+    hits = []
+    for pk, name, kind, project, name_marked, aliases_marked in rows:
+        aliases = sentinels.parse(aliases_marked)
+        hits.append(
+            Hit(
+                "source",
+                pk,
+                name,
+                aliases if aliases else sentinels.parse(name_marked),
+                reverse("search:results") + f"?type=annotation&source={pk}",
+                title_marked=sentinels.parse(name_marked),
+                details={"kind": Source.Kind(kind).label, "project": project, "aliases": aliases},
+            )
+        )
+    return hits
+
+
+def marked(expression, query: Query | None, sentinels: Sentinels):
+    """A short text (words marked, a note, a name) whole, its matches marked; words as written."""
+    return SearchHeadline(
+        expression,
+        words_of(query or Query(""), SIMPLE),
+        config=SIMPLE,
+        start_sel=sentinels.start,
+        stop_sel=sentinels.stop,
+        highlight_all=True,
+    )

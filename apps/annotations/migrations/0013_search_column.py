@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0011_one_project'),
+        ('annotations', '0012_event_withdrawn'),
         ('articles', '0019_search_columns'),
         ('sources', '0007_search_dictionaries'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

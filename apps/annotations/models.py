@@ -265,6 +265,30 @@ class AnnotationQuerySet(ProjectScopedQuerySet):
         sends one back to draft, a submission hands it in again, and it is no longer listed."""
         return self.visible_to(user).live().filter(created_by=user.pk, status=AnnotationStatus.REJECTED)
 
+    def own_work_of(self, user):
+        """The user's own live annotations (in the projects they still belong to), the latest changed first."""
+        return self.visible_to(user).live().filter(created_by=user.pk).order_by("-updated_at", "-pk")
+
+    def awaiting_reply_from(self, user):
+        """Discussions waiting for the user's reply: those they are part of (see
+        CommentQuerySet.in_threads_of) whose latest comment someone else wrote. Each with
+        `last_comment`, `last_comment_by` (a user name) and `last_comment_at`, the latest first."""
+        latest = Comment.objects.filter(annotation=models.OuterRef("pk")).order_by("-created_at", "-pk")
+        return (
+            self.visible_to(user)
+            .live()
+            .filter(reads__user=user.pk)
+            .annotate(
+                last_comment_author=models.Subquery(latest.values("author_id")[:1]),
+                last_comment_by=models.Subquery(latest.values("author__username")[:1]),
+                last_comment_at=models.Subquery(latest.values("created_at")[:1]),
+                last_comment=models.Subquery(latest.values("body")[:1]),
+            )
+            .filter(last_comment_author__isnull=False)
+            .exclude(last_comment_author=user.pk)
+            .order_by("-last_comment_at", "-pk")
+        )
+
     def with_rejection(self):
         """Each annotation with its latest rejection: `rejection_reason`, `rejected_by` (a user
         name) and `rejected_at`, in the same query."""
@@ -481,6 +505,16 @@ class Annotation(models.Model):
     def speaker_role(self) -> str | None:
         """The link role that names who a quote or claim is attributed to."""
         return {self.Kind.QUOTE: Link.Role.SAID_BY, self.Kind.CLAIM: Link.Role.CLAIMANT}.get(self.kind)
+
+    @property
+    def sentence_before(self) -> str:
+        """The words before the passage from the start of their sentence (its quote selector's prefix)."""
+        return sentence_start(self.prefix)
+
+    @property
+    def sentence_after(self) -> str:
+        """The words after the passage to the end of their sentence (its quote selector's suffix)."""
+        return sentence_end(self.suffix)
 
     def rejection(self) -> "AnnotationEvent | None":
         """The latest rejection, whose reason heads the discussion, also once the annotation was

@@ -161,12 +161,11 @@ def why_empty(fmt: Format, selection: Selection, project) -> str:
     """Why the export of `selection` in `fmt` would hold no annotation, so that a person can act on it."""
     scope = scope_name(project, selection)
     by = f" by “{selection.analyst}”" if selection.analyst else ""
-    if selection.filters:
+    if selection.filters and not replace(selection, status="").annotations().exists():
         unfiltered = replace(selection, filters=AnnotationFilters())
         if unfiltered.annotations().exists():
-            status = f"{selection.status} " if selection.status else ""
             return (
-                f"Nothing to export: no {status}annotation{by} in {scope} matches the filters "
+                f"Nothing to export: no annotation{by} in {scope} matches the filters "
                 f"({', '.join(selection.filters.described())}). Change them on the list of annotations."
             )
         selection = unfiltered

@@ -163,7 +163,7 @@ def test_opening_a_thread_with_new_replies_swaps_the_header_count(client, projec
     client.get(f"/annotations/{second.pk}/")
     fragment = client.get("/annotations/unread/count/", headers={"HX-Request": "true"}).content.decode()
     assert fragment.strip().startswith('<a id="unread-total"') and header_count(fragment) == "Replies"
-    assert 'hx-trigger="unread-changed from:body, focus from:window"' in fragment
+    assert 'hx-trigger="focus from:window"' in fragment
 
 
 def test_reworking_a_rejection_swaps_the_header_count(client, project, analyst, reviewer):

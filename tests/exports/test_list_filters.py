@@ -62,3 +62,16 @@ def test_the_command_line_takes_the_lists_filters(project, quotes, capsys):
         call_command("export", str(project.pk), "--format", "csv", "--source-name", "Nobody")
     with pytest.raises(CommandError, match="until"):
         call_command("export", str(project.pk), "--format", "csv", "--since", "2026-02-01", "--until", "2026-01-01")
+
+
+def test_the_export_page_of_a_selection_says_what_each_format_holds_of_it(client, analyst, project, quotes):
+    client_for(client, analyst)
+    page = reverse("exports:project-page", args=[project.pk]) + "?status=all&source_name=Mil-Man&role=said_by"
+    html = client.get(page).content.decode()
+    assert 'Only the annotations the list showed: <span dir="auto">linked to “Mil-Man” as said by</span>.' in html
+    csv_row = html.split('class="export-format export-csv"')[1].split("</tr>")[0]
+    assert "2 annotations of every status" in csv_row
+    assert "source_name=Mil-Man" in csv_row and "role=said_by" in csv_row
+    # ClaimReview has nothing of it for its own reason (quotes are not approved claims), not the filters'.
+    claimreview = html.split('class="export-format export-claimreview"')[1].split("</tr>")[0]
+    assert "ClaimReview needs an approved claim" in claimreview and "matches the filters" not in claimreview

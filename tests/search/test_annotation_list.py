@@ -288,3 +288,24 @@ def test_a_page_costs_the_same_queries_whatever_the_data(
     # and the source's name when it is chosen by id
     with django_assert_num_queries(9):
         client.get(LIST, {"source": milman.pk})
+
+
+def test_the_list_shows_exactly_what_the_rule_lets_each_member_view(client, project, analyst, other_analyst, milman):
+    """The list's scope (visible_to) and the one rule (annotations.view_annotation) agree, row by row."""
+    project.blind = True
+    project.save()
+    open_article = ArticleFactory(project=project, text=TEXT)
+    curated = ArticleFactory(project=project, text=TEXT + " Curated.", curated_at=timezone.now())
+    elsewhere = ArticleFactory(project=ProjectFactory(), text=TEXT)
+    every = [
+        quote_said_by(article, user, source)
+        for article, source in ((open_article, milman), (curated, milman))
+        for user in (analyst, other_analyst)
+    ] + [quote_said_by(elsewhere, analyst, SourceFactory(project=elsewhere.project))]
+    reviewer = member(project, Membership.Role.REVIEWER, "rev")
+    for user in (analyst, other_analyst, reviewer):
+        client.force_login(user)
+        shown = set(listed(client.get(LIST).content.decode()))
+        allowed = {a.pk for a in every if user.has_perm("annotations.view_annotation", a)}
+        assert shown == allowed, user.username
+        assert summary(client.get(LIST).content.decode()).startswith(f"{len(allowed)} annotation")

@@ -124,6 +124,16 @@ def app_pages(site) -> list[tuple[str, dict]]:
         (reverse("annotations:panel", args=[quote.pk]), htmx),
         (reverse("annotations:source-search", args=[english.pk]) + "?q=Mil", {**htmx, "container": "select"}),
         (reverse("annotations:source-search", args=[english.pk]) + "?q=nobody", {**htmx, "container": "select"}),
+        (reverse("search:annotations"), {}),
+        (f"{reverse('search:annotations')}?source_name=Mil-Man&role=said_by&project={site['project'].pk}", {}),
+        (
+            f"{reverse('search:annotations')}?q=nothing+like+this&kind=claim",
+            {"headers": {"HX-Request": "true", "HX-Target": "annotation-results"}, "container": "div"},
+        ),
+        (f"{reverse('search:annotations')}?role=boss", {"status": 422}),
+        (f"{reverse('exports:project-page', args=[site['project'].pk])}?source_name=Mil-Man&role=said_by", {}),
+        (reverse("annotations:mine"), {}),
+        (reverse("annotations:unread-total"), {**htmx, "container": "nav"}),
         (reverse("imports:new"), {}),
         (reverse("login"), {}),
         (site["job"].get_absolute_url(), {}),
@@ -147,9 +157,13 @@ def admin_pages(client) -> list[str]:
     return pages
 
 
-def problems_on(client, url, *, headers=None, container=None, method="get", data=None):
+def problems_on(client, url, *, headers=None, container=None, method="get", data=None, status=None):
     response = getattr(client, method)(url, data=data, headers=headers or {})
-    if response.status_code >= 500 or response.status_code in (302, 403, 404):
+    if (
+        response.status_code >= 500
+        or response.status_code in (302, 403, 404)
+        or status not in (None, response.status_code)
+    ):
         return [f"answered {response.status_code}"]
     return html_problems(response.content.decode(), container=container)
 

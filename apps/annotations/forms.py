@@ -1,6 +1,14 @@
 from django import forms
 
-from apps.annotations.models import MAX_TAG_CHARS, MAX_TAGS, Annotation, Link, validate_tags
+from apps.annotations.models import (
+    MAX_TAG_CHARS,
+    MAX_TAGS,
+    Annotation,
+    AnnotationFilters,
+    Link,
+    has_words,
+    validate_tags,
+)
 from apps.annotations.services import Decision
 from apps.sources.models import Source
 
@@ -123,3 +131,63 @@ class CommentForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "id_comment_%s")
         super().__init__(*args, **kwargs)
+
+
+MAX_WORDS_CHARS = 500
+MAX_ID = 2**63 - 1
+NOTHING_TO_FIND = "Type a word, a name or a number to look for: quotation marks, “or” and “-” alone find nothing."
+
+
+class AnnotationFiltersForm(forms.Form):
+    """The annotation list's filters from an address's query string (its export links carry them)."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=MAX_WORDS_CHARS,
+        error_messages={
+            "max_length": f"A search has at most {MAX_WORDS_CHARS:,} characters; this one has %(show_value)s."
+        },
+    )
+    kind = forms.ChoiceField(required=False, choices=[("", "any"), *Annotation.Kind.choices])
+    status = forms.ChoiceField(required=False, choices=[("", "any"), *Annotation.Status.choices])
+    tag = forms.CharField(required=False, max_length=MAX_TAG_CHARS)
+    author = forms.CharField(required=False, max_length=150)
+    language = forms.RegexField(required=False, regex=r"^([a-z]{2}|und)$", max_length=3)
+    source = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    source_name = forms.CharField(required=False, max_length=300)
+    role = forms.ChoiceField(required=False, choices=[("", "any"), *Link.Role.choices])
+    since = forms.DateField(required=False)
+    until = forms.DateField(required=False)
+
+    def __init__(self, data=None, **kwargs):
+        if data is not None:
+            # PostgreSQL text holds no NUL, and no stored word has one: it separates words here.
+            data = {name: data.get(name, "").replace("\x00", " ") for name in self.base_fields if name in data}
+        super().__init__(data, **kwargs)
+
+    def clean_q(self):
+        typed = self.cleaned_data["q"]
+        if typed and not has_words(typed):
+            raise forms.ValidationError(NOTHING_TO_FIND, code="nothing_to_find")
+        return typed
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", "The end of the period comes before its start.")
+        return cleaned
+
+    @property
+    def filters(self) -> AnnotationFilters:
+        data = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        if "q" in data:
+            data["words"] = data.pop("q")
+        return AnnotationFilters(**data)
+
+    def error_text(self) -> str:
+        return " ".join(
+            f"{name}: {message}" if name != "__all__" else message
+            for name, messages in self.errors.items()
+            for message in messages
+        )

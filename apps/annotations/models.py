@@ -1,13 +1,17 @@
+import re
+from dataclasses import dataclass, fields
+from datetime import date
+
 import pghistory
 import regex
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.contrib.postgres.search import SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Coalesce, JSONObject, Left
+from django.db.models.functions import Coalesce, JSONObject, Left, TruncDate
 from django.utils import timezone
 
 from apps.articles.models import searchable
@@ -107,6 +111,106 @@ def quoted(passage: str, limit: int = 60) -> str:
     return passage if passage[:1] in OPENING_QUOTES else f"“{passage}”"
 
 
+SENTENCE_END = re.compile(r"[.!?…。！？؟]\s|\n")
+
+
+def sentence_start(prefix: str) -> str:
+    """The end of `prefix` from the start of its last sentence, or "…" and all of it."""
+    ends = list(SENTENCE_END.finditer(prefix))
+    return prefix[ends[-1].end() :].lstrip() if ends else ("…" + prefix if prefix else "")
+
+
+def sentence_end(suffix: str) -> str:
+    """The start of `suffix` up to the end of its first sentence, or all of it and "…"."""
+    end = SENTENCE_END.search(suffix)
+    return suffix[: end.start() + 1].rstrip() if end else (suffix + "…" if suffix else "")
+
+
+# The text search configuration of the annotations' search column: words as written.
+WORDS_CONFIG = "sourcetrace_simple"
+# Typographic quotation marks are phrases too ("Abkommen" typed with German quotes).
+QUOTES = str.maketrans(dict.fromkeys("“”„‟«»″", '"'))
+
+
+def websearch_text(typed: str) -> str:
+    """What was typed as websearch_to_tsquery reads it: typographic quotes as plain ones, white space collapsed."""
+    return " ".join(typed.translate(QUOTES).split())
+
+
+def has_words(typed: str) -> bool:
+    """Whether anything is left to look for once the operators (quotes, `or`, `-`) are set aside."""
+    return any(
+        character.isalnum()
+        for word in websearch_text(typed).replace('"', " ").split()
+        if word.casefold() != "or"
+        for character in word
+    )
+
+
+@dataclass(frozen=True)
+class AnnotationFilters:
+    """What a list of annotations across articles is narrowed to: the annotation list's filters,
+    which its exports and the API read as well ("" or None: not narrowed by it).
+
+    The names are the address's parameters (see AnnotationFiltersForm), `words` being `q`.
+    """
+
+    kind: str = ""
+    status: str = ""
+    tag: str = ""
+    author: str = ""  # the user name of the annotation's author
+    language: str = ""  # the article's
+    source: int | None = None  # linked to this source (its id)...
+    source_name: str = ""  # ...or to a source of this name or alias, or part of it (folded: "mil man" is "Mil-Man")
+    role: str = ""  # linked in this role ("said_by", "claimant"...): to that source, if one is named
+    since: date | None = None  # created on or after this day
+    until: date | None = None  # created on or before this day
+    words: str = ""  # websearch_to_tsquery's language over the marked words, the note and the tags
+
+    PARAMETERS = {"words": "q"}
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, field.name) for field in fields(self))
+
+    def without(self, *names: str) -> "AnnotationFilters":
+        return type(self)(**{f.name: getattr(self, f.name) for f in fields(self) if f.name not in names})
+
+    def as_parameters(self) -> dict[str, str]:
+        """The filters as an address's query parameters, only those that narrow."""
+        return {
+            self.PARAMETERS.get(field.name, field.name): str(value)
+            for field in fields(self)
+            if (value := getattr(self, field.name))
+        }
+
+    def described(self) -> list[str]:
+        """The filters in words, for a title: ["quotes", "tagged “sanctions”", ...]."""
+        parts = []
+        if self.status:
+            parts.append(self.status)
+        if self.kind:
+            parts.append(f"{self.kind}s")
+        if self.author:
+            parts.append(f"by {self.author}")
+        role = LinkRole(self.role).label.lower() if self.role in LinkRole.values else ""
+        if self.source_name or self.source:
+            whom = f"“{self.source_name}”" if self.source_name else f"source {self.source}"
+            parts.append(f"linked to {whom}" + (f" as {role}" if role else ""))
+        elif role:
+            parts.append(f"with a source linked as {role}")
+        if self.tag:
+            parts.append(f"tagged “{self.tag}”")
+        if self.language:
+            parts.append(f"in articles in {self.language}")
+        if self.words:
+            parts.append(f"matching “{self.words}”")
+        if self.since:
+            parts.append(f"made from {self.since:%Y-%m-%d}")
+        if self.until:
+            parts.append(f"made until {self.until:%Y-%m-%d}")
+        return parts
+
+
 class AnnotationQuerySet(ProjectScopedQuerySet):
     project_field = "article__project"
 
@@ -123,10 +227,67 @@ class AnnotationQuerySet(ProjectScopedQuerySet):
     def live(self):
         return self.filter(deleted_at__isnull=True)
 
+    def filtered(self, filters: AnnotationFilters):
+        """The annotations that meet every one of `filters`; the rows still need scoping (`visible_to`)."""
+        rows = self
+        for name in ("kind", "status"):
+            if getattr(filters, name):
+                rows = rows.filter(**{name: getattr(filters, name)})
+        if filters.tag:
+            rows = rows.filter(tags__contains=[filters.tag])
+        if filters.author:
+            rows = rows.filter(created_by__username=filters.author)
+        if filters.language:
+            rows = rows.filter(article__language=filters.language)
+        if filters.source or filters.source_name or filters.role:
+            links = Link.objects.filter(annotation=models.OuterRef("pk"))
+            if filters.source:
+                links = links.filter(source_id=filters.source)
+            if filters.source_name:
+                # Looked up, not imported: sources come below annotations.
+                sources = Link._meta.get_field("source").related_model.objects.called(filters.source_name)
+                links = links.filter(source__in=sources.order_by().values("pk"))
+            if filters.role:
+                links = links.filter(role=filters.role)
+            rows = rows.filter(models.Exists(links))
+        if filters.since or filters.until:
+            rows = rows.alias(created_on=TruncDate("created_at"))
+        if filters.since:
+            rows = rows.filter(created_on__gte=filters.since)
+        if filters.until:
+            rows = rows.filter(created_on__lte=filters.until)
+        if filters.words:
+            rows = rows.filter(search=words_query(filters.words))
+        return rows
+
     def rejected_for(self, user):
         """The user's own annotations a reviewer rejected that they have not reworked yet: an edit
         sends one back to draft, a submission hands it in again, and it is no longer listed."""
         return self.visible_to(user).live().filter(created_by=user.pk, status=AnnotationStatus.REJECTED)
+
+    def own_work_of(self, user):
+        """The user's own live annotations (in the projects they still belong to), the latest changed first."""
+        return self.visible_to(user).live().filter(created_by=user.pk).order_by("-updated_at", "-pk")
+
+    def awaiting_reply_from(self, user):
+        """Discussions waiting for the user's reply: those they are part of (see
+        CommentQuerySet.in_threads_of) whose latest comment someone else wrote. Each with
+        `last_comment`, `last_comment_by` (a user name) and `last_comment_at`, the latest first."""
+        latest = Comment.objects.filter(annotation=models.OuterRef("pk")).order_by("-created_at", "-pk")
+        return (
+            self.visible_to(user)
+            .live()
+            .filter(reads__user=user.pk)
+            .annotate(
+                last_comment_author=models.Subquery(latest.values("author_id")[:1]),
+                last_comment_by=models.Subquery(latest.values("author__username")[:1]),
+                last_comment_at=models.Subquery(latest.values("created_at")[:1]),
+                last_comment=models.Subquery(latest.values("body")[:1]),
+            )
+            .filter(last_comment_author__isnull=False)
+            .exclude(last_comment_author=user.pk)
+            .order_by("-last_comment_at", "-pk")
+        )
 
     def with_rejection(self):
         """Each annotation with its latest rejection: `rejection_reason`, `rejected_by` (a user
@@ -185,6 +346,11 @@ class AnnotationQuerySet(ProjectScopedQuerySet):
             "created_by__username",
             ArraySubquery(links.values(json=JSONObject(role="role", source="source__name"))),
         )
+
+
+def words_query(typed: str) -> SearchQuery:
+    """`typed` as a query of the annotations' search column (the marked words, the note, the tags)."""
+    return SearchQuery(websearch_text(typed), config=WORDS_CONFIG, search_type="websearch")
 
 
 class AnnotationKind(models.TextChoices):
@@ -339,6 +505,16 @@ class Annotation(models.Model):
     def speaker_role(self) -> str | None:
         """The link role that names who a quote or claim is attributed to."""
         return {self.Kind.QUOTE: Link.Role.SAID_BY, self.Kind.CLAIM: Link.Role.CLAIMANT}.get(self.kind)
+
+    @property
+    def sentence_before(self) -> str:
+        """The words before the passage from the start of their sentence (its quote selector's prefix)."""
+        return sentence_start(self.prefix)
+
+    @property
+    def sentence_after(self) -> str:
+        """The words after the passage to the end of their sentence (its quote selector's suffix)."""
+        return sentence_end(self.suffix)
 
     def rejection(self) -> "AnnotationEvent | None":
         """The latest rejection, whose reason heads the discussion, also once the annotation was

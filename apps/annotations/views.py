@@ -1,7 +1,12 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
@@ -210,8 +215,34 @@ def panel_context(request, annotation, **extra):
     }
 
 
-def panel(request, annotation, *, status=200, event: str | None = None, **extra):
-    response = render(request, PANEL, panel_context(request, annotation, **extra), status=status)
+def own_rejection(user, annotation) -> bool:
+    """Whether the annotation is one of the user's rejections waiting for their rework, which the
+    header counts (see context_processors.py)."""
+    return (
+        annotation.created_by_id == user.pk
+        and annotation.status == Annotation.Status.REJECTED
+        and annotation.deleted_at is None
+    )
+
+
+def panel(
+    request,
+    annotation,
+    *,
+    status=200,
+    event: str | None = None,
+    rejected_before: bool = False,
+    read_before: bool = False,
+    **extra,
+):
+    """The annotation's side panel; with the header's count of what waits for the user (out of
+    band) when showing it read new comments (or the view did, `read_before`), or the change
+    made or ended a rejection of theirs (`rejected_before`: whether it was one)."""
+    context = panel_context(request, annotation, **extra)
+    context["count_changed"] = (
+        read_before or bool(context["unread_count"]) or rejected_before != own_rejection(request.user, annotation)
+    )
+    response = render(request, PANEL, context, status=status)
     return trigger_client_event(response, event) if event else response
 
 
@@ -229,6 +260,7 @@ def annotation_update(request, pk):
     if not form.is_valid():
         return panel(request, annotation, form=form, status=422)
     old_span = (annotation.start, annotation.end)
+    rejected_before = own_rejection(request.user, annotation)
     try:
         update_annotation(
             annotation=annotation, user=request.user, base_version=form.cleaned_data["version"], **form.changes()
@@ -241,7 +273,14 @@ def annotation_update(request, pk):
         return panel(request, annotation, error=error_message(error), status=status)
     span = (min(old_span[0], annotation.start), max(old_span[1], annotation.end))
     blocks = changed_blocks(request, annotation.article, span)
-    return panel(request, annotation, saved="Saved.", changed_blocks=blocks, event="annotation-changed")
+    return panel(
+        request,
+        annotation,
+        saved="Saved.",
+        changed_blocks=blocks,
+        event="annotation-changed",
+        rejected_before=rejected_before,
+    )
 
 
 @login_required
@@ -252,11 +291,14 @@ def annotation_submit(request, pk):
     form = SubmitForm(request.POST)
     if not form.is_valid():
         return panel(request, annotation, error=form_errors(form), status=422)
+    rejected_before = own_rejection(request.user, annotation)
     try:
         submit_annotation(annotation=annotation, user=request.user, seen_version=form.cleaned_data["version"])
     except StatusConflict as conflict:
         return panel(request, conflict.current, error=str(conflict), status=409)
-    return panel(request, annotation, saved="Submitted for review.", event="annotation-changed")
+    return panel(
+        request, annotation, saved="Submitted for review.", event="annotation-changed", rejected_before=rejected_before
+    )
 
 
 def drafts_question(count: int) -> str:
@@ -337,6 +379,13 @@ def annotation_withdraw(request, pk):
 
 @login_required
 @require_GET
+def unread_total(request):
+    """The header's count of what waits for the user, counted again (see unread_total.html)."""
+    return render(request, "annotations/unread_total.html")
+
+
+@login_required
+@require_GET
 def unread_replies(request):
     """The user's rejected annotations waiting for their rework, and the threads with comments new
     to them: what the header counts (see annotations/context_processors.py)."""
@@ -356,6 +405,75 @@ def unread_replies(request):
     return render(request, "annotations/unread_replies.html", {"threads": threads, "rejected": rejected})
 
 
+# What My work shows of each status of the user's annotations; the annotation list has them all.
+MY_WORK_PER_STATUS = 20
+MY_WORK_MAX_ROWS = 200
+# What a row of My work reads: never the article's text.
+LISTED_FIELDS = (
+    "kind",
+    "status",
+    "exact",
+    "prefix",
+    "suffix",
+    "tags",
+    "created_at",
+    "updated_at",
+    "created_by",
+    "article",
+    "article__title",
+    "article__project_id",
+)
+
+
+@login_required
+@require_GET
+def my_work(request):
+    """The user's own annotations by status, the rejected first with their reasons, and the
+    discussions waiting for their reply; the same few queries whatever their number."""
+    user = request.user
+    mine = Annotation.objects.own_work_of(user).select_related("article")
+    counts = dict(mine.order_by().values_list("status").annotate(count=Count("pk")))
+    rejected = list(
+        mine.filter(status=Annotation.Status.REJECTED).with_rejection().only(*LISTED_FIELDS)[:MY_WORK_MAX_ROWS]
+    )
+    # The latest of each other status, in one query.
+    latest = (
+        mine.exclude(status=Annotation.Status.REJECTED)
+        .only(*LISTED_FIELDS)
+        .annotate(row=Window(RowNumber(), partition_by=F("status"), order_by=[F("updated_at").desc(), F("pk").desc()]))
+        .filter(row__lte=MY_WORK_PER_STATUS)
+    )
+    by_status = {}
+    for annotation in latest:
+        by_status.setdefault(annotation.status, []).append(annotation)
+    discussions = list(
+        Annotation.objects.awaiting_reply_from(user)
+        .with_unread_count(user)
+        .select_related("article", "created_by")
+        .only(*LISTED_FIELDS, "created_by__username")[:MY_WORK_MAX_ROWS]
+    )
+    all_listed = reverse("search:annotations")
+    sections = [
+        {
+            "status": status,
+            "label": label,
+            "count": counts.get(status, 0),
+            "annotations": by_status.get(status, []),
+            "all_url": f"{all_listed}?{urlencode({'author': user.get_username(), 'status': status})}",
+        }
+        for status, label in Annotation.Status.choices
+        if status != Annotation.Status.REJECTED
+    ]
+    context = {
+        "rejected": rejected,
+        "rejected_count": counts.get(Annotation.Status.REJECTED, 0),
+        "discussions": discussions,
+        "sections": sections,
+        "total": sum(counts.values()),
+    }
+    return render(request, "annotations/my_work.html", context)
+
+
 @login_required
 @require_POST
 def annotation_review(request, pk):
@@ -365,6 +483,7 @@ def annotation_review(request, pk):
     form = ReviewForm(request.POST)
     if not form.is_valid():
         return panel(request, annotation, review_form=form, status=422)
+    rejected_before = own_rejection(request.user, annotation)  # a project that allows self-review
     try:
         changed = review_annotation(annotation=annotation, user=request.user, **form.review_args())
     except StatusConflict as conflict:
@@ -375,7 +494,7 @@ def annotation_review(request, pk):
         return panel(request, annotation, review_form=form, error=error_message(error), status=422)
     status = "sent back to draft" if annotation.status == Annotation.Status.DRAFT else annotation.get_status_display()
     message = f"{status.capitalize()}." if changed else f"It was {status.lower()} already."
-    return panel(request, annotation, saved=message, event="annotation-changed")
+    return panel(request, annotation, saved=message, event="annotation-changed", rejected_before=rejected_before)
 
 
 @login_required
@@ -385,19 +504,27 @@ def comment_create(request, pk):
     form = CommentForm(request.POST)
     if not form.is_valid():
         return panel(request, annotation, comment_form=form, status=422)
+    # Writing in a discussion reads it: what others wrote there since is no longer new.
+    had_unread = annotation.comments.unread_by(request.user).exists()
     add_comment(annotation=annotation, user=request.user, body=form.cleaned_data["body"])
-    return panel(request, annotation, event="annotation-changed")
+    return panel(request, annotation, event="annotation-changed", read_before=had_unread)
 
 
 @login_required
 @require_POST
 def annotation_delete(request, pk):
     annotation = editable_annotation(request, pk)
+    rejected_before = own_rejection(request.user, annotation)
     delete_annotation(annotation=annotation, user=request.user)
     if not request.htmx:
         return redirect(annotation.article)
     return changed_response(
-        request, annotation.article, (annotation.start, annotation.end), "annotation-changed", deleted=annotation
+        request,
+        annotation.article,
+        (annotation.start, annotation.end),
+        "annotation-changed",
+        deleted=annotation,
+        count_changed=rejected_before,
     )
 
 
@@ -405,7 +532,8 @@ def annotation_delete(request, pk):
 @require_POST
 def annotation_restore(request, pk):
     annotation = editable_annotation(request, pk, include_deleted=True)
-    if annotation.deleted_at is not None:
+    restored = annotation.deleted_at is not None
+    if restored:
         try:
             restore_annotation(annotation=annotation, user=request.user)
         except DuplicateAnnotation as error:
@@ -413,7 +541,12 @@ def annotation_restore(request, pk):
     if not request.htmx:
         return redirect(annotation.article)
     return changed_response(
-        request, annotation.article, (annotation.start, annotation.end), "annotation-changed", restored=annotation
+        request,
+        annotation.article,
+        (annotation.start, annotation.end),
+        "annotation-changed",
+        restored=annotation,
+        count_changed=restored and own_rejection(request.user, annotation),
     )
 
 
@@ -429,9 +562,15 @@ def link_create(request, pk):
     source = data["source"] or find_or_create_source(
         project=project, name=data["new_source_name"], kind=data["new_source_kind"], introduced_by=request.user
     )
-    status = annotation.status
+    status, rejected_before = annotation.status, own_rejection(request.user, annotation)
     link_source(annotation=annotation, source=source, role=data["role"], user=request.user, note=data["note"])
-    return panel(request, annotation, event="annotation-changed", **links_saved(status, annotation))
+    return panel(
+        request,
+        annotation,
+        event="annotation-changed",
+        rejected_before=rejected_before,
+        **links_saved(status, annotation),
+    )
 
 
 @login_required
@@ -440,9 +579,15 @@ def link_delete(request, pk):
     link = get_object_or_404(Link.objects.select_related("source"), pk=pk)
     annotation = editable_annotation(request, link.annotation_id)
     link.annotation = annotation
-    status = annotation.status
+    status, rejected_before = annotation.status, own_rejection(request.user, annotation)
     unlink_source(link=link, user=request.user)
-    return panel(request, annotation, event="annotation-changed", **links_saved(status, annotation))
+    return panel(
+        request,
+        annotation,
+        event="annotation-changed",
+        rejected_before=rejected_before,
+        **links_saved(status, annotation),
+    )
 
 
 def links_saved(status: str, annotation) -> dict:

@@ -170,6 +170,15 @@ class AnnotationFilters(Schema):
     kind: AnnotationKind | None = None
     status: AnnotationStatus | None = None
     author: str | None = Field(None, max_length=150, description="The author's user name.")
+    source: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Only annotations linked to this source (its id), in any role unless `role`."
+    )
+    role: LinkRole | None = Field(
+        None,
+        description="Only annotations with a source linked in this role (to `source`, if given): `said_by` for "
+        "speakers (all quotes said by someone), `claimant` for claimants, `cited`, `evidence`, `supports`, "
+        "`contradicts`.",
+    )
     updated_since: datetime | None = Field(
         None, description="Changed at or after this time (ISO 8601; UTC if no offset)."
     )

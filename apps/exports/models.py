@@ -42,6 +42,9 @@ class ExportJob(models.Model):
     story = models.ForeignKey("articles.Story", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     status = models.CharField(max_length=10, blank=True, help_text="Only annotations in this state, if given.")
     analyst = models.CharField(max_length=150, blank=True, help_text="Only this analyst's annotations, if given.")
+    filters = models.JSONField(
+        default=dict, blank=True, help_text="The annotation list's filters, as its address's parameters, if given."
+    )
     format = models.CharField(max_length=20)
     base_url = models.CharField(max_length=2000)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

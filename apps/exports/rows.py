@@ -14,7 +14,7 @@ from itertools import batched
 from django.db.models import BooleanField, Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
 
-from apps.annotations.models import Annotation, Link
+from apps.annotations.models import Annotation, AnnotationFilters, Link
 from apps.articles.models import Article
 
 CHUNK_SIZE = 2000
@@ -168,16 +168,27 @@ class AnnotationRow:
 @dataclass(frozen=True)
 class Selection:
     """What to export: a project, optionally narrowed to one article, one story, one status
-    ("" for every one) or one analyst's annotations (their user name), as `viewer` sees it
+    ("" for every one) or one analyst's annotations (their user name), and to the annotation
+    list's `filters` (kind, tag, language, source and role, dates, words), as `viewer` sees it
     (blind mode hides other analysts' annotations from an analyst; None is the operator at the
-    command line, who sees everything)."""
+    command line, who sees everything).
+
+    Narrowed by `filters`, the selection's articles are those with a selected annotation: the
+    formats that list every article (doccano, Label Studio) then hold what the list showed, not
+    the project's other articles without a span."""
 
     project_id: int
     article_id: int | None = None
     story_id: int | None = None
     status: str = ""
     analyst: str = ""
+    filters: AnnotationFilters = AnnotationFilters()
     viewer: object = field(default=None, compare=False)
+
+    def __post_init__(self):
+        # The selection's own status and analyst, never the filters', say which of those are exported.
+        if self.filters.status or self.filters.author:
+            object.__setattr__(self, "filters", self.filters.without("status", "author"))
 
     def articles(self) -> QuerySet:
         articles = Article.objects.filter(project_id=self.project_id)
@@ -185,6 +196,8 @@ class Selection:
             articles = articles.filter(pk=self.article_id)
         if self.story_id:
             articles = articles.filter(story_id=self.story_id)
+        if self.filters:
+            articles = articles.filter(pk__in=self.annotations().order_by().values("article_id"))
         return articles.order_by("pk")
 
     def annotations(self) -> QuerySet:
@@ -197,6 +210,8 @@ class Selection:
             annotations = annotations.filter(status=self.status)
         if self.analyst:
             annotations = annotations.filter(created_by__username=self.analyst)
+        if self.filters:
+            annotations = annotations.filtered(self.filters)
         if self.viewer is not None:
             annotations = annotations.open_to(self.viewer)
         return annotations

@@ -9,7 +9,8 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.text import slugify
 
-from apps.annotations.models import Annotation
+from apps.annotations.forms import AnnotationFiltersForm
+from apps.annotations.models import Annotation, AnnotationFilters
 from apps.articles.models import Article, Story
 from apps.exports.formats import FORMATS, ExportContext, Format, Progress
 from apps.exports.models import ExportJob
@@ -49,7 +50,7 @@ def asked_status(fmt: Format, selection: Selection) -> str:
 
 def export_query(fmt: Format, selection: Selection) -> str:
     query = {"status": asked_status(fmt, selection), "analyst": selection.analyst}
-    query = {name: value for name, value in query.items() if value}
+    query = {name: value for name, value in query.items() if value} | selection.filters.as_parameters()
     return "?" + urlencode(query) if query else ""
 
 
@@ -65,12 +66,15 @@ def export_path(fmt: Format, selection: Selection) -> str:
 
 
 def page_path(selection: Selection) -> str:
-    """The page that says what each format of the selection holds."""
+    """The page that says what each format of the selection holds (the list's filters kept)."""
     if selection.article_id:
-        return reverse("exports:article-page", args=[selection.article_id])
-    if selection.story_id:
-        return reverse("exports:story-page", args=[selection.story_id])
-    return reverse("exports:project-page", args=[selection.project_id])
+        path = reverse("exports:article-page", args=[selection.article_id])
+    elif selection.story_id:
+        path = reverse("exports:story-page", args=[selection.story_id])
+    else:
+        path = reverse("exports:project-page", args=[selection.project_id])
+    filters = selection.filters.as_parameters()
+    return path + ("?" + urlencode(filters) if filters else "")
 
 
 def scope_name(project, selection: Selection) -> str:
@@ -85,7 +89,8 @@ def export_title(project, selection: Selection) -> str:
     title = scope_name(project, selection).removeprefix("the article ")
     status = f"{selection.status} annotations" if selection.status else "Annotations"
     analyst = f" by {selection.analyst}" if selection.analyst else ""
-    return f"{status[0].upper()}{status[1:]}{analyst} of {title}"
+    narrowed = f" ({', '.join(selection.filters.described())})" if selection.filters else ""
+    return f"{status[0].upper()}{status[1:]}{analyst}{narrowed} of {title}"
 
 
 def export_file_name(project, fmt: Format, selection: Selection) -> str:
@@ -103,6 +108,7 @@ def export_file_name(project, fmt: Format, selection: Selection) -> str:
         scope,
         status,
         slugify(selection.analyst)[:60],
+        "filtered" if selection.filters else "",
         fmt.name,
     ]
     return "-".join(part for part in parts if part) + "." + fmt.extension
@@ -116,8 +122,29 @@ def export_context(
 
 def job_selection(job: ExportJob) -> Selection:
     return Selection(
-        job.project_id, article_id=job.article_id, story_id=job.story_id, status=job.status, analyst=job.analyst
+        job.project_id,
+        article_id=job.article_id,
+        story_id=job.story_id,
+        status=job.status,
+        analyst=job.analyst,
+        filters=stored_filters(job.filters),
     )
+
+
+# The annotation list's filters an export reads from its address; its own status and analyst
+# are the export's parameters of old.
+FILTER_PARAMETERS = ("q", "kind", "tag", "language", "source", "source_name", "role", "since", "until")
+
+
+def filters_form(data) -> AnnotationFiltersForm:
+    """The list's filters from an export's address (or a stored job's), status and author aside."""
+    return AnnotationFiltersForm({name: data[name] for name in FILTER_PARAMETERS if data.get(name)})
+
+
+def stored_filters(parameters: dict) -> AnnotationFilters:
+    """A job's filters, stored as the address's parameters once they were found valid."""
+    form = filters_form(parameters or {})
+    return form.filters if form.is_valid() else AnnotationFilters()
 
 
 def export_dir():
@@ -134,6 +161,14 @@ def why_empty(fmt: Format, selection: Selection, project) -> str:
     """Why the export of `selection` in `fmt` would hold no annotation, so that a person can act on it."""
     scope = scope_name(project, selection)
     by = f" by “{selection.analyst}”" if selection.analyst else ""
+    if selection.filters and not replace(selection, status="").annotations().exists():
+        unfiltered = replace(selection, filters=AnnotationFilters())
+        if unfiltered.annotations().exists():
+            return (
+                f"Nothing to export: no annotation{by} in {scope} matches the filters "
+                f"({', '.join(selection.filters.described())}). Change them on the list of annotations."
+            )
+        selection = unfiltered
     if not selection.articles().exists():
         return f"Nothing to export: {scope} has no articles yet."
     if fmt.name == "claimreview":

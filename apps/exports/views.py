@@ -21,6 +21,7 @@ from apps.exports.services import (
     export_dir,
     export_file_name,
     export_title,
+    filters_form,
     format_summaries,
     job_selection,
     page_path,
@@ -70,7 +71,11 @@ def export_response(request, project, format_name: str | None, **scope):
     if asked and asked not in STATUS_CHOICES:
         return HttpResponseBadRequest(f"“status” must be one of {', '.join(STATUS_CHOICES)}.")
     analyst = request.GET.get("analyst", "").replace("\x00", "").strip()[:150]
-    selection = Selection(project.pk, analyst=analyst, viewer=request.user, **scope)
+    # The annotation list's filters, which its export links carry.
+    filters = filters_form(request.GET)
+    if not filters.is_valid():
+        return HttpResponseBadRequest(f"These filters cannot be read: {filters.error_text()}")
+    selection = Selection(project.pk, analyst=analyst, filters=filters.filters, viewer=request.user, **scope)
     if fmt is None:
         return export_page(request, project, selection, asked)
     selection = replace(selection, status=chosen_status(fmt, asked))
@@ -104,6 +109,8 @@ def export_page(request, project, selection: Selection, asked: str, *, refusal: 
         "analysts": every.analysts(),
         "statuses": Annotation.Status.choices,
         "every_status": EVERY_STATUS,
+        "filters": selection.filters.as_parameters(),
+        "narrowed": selection.filters.described(),
     }
     return render(request, "exports/export_page.html", context, status=status)
 

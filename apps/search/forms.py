@@ -69,3 +69,23 @@ class SearchForm(forms.Form):
 
 
 FILTERS = ("type", "project", "language", "kind", "status", "tag", "author", "source", "role", "since", "until")
+
+
+class AnnotationListForm(SearchForm):
+    """The list of annotations across articles: the search's filters, annotations only, plus the
+    source they are linked to by its name ("all quotes said by Arkady Mil-Man")."""
+
+    source_name = forms.CharField(required=False, max_length=300, strip=True)
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields.pop("type")
+
+    @property
+    def filters(self) -> Filters:
+        data = self.cleaned_data
+        values = {name: data.get(name) or Filters.__dataclass_fields__[name].default for name in LIST_FILTERS}
+        return Filters(type="annotation", **values)
+
+
+LIST_FILTERS = (*FILTERS[1:], "source_name")

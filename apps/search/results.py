@@ -14,17 +14,25 @@ Whatever the data, a page costs the same few queries: the languages present, the
 page's ids, and one query per kind of row on the page for its snippets.
 """
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection, models
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, JSONObject, TruncDate
 from django.urls import reverse
 
-from apps.annotations.models import Annotation, Link
+from apps.annotations.models import (
+    Annotation,
+    AnnotationFilters,
+    Link,
+    has_words,
+    sentence_end,
+    sentence_start,
+    websearch_text,
+)
 from apps.articles.indexing import INDEXED_CHARS, name_key
 from apps.articles.models import Article
 from apps.articles.similarity import names_in
@@ -41,9 +49,7 @@ MAX_NAME_WORDS = 4
 NAME_RANK = 1e-6
 # More matches of a kind than this are listed newest first, unranked (see `search`).
 RANK_LIMIT = 2000
-# Typographic quotation marks are phrases too ("Abkommen" typed with German quotes).
-QUOTES = str.maketrans(dict.fromkeys("“”„‟«»″", '"'))
-ANNOTATION_FILTERS = ("kind", "status", "tag", "author", "role")
+ANNOTATION_FILTERS = ("kind", "status", "tag", "author", "role", "source_name")
 # An annotation's words and note are shown whole up to this length, else around their first match.
 SNIPPET_CHARS = 300
 
@@ -58,7 +64,7 @@ class Query:
 
     @classmethod
     def parse(cls, typed: str) -> "Query":
-        text = " ".join(typed.translate(QUOTES).split())
+        text = websearch_text(typed)
         words = text.split()
         plain = '"' not in text and not any(w.startswith("-") or w.casefold() == "or" for w in words)
         names = ()
@@ -71,12 +77,7 @@ class Query:
     @property
     def has_words(self) -> bool:
         """Whether anything is left to look for once the operators are set aside."""
-        return any(
-            character.isalnum()
-            for word in self.text.replace('"', " ").split()
-            if word.casefold() != "or"
-            for character in word
-        )
+        return has_words(self.text)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class Filters:
     author: str = ""  # the user name of an annotation's author
     source: int | None = None  # annotations linked to it, articles it published
     role: str = ""  # annotations linked in this role (to `source`, if given): "said_by", "claimant"...
+    source_name: str = ""  # annotations linked to a source of this name or alias
     since: date | None = None
     until: date | None = None
 
@@ -102,6 +104,11 @@ class Filters:
         if kind_of_row == "source" and (self.language or self.source or self.since or self.until):
             return False
         return True
+
+    def for_annotations(self) -> AnnotationFilters:
+        """What of these filters annotations read (the project aside, which scopes every kind of row)."""
+        names = ("kind", "status", "tag", "author", "language", "source", "source_name", "role", "since", "until")
+        return AnnotationFilters(**{name: getattr(self, name) for name in names})
 
 
 @dataclass
@@ -241,26 +248,9 @@ def matching_articles(user, query: Query | None, filters: Filters, configuration
 
 
 def matching_annotations(user, query: Query | None, filters: Filters):
-    annotations = Annotation.objects.visible_to(user).live()
+    annotations = Annotation.objects.visible_to(user).live().filtered(filters.for_annotations())
     if filters.project:
         annotations = annotations.filter(article__project_id=filters.project)
-    if filters.language:
-        annotations = annotations.filter(article__language=filters.language)
-    for name in ("kind", "status"):
-        if getattr(filters, name):
-            annotations = annotations.filter(**{name: getattr(filters, name)})
-    if filters.tag:
-        annotations = annotations.filter(tags__contains=[filters.tag])
-    if filters.author:
-        annotations = annotations.filter(created_by__username=filters.author)
-    if filters.source or filters.role:
-        links = Link.objects.filter(annotation=models.OuterRef("pk"))
-        if filters.source:
-            links = links.filter(source_id=filters.source)
-        if filters.role:
-            links = links.filter(role=filters.role)
-        annotations = annotations.filter(models.Exists(links))
-    annotations = in_dates(annotations, filters, TruncDate("created_at"))
     if query is None:
         return annotations, models.Value(0.0)
     tsquery = words_of(query, SIMPLE)
@@ -421,12 +411,19 @@ def describe_annotations(ids: list[int], query: Query | None, sentinels: Sentine
             "article_id",
             "article__title",
             "article__project__name",
+            "created_at",
             "exact_marked",
             "note_marked",
+            ArraySubquery(
+                Link.objects.filter(annotation=models.OuterRef("pk"))
+                .order_by("role", "pk")
+                .values(json=JSONObject(role="role", source="source__name"))
+            ),
         )
     )
     hits = []
-    for pk, kind, status, tags, author, prefix, suffix, article_id, title, project, exact, note in rows:
+    for row in rows:
+        pk, kind, status, tags, author, prefix, suffix, article_id, title, project, created_at, exact, note, links = row
         snippet = sentinels.parse(exact).around_first_match(SNIPPET_CHARS)
         url = reverse("annotations:workbench", args=[article_id]) + f"?annotation={pk}"
         hits.append(
@@ -444,29 +441,21 @@ def describe_annotations(ids: list[int], query: Query | None, sentinels: Sentine
                     "tags": tags,
                     "author": author,
                     "project": project,
+                    "created_at": created_at,
                     "note": sentinels.parse(note).around_first_match(SNIPPET_CHARS),
                     # The passage in its sentence: the words the quote selector keeps around it.
                     "before": sentence_start(prefix),
                     "after": sentence_end(suffix),
+                    # Who said or claims it, and the other sources it is linked to.
+                    "links": [
+                        {"role": Link.Role(link["role"]).label, "source": link["source"]}
+                        for link in links
+                        if link["role"] in Link.Role.values
+                    ],
                 },
             )
         )
     return hits
-
-
-SENTENCE_END = re.compile(r"[.!?…。！？؟]\s|\n")
-
-
-def sentence_start(prefix: str) -> str:
-    """The end of `prefix` from the start of its last sentence, or "…" and all of it."""
-    ends = list(SENTENCE_END.finditer(prefix))
-    return prefix[ends[-1].end() :].lstrip() if ends else ("…" + prefix if prefix else "")
-
-
-def sentence_end(suffix: str) -> str:
-    """The start of `suffix` up to the end of its first sentence, or all of it and "…"."""
-    end = SENTENCE_END.search(suffix)
-    return suffix[: end.start() + 1].rstrip() if end else (suffix + "…" if suffix else "")
 
 
 def describe_sources(ids: list[int], query: Query | None, sentinels: Sentinels) -> list[Hit]:
@@ -487,7 +476,7 @@ def describe_sources(ids: list[int], query: Query | None, sentinels: Sentinels) 
                 pk,
                 name,
                 aliases if aliases else sentinels.parse(name_marked),
-                reverse("search:results") + f"?type=annotation&source={pk}",
+                reverse("search:annotations") + f"?source={pk}",
                 title_marked=sentinels.parse(name_marked),
                 details={"kind": Source.Kind(kind).label, "project": project, "aliases": aliases},
             )

@@ -15,6 +15,8 @@ from apps.sources.validators import web_url, web_url_only
 
 # Queries shorter than this have too few consonants to tell names apart (see `matching`).
 TRANSPOSITION_MIN_LETTERS = 5
+# A shorter part of a name finds only the sources of that very name (see `called`).
+CALLED_MIN_LETTERS = 4
 
 
 def tidy_name(name: str) -> str:
@@ -142,6 +144,14 @@ class SourceQuerySet(ProjectScopedQuerySet):
         whole = spelling_pattern(folded(models.Value(name)), whole=True)
         spelled_so = models.Case(models.When(name=tidy_name(name), then=0), default=1)
         return self.alias(spellings=SPELLINGS).filter(spellings__regex=whole).order_by(spelled_so, "pk")
+
+    def called(self, name: str):
+        """Sources whose name or an alias is `name`, or contains it when it is long enough to tell
+        people apart ("Mil-Man" finds "Arkady Mil-Man"; "Man" only someone called so), compared
+        folded: the lists' filter by source. No fuzziness, as in `named`."""
+        if sum(character.isalnum() for character in name) < CALLED_MIN_LETTERS:
+            return self.named(name)
+        return self.alias(spellings=SPELLINGS).filter(spellings__contains=folded(models.Value(name)))
 
 
 class SourceKind(models.TextChoices):

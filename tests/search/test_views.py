@@ -100,9 +100,9 @@ def test_a_sources_result_lists_the_annotations_linked_to_it(analyst_client, ana
     source = SourceFactory(project=project, name="Arkady Mil-Man")
     LinkFactory(annotation=annotation, source=source, role="said_by")
     html = analyst_client.get("/search/", {"q": "Mil-Man", "type": "source"}).content.decode()
-    link = f"/search/?type=annotation&amp;source={source.pk}"
+    link = f"/search/annotations/?source={source.pk}"
     assert link in html
-    listed = analyst_client.get("/search/", {"type": "annotation", "source": source.pk}).content.decode()
+    listed = analyst_client.get("/search/annotations/", {"source": source.pk}).content.decode()
     assert f"?annotation={annotation.pk}" in listed
 
 

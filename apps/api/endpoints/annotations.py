@@ -16,6 +16,7 @@ from pydantic import ValidationError as PydanticError
 
 from apps.annotations.forms import AnnotationCreateForm, AnnotationEditForm, CommentForm, LinkForm, ReviewForm
 from apps.annotations.models import Annotation, Link
+from apps.annotations.models import AnnotationFilters as Narrowed
 from apps.annotations.services import (
     NOT_YOURS,
     add_comment,
@@ -187,6 +188,8 @@ def annotation_list(request, response: HttpResponse, filters: Query[AnnotationFi
         annotations = annotations.filter(status=filters.status)
     if filters.author:
         annotations = annotations.filter(created_by__username=without_nul(filters.author))
+    if filters.source or filters.role:
+        annotations = annotations.filtered(Narrowed(source=filters.source, role=filters.role or ""))
     if filters.updated_since:
         annotations = annotations.filter(updated_at__gte=filters.updated_since)
     response["Vary"] = "Accept"

@@ -7,11 +7,21 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from apps.annotations.models import Annotation, Link
 from apps.articles.models import Article, Story
 from apps.exports.formats import FORMATS, export_chunks
 from apps.exports.partials import PartialFile, PartialFileInUse, remove_abandoned_partials
 from apps.exports.rows import Selection
-from apps.exports.services import OVERLAP_NOTE, STATUS_CHOICES, chosen_status, export_context, export_title, why_empty
+from apps.exports.services import (
+    FILTER_PARAMETERS,
+    OVERLAP_NOTE,
+    STATUS_CHOICES,
+    chosen_status,
+    export_context,
+    export_title,
+    filters_form,
+    why_empty,
+)
 from apps.projects.models import Project
 
 
@@ -37,6 +47,18 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument("--analyst", default="", help="Only this analyst's annotations (their user name).")
+        # The annotation list's filters, as its export links carry them.
+        parser.add_argument("--kind", choices=Annotation.Kind.values, help="Only claims, quotes or facts.")
+        parser.add_argument("--tag", help="Only annotations with this tag.")
+        parser.add_argument("--language", help="Only annotations of articles in this language (ISO 639-1, or und).")
+        parser.add_argument("--source", type=int, help="Only annotations linked to this source (its id).")
+        parser.add_argument("--source-name", help="Only annotations linked to a source of this name or alias.")
+        parser.add_argument("--role", choices=Link.Role.values, help="Only annotations with a source linked so.")
+        parser.add_argument("--since", help="Only annotations made on or after this day (YYYY-MM-DD).")
+        parser.add_argument("--until", help="Only annotations made on or before this day (YYYY-MM-DD).")
+        parser.add_argument(
+            "--text", dest="q", help='Only annotations whose words, note or tags match ("a phrase", or, -word).'
+        )
         parser.add_argument("-o", "--output", help="File to write (default: standard output).")
         parser.add_argument(
             "--base-url",
@@ -65,8 +87,16 @@ class Command(BaseCommand):
         if story and not Story.objects.filter(pk=story, project=project).exists():
             raise CommandError(f"The project “{project}” has no story {story}.")
         fmt = FORMATS[format_name]
+        filters = filters_form({name: str(options[name]) for name in FILTER_PARAMETERS if options.get(name)})
+        if not filters.is_valid():
+            raise CommandError(f"These filters cannot be read: {filters.error_text()}")
         selection = Selection(
-            project.pk, article_id=article, story_id=story, status=chosen_status(fmt, status), analyst=analyst
+            project.pk,
+            article_id=article,
+            story_id=story,
+            status=chosen_status(fmt, status),
+            analyst=analyst,
+            filters=filters.filters,
         )
         total = fmt.annotations(selection).count()
         if not total:

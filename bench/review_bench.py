@@ -387,11 +387,17 @@ def measure_figures(desk: Desk, project, runs: int, results: list, new_server) -
 
 
 def forget_kept_figures() -> None:
-    """Empty what the app keeps of the review figures between requests, if it keeps them in the database."""
+    """Forget what the app keeps of the review figures in the database, if it keeps any there: as
+    if every annotated article had just changed, with nothing kept."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass('review_articlefigures') IS NOT NULL")
         if cursor.fetchone()[0]:
             cursor.execute("TRUNCATE review_articlefigures")
+            cursor.execute(
+                "INSERT INTO annotations_articlechange (article_id, transaction_id) "
+                "SELECT DISTINCT article_id, pg_current_xact_id()::text::bigint FROM annotations_annotation "
+                "ON CONFLICT DO NOTHING"
+            )
 
 
 def main():

@@ -20,10 +20,10 @@ from apps.articles.models import Article
 from apps.articles.services import mark_curated
 from apps.projects.models import Project, ProjectHistory
 from apps.review import charts
-from apps.review.agreement import ALL, KINDS, project_agreement
+from apps.review.agreement import ALL, KINDS
 from apps.review.curation import article_passages
-from apps.review.dashboard import STATUSES, duration_text, project_dashboard
-from apps.review.figures import project_figures
+from apps.review.dashboard import STATUSES, duration_text
+from apps.review.figures import kept_agreement, kept_dashboard
 from apps.review.progress import project_progress
 from apps.review.services import accept_version
 
@@ -50,7 +50,7 @@ def review_index(request):
 @require_GET
 def project_dashboard_page(request, pk):
     project = project_for(request, pk, "review.view_dashboard")
-    figures = project_figures("dashboard", project, project_dashboard)
+    figures = kept_dashboard(project)
     status_colours = {status: charts.STATUS_COLOURS[status] for status in STATUSES}
     weeks = [week.start for week in figures.weeks]
     kind_rows = {Annotation.Kind(kind).label: counts for kind, counts in figures.by_kind.items()}
@@ -105,7 +105,7 @@ def project_dashboard_page(request, pk):
 @require_GET
 def project_agreement_page(request, pk):
     project = project_for(request, pk, "review.view_agreement")
-    agreement = project_figures("agreement", project, project_agreement)
+    agreement = kept_agreement(project)
 
     articles = Paginator(agreement.articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
     context = {

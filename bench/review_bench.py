@@ -1,13 +1,14 @@
-"""The review desk over HTTP on a project of 100,000 annotations: the pages and actions a reviewer
-uses, timed as the server spent on them.
+"""The review desk over HTTP on a project of 100,000 annotations in a database of a million: the pages
+and actions a reviewer uses, timed as the server spent on them.
 
-Seeds its own database (sourcetrace_review_bench on the embedded server, or DATABASE_URL) with
-INSERT ... SELECT over generate_series, which the history triggers record as they record the
-app's own writes; a few links and comments go through the services. Then it runs the app the
-production way (bench/http_server.py: gunicorn, DEBUG off, static files collected) and signs in
-as a reviewer through the login page (bench/http_client.py: a new connection per request). Each
-figure is gunicorn's own time for the request (its access log), median and p95, with the query
-count measured in process beside it:
+Seeds its own database (sourcetrace_review_bench on the embedded server, or DATABASE_URL) once, in
+a few minutes, with INSERT ... SELECT over generate_series, which the database's triggers (history,
+changed articles) record as they record the app's own writes; a few links and comments go
+through the services. Nine other projects like the reviewer's fill the database. Then it runs the
+app the production way (bench/http_server.py: gunicorn, DEBUG off, static files collected) and
+signs in as a reviewer through the login page (bench/http_client.py: a new connection per
+request). Each figure is gunicorn's own time for the request (its access log), median and p95,
+with the CPU the web workers and the database spent and the query count (measured in process):
 
 - the admin page of one annotation (links, discussion, history);
 - "Same story" from the workbench (the POST; the workbench it leads to is timed on its own);
@@ -18,7 +19,8 @@ count measured in process beside it:
 
 A second run reuses the seeded project; --reseed builds it again.
 
-    .venv/bin/python bench/review_bench.py [--annotations 100000] [--runs 15] [--reseed]
+    .venv/bin/python bench/review_bench.py [--annotations 100000] [--in-database 1000000] [--runs 15]
+        [--reseed] [--only actions|figures]
 """
 
 import argparse
@@ -112,26 +114,39 @@ WHERE ar.project_id = %(project)s AND a.status IN ('approved', 'rejected')
 """
 
 
-def seed(annotations: int) -> Project:
-    articles = annotations // PER_ARTICLE
+def seed(annotations: int, in_database: int) -> Project:
+    """The project of `annotations` annotations, and others like it until the database holds
+    `in_database` (the reviewer is a member of the first only)."""
     started = time.perf_counter()
     with connection.cursor() as cursor:
         # The bench's own database: everything of every project goes.
         cursor.execute("TRUNCATE projects_project CASCADE")
-    project = Project.objects.create(name=PROJECT)
     users = get_user_model().objects
     manager, _ = users.get_or_create(username="bench-manager")
     reviewer, _ = users.get_or_create(username=REVIEWER)
     analysts = [users.get_or_create(username=name)[0] for name in ANALYSTS]
-    Membership.objects.create(project=project, user=manager, role=Membership.Role.MANAGER)
+    project = seed_project(PROJECT, annotations, manager, analysts)
     Membership.objects.create(project=project, user=reviewer, role=Membership.Role.REVIEWER)
+    seed_desk_extras(project, analysts, reviewer)
+    for n, others in enumerate(range(annotations, in_database, annotations), start=1):
+        seed_project(f"{PROJECT}-other-{n}", min(annotations, in_database - others), manager, analysts)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    elapsed = time.perf_counter() - started
+    print(f"seeded {Annotation.objects.count():,} annotations with their history in {elapsed:.0f} s", flush=True)
+    return project
+
+
+def seed_project(name: str, annotations: int, manager, analysts) -> Project:
+    project = Project.objects.create(name=name)
+    Membership.objects.create(project=project, user=manager, role=Membership.Role.MANAGER)
     for analyst in analysts:
         Membership.objects.create(project=project, user=analyst, role=Membership.Role.ANALYST)
     body = SENTENCE * 30
     Article.objects.bulk_create(
         (
             Article(project=project, title=f"Bench article {n}", text=f"Article {n}.\n{body}", language="en")
-            for n in range(articles)
+            for n in range(annotations // PER_ARTICLE)
         ),
         batch_size=500,
     )
@@ -144,12 +159,6 @@ def seed(annotations: int) -> Project:
     with connection.cursor() as cursor:
         cursor.execute(ANNOTATIONS, params)
         cursor.execute(EVENTS, params)
-    seed_desk_extras(project, analysts, reviewer)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    count = Annotation.objects.filter(article__project=project).count()
-    elapsed = time.perf_counter() - started
-    print(f"seeded {articles:,} articles, {count:,} annotations and their history in {elapsed:.1f} s", flush=True)
     return project
 
 
@@ -402,15 +411,22 @@ def forget_kept_figures() -> None:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--annotations", type=int, default=100_000)
+    parser.add_argument("--annotations", type=int, default=100_000, help="in the reviewer's project")
+    parser.add_argument("--in-database", type=int, default=1_000_000, help="in all projects (others like it)")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--only", choices=["actions", "figures"], help="the pages and actions, or the figures")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     project = Project.objects.filter(name=PROJECT).first()
-    if args.reseed or project is None or Annotation.objects.filter(article__project=project).count() < args.annotations:
-        project = seed(args.annotations)
+    if (
+        args.reseed
+        or project is None
+        or Annotation.objects.filter(article__project=project).count() < args.annotations
+        or Annotation.objects.count() < args.in_database
+    ):
+        print(f"Seeding {args.in_database:,} annotations (once; a few minutes)", flush=True)
+        project = seed(args.annotations, args.in_database)
     password = secrets.token_urlsafe(16)
     reviewer = get_user_model().objects.get(username=REVIEWER)
     reviewer.set_password(password)

@@ -445,32 +445,56 @@ def pair_share(pair: PairAgreement) -> list:
     return [pair.reference, pair.other, counts, confusion, [pair.exact[ALL].f1, pair.overlap[ALL].f1, pair.kappa()]]
 
 
+class AgreementSums:
+    """The pairs' counts summed over articles' shares: a share is added, and taken out again
+    (`sign` -1) when its article changes, so that a change costs its own article's work."""
+
+    def __init__(self):
+        self.pairs: dict[tuple[int, int], list] = {}  # (user id, user id) -> [counts, cells, articles]
+
+    def add(self, share: dict, sign: int = 1) -> None:
+        for reference, other, counts, confusion, _ in share["pairs"]:
+            summed = self.pairs.get((reference, other))
+            if summed is None:
+                summed = self.pairs[reference, other] = [[0] * len(counts), Counter(), 0]
+            summed[0] = [a + sign * b for a, b in zip(summed[0], counts, strict=True)]
+            cells = summed[1]
+            for n in range(0, len(confusion), 3):
+                cells[confusion[n], confusion[n + 1]] += sign * confusion[n + 2]
+            summed[2] += sign
+            if not summed[2]:
+                del self.pairs[reference, other]
+
+    def figures(
+        self, shares: list[tuple[int, str, dict]], names_of: Callable[[set[int]], Mapping[int, str]]
+    ) -> ProjectAgreement:
+        """The project's agreement, `shares` being the articles' ((id, title, share), by title as
+        the database orders them) and `names_of(ids)` naming the analysts: the same figures as
+        project_agreement, whose pairs' reference is the first of its analysts by name."""
+        names = names_of({user for _, _, share in shares for user in share["analysts"]})
+        per_article = []
+        for article_id, title, share in shares:
+            if not share["pairs"]:
+                continue
+            figures = [
+                PairFigures(*sorted((names[reference], names[other])), *table)
+                for reference, other, _, _, table in share["pairs"]
+            ]
+            analysts = sorted(names[user] for user in share["analysts"])
+            per_article.append(ArticleAgreement(article_id, title, analysts, sorted(figures)))
+        per_article.sort(key=lambda article: (article.lowest_kappa is None, article.lowest_kappa or 0))
+        pairs = [summed_pair(users, counts, cells, names) for users, (counts, cells, _) in self.pairs.items()]
+        return ProjectAgreement(per_article, sorted(pairs, key=lambda pair: (pair.reference, pair.other)))
+
+
 def agreement_of_shares(
     shares: list[tuple[int, str, dict]], names_of: Callable[[set[int]], Mapping[int, str]]
 ) -> ProjectAgreement:
-    """The project's agreement from its articles' shares ((id, title, share), by title as the
-    database orders them), naming the analysts through `names_of(ids)`: the same figures as
-    project_agreement, whose pairs' reference is the first of its analysts by name."""
-    names = names_of({user for _, _, share in shares for user in share["analysts"]})
-    per_article, sums = [], {}
-    for article_id, title, share in shares:
-        if not share["pairs"]:
-            continue
-        figures = []
-        for reference, other, counts, confusion, table in share["pairs"]:
-            figures.append(PairFigures(*sorted((names[reference], names[other])), *table))
-            summed = sums.get((reference, other))
-            if summed is None:
-                summed = sums[reference, other] = [[0] * len(counts), Counter()]
-            summed[0] = [a + b for a, b in zip(summed[0], counts, strict=True)]
-            cells = summed[1]
-            for n in range(0, len(confusion), 3):
-                cells[confusion[n], confusion[n + 1]] += confusion[n + 2]
-        analysts = sorted(names[user] for user in share["analysts"])
-        per_article.append(ArticleAgreement(article_id, title, analysts, sorted(figures)))
-    per_article.sort(key=lambda article: (article.lowest_kappa is None, article.lowest_kappa or 0))
-    pairs = [summed_pair(users, counts, cells, names) for users, (counts, cells) in sums.items()]
-    return ProjectAgreement(per_article, sorted(pairs, key=lambda pair: (pair.reference, pair.other)))
+    """The project's agreement from its articles' shares at once (see AgreementSums.figures)."""
+    sums = AgreementSums()
+    for _, _, share in shares:
+        sums.add(share)
+    return sums.figures(shares, names_of)
 
 
 def summed_pair(users: tuple[int, int], counts: list[int], cells: Counter, names: Mapping[int, str]) -> PairAgreement:

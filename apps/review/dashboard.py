@@ -238,50 +238,84 @@ def article_shares(article_ids: Iterable[int]) -> dict[int, dict]:
     return shares
 
 
-def dashboard_of_shares(shares: Iterable[dict], names_of: Callable[[set[int]], Mapping[int, str]]) -> Dashboard:
-    """The project's dashboard from its articles' shares, naming the authors through `names_of(ids)`:
-    the same figures as project_dashboard. Summed in lists indexed by kind, status and action, as
-    there are thousands of shares."""
-    width = len(STATUSES)
-    by_kind = [0] * (len(KINDS) * width)
-    by_author: dict[int, list[int]] = {}
-    made: dict[int, int] = defaultdict(int)
-    work: dict[int, list[int]] = {}
-    timed = []
-    for share in shares:
-        counts = share["counts"]
+class DashboardSums:
+    """The dashboard's counts summed over articles' shares, in lists indexed by kind, status and
+    action: a share is added, and taken out again (`sign` -1) when its article changes."""
+
+    def __init__(self):
+        self.width = len(STATUSES)
+        self.by_kind = [0] * (len(KINDS) * self.width)
+        self.by_author: dict[int, list[int]] = {}
+        self.made: Counter = Counter()  # week -> annotations made
+        self.work: dict[int, list[int]] = {}  # week -> count per action of FLOW
+        self.timed: Counter = Counter()  # microseconds -> decisions that took them
+
+    def add(self, share: dict, sign: int = 1) -> None:
+        width, counts = self.width, share["counts"]
         for kind, status, author, count in zip(counts[::4], counts[1::4], counts[2::4], counts[3::4], strict=True):
-            by_kind[kind * width + status] += count
-            statuses = by_author.get(author)
+            self.by_kind[kind * width + status] += sign * count
+            statuses = self.by_author.get(author)
             if statuses is None:
-                statuses = by_author[author] = [0] * width
-            statuses[status] += count
+                statuses = self.by_author[author] = [0] * width
+            statuses[status] += sign * count
         weeks = share["made"]
         for week, count in zip(weeks[::2], weeks[1::2], strict=True):
-            made[week] += count
+            self.made[week] += sign * count
         done = share["work"]
         for week, action, count in zip(done[::3], done[1::3], done[2::3], strict=True):
-            actions = work.get(week)
+            actions = self.work.get(week)
             if actions is None:
-                actions = work[week] = [0] * len(FLOW)
-            actions[action] += count
-        timed += share["timed"]
+                actions = self.work[week] = [0] * len(FLOW)
+            actions[action] += sign * count
+        for duration in share["timed"]:
+            self.timed[duration] += sign
 
-    def counter(numbers, labels) -> Counter:
-        return +Counter(dict(zip(labels, numbers, strict=True)))
+    def figures(self, shares, names_of: Callable[[set[int]], Mapping[int, str]]) -> Dashboard:
+        """The project's dashboard, naming the authors through `names_of(ids)`: the same figures as
+        project_dashboard. (`shares`, the articles' as figures of other pages take them, are summed
+        already.)"""
+        width = self.width
 
-    weeks = consecutive_weeks(
-        Counter({datetime.date.fromordinal(week): count for week, count in made.items()}),
-        {datetime.date.fromordinal(week): counter(actions, FLOW) for week, actions in work.items()},
-    )
-    names = names_of(set(by_author))
-    # As percentile_cont(0.5): the middle one, or halfway between the middle two.
-    median = datetime.timedelta(microseconds=statistics.median(timed)) if timed else None
-    return Dashboard(
-        by_kind={kind: counter(by_kind[n * width : (n + 1) * width], STATUSES) for n, kind in enumerate(KINDS)},
-        by_analyst=dict(sorted((names[pk], counter(counts, STATUSES)) for pk, counts in by_author.items())),
-        weeks=weeks[-MAX_WEEKS:],
-        earlier_weeks=max(0, len(weeks) - MAX_WEEKS),
-        median_to_decision=median,
-        timed_decisions=len(timed),
-    )
+        def counter(numbers, labels) -> Counter:
+            return +Counter(dict(zip(labels, numbers, strict=True)))
+
+        authors = {author: counts for author, counts in self.by_author.items() if any(counts)}
+        names = names_of(set(authors))
+        weeks = consecutive_weeks(
+            Counter({datetime.date.fromordinal(week): count for week, count in self.made.items() if count}),
+            {datetime.date.fromordinal(week): counter(actions, FLOW) for week, actions in self.work.items()},
+        )
+        timed = sorted((duration, count) for duration, count in self.timed.items() if count)
+        decisions = sum(count for _, count in timed)
+        return Dashboard(
+            by_kind={
+                kind: counter(self.by_kind[n * width : (n + 1) * width], STATUSES) for n, kind in enumerate(KINDS)
+            },
+            by_analyst=dict(sorted((names[pk], counter(counts, STATUSES)) for pk, counts in authors.items())),
+            weeks=weeks[-MAX_WEEKS:],
+            earlier_weeks=max(0, len(weeks) - MAX_WEEKS),
+            median_to_decision=median_duration(timed, decisions),
+            timed_decisions=decisions,
+        )
+
+
+def median_duration(timed: list[tuple[int, int]], total: int) -> datetime.timedelta | None:
+    """As percentile_cont(0.5): the middle one of the durations (microseconds, with how many took
+    each, in order), or halfway between the middle two."""
+    if not total:
+        return None
+    wanted, middle, seen = {(total - 1) // 2, total // 2}, [], 0
+    for duration, count in timed:
+        middle += [duration] * sum(seen <= n < seen + count for n in wanted)
+        seen += count
+        if len(middle) == len(wanted):
+            break
+    return datetime.timedelta(microseconds=statistics.median(middle))
+
+
+def dashboard_of_shares(shares: Iterable[dict], names_of: Callable[[set[int]], Mapping[int, str]]) -> Dashboard:
+    """The project's dashboard from its articles' shares at once (see DashboardSums.figures)."""
+    sums = DashboardSums()
+    for share in shares:
+        sums.add(share)
+    return sums.figures((), names_of)

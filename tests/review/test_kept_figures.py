@@ -6,6 +6,7 @@ These tests commit as web requests do (transactional_db): within one transaction
 newer than any figures worked out in it, and nothing would stay kept.
 """
 
+import datetime
 import random
 
 import psycopg
@@ -30,8 +31,8 @@ from apps.annotations.services import (
 )
 from apps.projects.models import Membership
 from apps.review import figures
-from apps.review.agreement import project_agreement
-from apps.review.dashboard import project_dashboard
+from apps.review.agreement import AgreementSums, project_agreement
+from apps.review.dashboard import median_duration, project_dashboard
 from apps.review.figures import forget_sums, kept_agreement, kept_annotations_by_author, kept_dashboard
 from apps.review.progress import annotations_by_author
 from tests.conftest import member
@@ -140,11 +141,34 @@ def test_only_the_changed_articles_are_worked_out_again(project, team, monkeypat
     assert worked_out == [sorted(article.pk for article in articles)]
     kept_dashboard(project)
     assert len(worked_out) == 1  # the dashboard's shares were worked out with the agreement's
+    # The worker's sums take out the changed articles' old shares and add their new ones only.
+    added = []
+    add = AgreementSums.add
+    monkeypatch.setattr(AgreementSums, "add", lambda sums, share, sign=1: added.append(sign) or add(sums, share, sign))
     mark(articles[2], team["analysts"][0], rng)
     AnnotationEvent.objects.create(annotation=articles[4].annotations.first(), action="commented")
     kept_dashboard(project)
     kept_agreement(project)
     assert worked_out[1:] == [sorted([articles[2].pk, articles[4].pk])]
+    assert sorted(added) == [-1, -1, 1, 1]
+    assert_kept_as_worked_out(project)
+
+
+@pytest.mark.parametrize(
+    ("timed", "median"),
+    [
+        ([(5, 1)], 5),
+        ([(1, 1), (3, 1)], 2),  # halfway between the middle two
+        ([(1, 1), (2, 2), (10, 1)], 2),
+        ([(1, 2), (4, 1)], 1),
+        ([(1, 1), (4, 3)], 4),
+        ([(1, 1), (2, 1), (3, 1), (8, 1)], 2.5),
+    ],
+)
+def test_the_median_of_counted_durations_is_percentile_conts(timed, median):
+    total = sum(count for _, count in timed)
+    assert median_duration(timed, total) == datetime.timedelta(microseconds=median)
+    assert median_duration([], 0) is None
 
 
 def test_a_change_committed_after_the_figures_were_read_is_shown_once_committed(client, project, team):

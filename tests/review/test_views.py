@@ -201,8 +201,8 @@ def test_dashboard_costs_the_same_queries_whatever_the_data(client, project, des
     # Worked out: session, user with roles, project, the articles with their kept figures (none),
     # the oldest running transaction, then the changed articles' annotations, texts, counts and
     # history (in a transaction of its own, with the sort memory set for it), storing the figures
-    # and forgetting the changes they show; then the figures kept and the authors' names.
-    with django_assert_num_queries(16):
+    # and forgetting the changes they show; then the authors' names.
+    with django_assert_num_queries(15):
         client.get(url)
     # Kept: session, user, project, the articles with their kept figures, the names still the same.
     with django_assert_num_queries(5):
@@ -210,7 +210,7 @@ def test_dashboard_costs_the_same_queries_whatever_the_data(client, project, des
     for n in range(5):
         article = ArticleFactory(project=project, text=f"More text {n}.")
         AnnotationFactory(article=article, created_by=desk["analyst"])
-    with django_assert_num_queries(16):  # the changed articles' only
+    with django_assert_num_queries(15):  # the changed articles' only
         client.get(url)
     with django_assert_num_queries(5):
         client.get(url)

@@ -142,11 +142,20 @@ def seed_project(name: str, annotations: int, manager, analysts) -> Project:
     Membership.objects.create(project=project, user=manager, role=Membership.Role.MANAGER)
     for analyst in analysts:
         Membership.objects.create(project=project, user=analyst, role=Membership.Role.ANALYST)
-    body = SENTENCE * 30
+    # Stored as an import of plain text stores it: the input as received beside the text.
+    texts = (f"Article {n}.\n{SENTENCE * 30}" for n in range(annotations // PER_ARTICLE))
     Article.objects.bulk_create(
         (
-            Article(project=project, title=f"Bench article {n}", text=f"Article {n}.\n{body}", language="en")
-            for n in range(annotations // PER_ARTICLE)
+            Article(
+                project=project,
+                title=text.split(".", 1)[0].replace("Article", "Bench article"),
+                text=text,
+                language="en",
+                original=text.encode(),
+                original_name="pasted text",
+                original_format="text",
+            )
+            for text in texts
         ),
         batch_size=500,
     )
@@ -196,7 +205,8 @@ class Timing(NamedTuple):
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU time the processes (and their children) have used so far."""
+    """User and system CPU time the processes and their children have used so far, those that
+    have ended included (a database backend of a closed connection, a replaced worker)."""
     ticks = 0
     for pid in {tree_pid for root in pids for tree_pid in process_tree(root)}:
         try:
@@ -204,7 +214,7 @@ def cpu_seconds(pids: list[int]) -> float:
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2 :].split()
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        ticks += sum(int(field) for field in fields[11:15])  # utime, stime, and the ended children's
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -264,17 +274,26 @@ def submitted(project, count: int, *, distinct_articles: bool = True, skip: int 
 
 
 def report(name: str, timings: list[Timing], queries: int | None = None, target: float | None = TARGET_MS) -> dict:
-    """One figure's line: median and p95 of the server time, the mean CPU, the queries, the target."""
+    """One figure's line: median and p95 of the server time, the mean CPU, the queries."""
     server = sorted(timing.server_ms for timing in timings)
     median, p95 = statistics.median(server), server[max(0, round(0.95 * len(server)) - 1)]
     cpu = statistics.mean(timing.cpu_ms for timing in timings)
     counted = f", {queries} queries" if queries is not None else ""
-    met = "" if target is None else f"  [target < {target} ms: {'met' if median < target else 'NOT MET'}]"
     print(
-        f"  {name}: median {median:.0f} ms, p95 {p95:.0f} ms (CPU {cpu:.0f} ms, {len(server)} runs{counted}){met}",
+        f"  {name}: median {median:.0f} ms, p95 {p95:.0f} ms (CPU {cpu:.0f} ms, {len(server)} runs{counted})",
         flush=True,
     )
-    return {"name": name, "median_ms": median, "p95_ms": p95, "cpu_ms": round(cpu, 1), "runs": len(server)}
+    figure = {"name": name.strip(), "median_ms": median, "p95_ms": p95, "cpu_ms": round(cpu, 1), "runs": len(server)}
+    return {**figure, "queries": queries, "target_ms": target}
+
+
+def print_targets(results: list[dict]) -> None:
+    """The target lines, after the figures: each page and action, the figures whatever changed."""
+    print("Targets (median server time):", flush=True)
+    for figure in results:
+        if figure["target_ms"] is not None:
+            met = "met" if figure["median_ms"] < figure["target_ms"] else "NOT MET"
+            print(f"  {figure['name']} < {figure['target_ms']} ms: {met} ({figure['median_ms']:.0f} ms)")
 
 
 def count_queries(method: str, path: str, data=None) -> int:
@@ -467,6 +486,7 @@ def main():
     finally:
         while running:
             running.pop().stop()
+    print_targets(results)
     results_file = OUT / "results" / f"review-{time.strftime('%Y%m%d-%H%M%S')}.json"
     results_file.parent.mkdir(parents=True, exist_ok=True)
     results_file.write_text(json.dumps({"load_average": os.getloadavg(), "figures": results}, indent=2))

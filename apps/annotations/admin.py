@@ -22,7 +22,7 @@ from apps.annotations.models import Annotation, CommentHistory, Link, LinkHistor
 from apps.annotations.rendering import passage_html
 from apps.annotations.services import Decision, StatusConflict, add_comment, review_annotation
 from apps.annotations.views import read_thread
-from apps.articles.models import Article, language_name, searchable
+from apps.articles.models import TEXT_FIELDS, WEIGHTY_FIELDS, Article, language_name, searchable
 from apps.projects.admin import ProjectScopedAdmin
 from apps.projects.models import Project
 from apps.projects.permissions import project_ids
@@ -59,10 +59,16 @@ class CappedPaginator(Paginator):
 DECISION_WORDS = {Decision.APPROVE: "approved", Decision.REJECT: "rejected", Decision.DRAFT: "sent back to draft"}
 
 
+def named_articles(queryset):
+    """Annotations with their articles read for their title and project, not their text or input."""
+    return queryset.select_related("article").defer(*(f"article__{name}" for name in WEIGHTY_FIELDS))
+
+
 class AnnotationChangeList(ChangeList):
     def get_queryset(self, request, exclude_parameters=None):
         # How many comments of each listed row are new to the reviewer, counted for the page's rows only.
-        return super().get_queryset(request, exclude_parameters).with_unread_count(request.user).with_attributions()
+        queryset = super().get_queryset(request, exclude_parameters).with_unread_count(request.user)
+        return named_articles(queryset.with_attributions())
 
 
 class ScopedFilter(admin.SimpleListFilter):
@@ -357,7 +363,7 @@ class AnnotationAdmin(ProjectScopedAdmin):
         waiting = self.queue(request)
         by_project = list(waiting.values("article__project__name").annotate(count=Count("*")).order_by("-count"))
         paginator = Paginator(
-            waiting.select_related("article__project", "created_by").with_unread_count(request.user), 50
+            named_articles(waiting).select_related("article__project", "created_by").with_unread_count(request.user), 50
         )
         paginator.count = sum(row["count"] for row in by_project)  # counted once, per project
         context = {
@@ -375,6 +381,8 @@ class AnnotationAdmin(ProjectScopedAdmin):
     def get_object(self, request, object_id, from_field=None):
         """The annotation with the article and the people its page shows, in one query."""
         queryset = self.get_queryset(request).select_related("article", "created_by", "updated_by", "reviewed_by")
+        # The passage needs the article's text, not the input it was imported from.
+        queryset = queryset.defer(*(f"article__{name}" for name in set(WEIGHTY_FIELDS) - set(TEXT_FIELDS)))
         field = self.opts.pk if from_field is None else self.opts.get_field(from_field)
         try:
             return queryset.get(**{field.name: field.to_python(object_id)})
@@ -488,7 +496,7 @@ class AnnotationAdmin(ProjectScopedAdmin):
         # One transaction, each decision in a savepoint of its own: a conflict leaves the others
         # as they are, and the batch is written to disk once rather than once per row.
         with transaction.atomic():
-            for annotation in queryset.select_related("article").prefetch_related(None):
+            for annotation in named_articles(queryset).prefetch_related(None):
                 found += 1
                 try:
                     decided = review_annotation(
@@ -546,7 +554,7 @@ class AnnotationAdmin(ProjectScopedAdmin):
             # Each with the version the list showed, which the rejection is made from.
             "annotations": [
                 (annotation, listed.get(annotation.pk), listed_version_name(annotation.pk))
-                for annotation in queryset.select_related("article")
+                for annotation in named_articles(queryset)
             ],
             "form": form,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,

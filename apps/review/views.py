@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.annotations.models import Annotation
 from apps.annotations.services import StatusConflict
-from apps.articles.models import Article
+from apps.articles.models import TEXT_FIELDS, WEIGHTY_FIELDS, Article
 from apps.articles.services import mark_curated
 from apps.projects.models import Project, ProjectHistory
 from apps.review import charts
@@ -156,7 +156,9 @@ class AcceptForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 def article_curation(request, pk):
-    article = get_object_or_404(Article.objects.visible_to(request.user).select_related("project", "curated_by"), pk=pk)
+    # Its passages need the text, not the input it was imported from.
+    articles = Article.objects.visible_to(request.user).select_related("project", "curated_by")
+    article = get_object_or_404(articles.defer(*(set(WEIGHTY_FIELDS) - set(TEXT_FIELDS))), pk=pk)
     project_for(request, article.project_id, "review.view_agreement")
     may_review = request.user.has_perm("annotations.review_annotation", article)
     form = AcceptForm(request.POST or None)
@@ -204,7 +206,9 @@ def article_curation(request, pk):
 @require_POST
 def article_curated(request, pk):
     """Mark the article curated, or (`curated=0`) no longer: see articles.services.mark_curated."""
-    article = get_object_or_404(Article.objects.visible_to(request.user).select_related("project"), pk=pk)
+    article = get_object_or_404(
+        Article.objects.visible_to(request.user).select_related("project").defer(*WEIGHTY_FIELDS), pk=pk
+    )
     project_for(request, article.project_id, "review.view_agreement")
     curated = request.POST.get("curated", "1") != "0"
     mark_curated(article=article, user=request.user, curated=curated)

@@ -92,3 +92,30 @@ def test_bulk_decisions_cost_the_same_at_1x_and_10x(client, desk):
     add_articles(desk, 30)
     assert decide_eight() == small
     assert Annotation.objects.filter(status="approved").count() == 32
+
+
+def test_the_pages_a_decision_leads_to_and_curation_cost_the_same_at_1x_and_10x(client, desk):
+    """The list and the queue a bulk decision leads back to, "Same story" and the workbench it
+    leads to, curation's page and its accept."""
+    first, second, *_ = add_articles(desk, 3)
+    client.force_login(desk["reviewer"])
+    fixed = [
+        ("GET", reverse("admin:annotations_annotation_changelist")),
+        ("GET", reverse("admin:annotations_annotation_queue")),
+        ("GET", reverse("review:curation", args=[first.pk])),
+        ("GET", first.get_absolute_url()),
+    ]
+
+    def costs() -> list[int]:
+        counted = [queries(client, method, url) for method, url in fixed]
+        accepted = waiting(desk, 1)[0]
+        curation = reverse("review:curation", args=[accepted.article_id])
+        counted.append(queries(client, "POST", curation, {"accept": accepted.pk, "version": accepted.version}))
+        joined = reverse("articles:join-story", args=[first.pk])
+        counted.append(queries(client, "POST", joined, {"other": add_articles(desk, 1)[0].pk}))
+        return counted
+
+    costs()  # the discussion's and the story's first writes done
+    small = costs()
+    add_articles(desk, 30)
+    assert costs() == small

@@ -34,7 +34,8 @@ def counted(queryset, group_by: str) -> models.Subquery:
 
 
 def annotations_by_author(project: Project) -> dict[int, int]:
-    """User id -> live annotations they made in the project, in one pass over its annotations."""
+    """User id -> live annotations they made in the project, in one pass over its annotations: what
+    the page shows, there summed from the figures kept per article (figures.kept_annotations_by_author)."""
     annotations = Annotation.objects.live().filter(article__project=project).order_by()
     return dict(annotations.values_list("created_by_id").annotate(count=models.Count("pk")))
 

@@ -53,8 +53,9 @@ faults: install
 # In-process figures, then the HTTP ones against gunicorn with DEBUG off (BENCH_ARGS=--quick
 # for a short smoke run; --database-url URL to measure on a server), then the JSON API beside
 # the browser's endpoints, the exports, the admin with a million annotations and the review
-# desk's pages (these four read DATABASE_URL, else use databases of their own on the embedded
-# server; the admin's is seeded once, in about four minutes).
+# desk's pages and actions over HTTP (these four read DATABASE_URL, else use databases of their
+# own on the embedded server; the admin's and the review desk's million annotations are seeded
+# once, in about four and three minutes).
 bench: install
 	$(PY) bench/run_all.py
 	$(PY) bench/http_bench.py $(BENCH_ARGS)

@@ -29,6 +29,8 @@ EMBEDDED_DB_NAME = "sourcetrace_bench_http"
 BENCH_DB_PREFIX = "sourcetrace_bench"
 SUPERUSER = "bench"
 STOP_TIMEOUT = 40  # gunicorn gives its workers 30 s to finish their requests
+# Method, path, status and the request's time in the worker in microseconds, one request a line.
+ACCESS_LOG_FORMAT = "%(m)s %(U)s %(s)s %(D)s"
 
 
 def free_port() -> int:
@@ -129,10 +131,14 @@ def tail(path: Path, lines: int = 20) -> str:
 class AppServer:
     """gunicorn and the background worker, started together and always stopped together."""
 
-    def __init__(self, env: dict, *, workers: int, log_dir: Path):
+    def __init__(self, env: dict, *, workers: int, log_dir: Path, access_log: Path | None = None, worker: bool = True):
         self.env = env
         self.workers = workers
         self.log_dir = log_dir
+        # gunicorn's own time for each request (from reading it to the response written, in µs):
+        # the server time, without the client's connection or the network.
+        self.access_log = access_log
+        self.worker = worker
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.processes: list[subprocess.Popen] = []
@@ -155,10 +161,13 @@ class AppServer:
     def start(self) -> None:
         bind = f"127.0.0.1:{self.port}"
         web = [GUNICORN, "config.wsgi:application", "--bind", bind, "--workers", str(self.workers)]
+        if self.access_log:
+            web += ["--access-logfile", str(self.access_log), "--access-logformat", ACCESS_LOG_FORMAT]
         self.processes.append(self._spawn("gunicorn", [*web, "--worker-class", "sync", "--no-control-socket"]))
-        # As docker-compose.yml runs it: woken when a task is queued.
-        worker = [PYTHON, "manage.py", "db_worker", "--interval", "5"]
-        self.processes.append(self._spawn("db_worker", worker))
+        if self.worker:
+            # As docker-compose.yml runs it: woken when a task is queued.
+            worker = [PYTHON, "manage.py", "db_worker", "--interval", "5"]
+            self.processes.append(self._spawn("db_worker", worker))
         self._wait_until_serving()
 
     def _spawn(self, name: str, argv: list) -> subprocess.Popen:
@@ -170,15 +179,15 @@ class AppServer:
     def _wait_until_serving(self, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for process, name in zip(self.processes, ("gunicorn", "db_worker"), strict=True):
+            for process, name in zip(self.processes, ("gunicorn", "db_worker"), strict=False):
                 if process.poll() is not None:
                     log = self.log_dir / f"{name}-{self.workers}w.log"
                     raise RuntimeError(f"{name} exited with {process.returncode}; see {log}:\n{tail(log)}")
             try:
                 if requests.get(f"{self.url}/login/", timeout=5).status_code == 200:
                     return
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # still starting; on a busy host a worker's first answer takes a while
             time.sleep(0.3)
         raise RuntimeError(f"the server did not answer on {self.url} within {timeout:.0f} s")
 

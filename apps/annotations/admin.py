@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
@@ -22,7 +22,7 @@ from apps.annotations.models import Annotation, CommentHistory, Link, LinkHistor
 from apps.annotations.rendering import passage_html
 from apps.annotations.services import Decision, OwnWork, StatusConflict, add_comment, review_annotation
 from apps.annotations.views import read_thread
-from apps.articles.models import Article, language_name, searchable
+from apps.articles.models import TEXT_FIELDS, WEIGHTY_FIELDS, Article, language_name, searchable
 from apps.projects.admin import ProjectScopedAdmin
 from apps.projects.models import Project
 from apps.projects.permissions import deciding_own_work, project_ids
@@ -59,10 +59,16 @@ class CappedPaginator(Paginator):
 DECISION_WORDS = {Decision.APPROVE: "approved", Decision.REJECT: "rejected", Decision.DRAFT: "sent back to draft"}
 
 
+def named_articles(queryset):
+    """Annotations with their articles read for their title and project, not their text or input."""
+    return queryset.select_related("article").defer(*(f"article__{name}" for name in WEIGHTY_FIELDS))
+
+
 class AnnotationChangeList(ChangeList):
     def get_queryset(self, request, exclude_parameters=None):
         # How many comments of each listed row are new to the reviewer, counted for the page's rows only.
-        return super().get_queryset(request, exclude_parameters).with_unread_count(request.user).with_attributions()
+        queryset = super().get_queryset(request, exclude_parameters).with_unread_count(request.user)
+        return named_articles(queryset.with_attributions())
 
 
 class ScopedFilter(admin.SimpleListFilter):
@@ -72,7 +78,12 @@ class ScopedFilter(admin.SimpleListFilter):
         raise NotImplementedError
 
     def lookups(self, request, model_admin):
-        return self.choices_for(request)
+        # An action's POST builds the list's filters twice (the list, then the queryset the
+        # action gets); the choices are read once per request.
+        read = request.__dict__.setdefault("_scoped_filter_choices", {})
+        if type(self) not in read:
+            read[type(self)] = self.choices_for(request)
+        return read[type(self)]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -237,6 +248,9 @@ class LinkInline(ReadOnlyInline):
     fields = ["role", "source", "note", "created_by", "created_at"]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source", "created_by")
+
 
 @admin.register(Annotation)
 class AnnotationAdmin(ProjectScopedAdmin):
@@ -362,7 +376,7 @@ class AnnotationAdmin(ProjectScopedAdmin):
         waiting = self.queue(request)
         by_project = list(waiting.values("article__project__name").annotate(count=Count("*")).order_by("-count"))
         paginator = Paginator(
-            waiting.select_related("article__project", "created_by").with_unread_count(request.user), 50
+            named_articles(waiting).select_related("article__project", "created_by").with_unread_count(request.user), 50
         )
         paginator.count = sum(row["count"] for row in by_project)  # counted once, per project
         context = {
@@ -377,25 +391,37 @@ class AnnotationAdmin(ProjectScopedAdmin):
         }
         return TemplateResponse(request, "admin/annotations/annotation/queue.html", context, status=status)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        annotation = self.get_object(request, object_id)
-        if annotation is not None:
+    def get_object(self, request, object_id, from_field=None):
+        """The annotation with the article and the people its page shows, in one query."""
+        queryset = self.get_queryset(request).select_related("article", "created_by", "updated_by", "reviewed_by")
+        # The passage needs the article's text, not the input it was imported from.
+        queryset = queryset.defer(*(f"article__{name}" for name in set(WEIGHTY_FIELDS) - set(TEXT_FIELDS)))
+        field = self.opts.pk if from_field is None else self.opts.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (Annotation.DoesNotExist, ValidationError, ValueError):
+            return None
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """The review's sections beside the fields, from the annotation the admin read once; what
+        the caller passed in (a comment form with its errors) stays."""
+        if obj is not None:
             # Showing the page shows its discussion: what was new is read now.
-            comments, unread = read_thread(request.user, annotation)
-            extra_context = {
+            comments, unread = read_thread(request.user, obj)
+            review = {
                 "unread_count": unread,
                 "comments": comments,
-                "rejection": annotation.rejection(),
-                "may_comment": request.user.has_perm("annotations.comment_annotation", annotation),
+                "rejection": obj.rejection(),
+                "may_comment": request.user.has_perm("annotations.comment_annotation", obj),
                 "comment_form": CommentForm(),
-                "passage": passage_html(annotation),
-                "may_review": request.user.has_perm("annotations.review_annotation", annotation),
-                "own_work": deciding_own_work(request.user, annotation),
-                "review_form": self.review_form(annotation),
-                "next_in_queue": self.queue(request).exclude(pk=annotation.pk).values_list("pk", flat=True).first(),
-                **(extra_context or {}),
+                "passage": passage_html(obj),
+                "may_review": request.user.has_perm("annotations.review_annotation", obj),
+                "own_work": deciding_own_work(request.user, obj),
+                "review_form": self.review_form(obj),
+                "next_in_queue": self.queue(request).exclude(pk=obj.pk).values_list("pk", flat=True).first(),
             }
-        return super().change_view(request, object_id, form_url, extra_context)
+            context = {**review, **context}
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def comment_view(self, request, pk):
         """Add to the annotation's discussion from its page, through the workbench's service."""
@@ -481,25 +507,29 @@ class AnnotationAdmin(ProjectScopedAdmin):
         checked, to count those that were not found any more."""
         listed = listed_versions(request)
         done, already, found, conflicts, refused, own = 0, 0, 0, [], [], 0
-        for annotation in queryset.select_related("article__project"):
-            found += 1
-            try:
-                decided = review_annotation(
-                    annotation=annotation,
-                    user=request.user,
-                    decision=decision,
-                    reason=reason,
-                    seen_version=listed.get(annotation.pk),
-                )
-            except OwnWork:
-                own += 1
-            except StatusConflict as conflict:
-                conflicts.append(f"“{annotation.exact[:40]}”: {conflict}")
-            except (PermissionDenied, ValidationError) as refusal:
-                refused.append(f"“{annotation.exact[:40]}”: {' '.join(getattr(refusal, 'messages', [str(refusal)]))}")
-            else:
-                done += decided
-                already += not decided
+        # One transaction, each decision in a savepoint of its own: a conflict leaves the others
+        # as they are, and the batch is written to disk once rather than once per row.
+        with transaction.atomic():
+            for annotation in named_articles(queryset).select_related("article__project").prefetch_related(None):
+                found += 1
+                try:
+                    decided = review_annotation(
+                        annotation=annotation,
+                        user=request.user,
+                        decision=decision,
+                        reason=reason,
+                        seen_version=listed.get(annotation.pk),
+                    )
+                except OwnWork:
+                    own += 1
+                except StatusConflict as conflict:
+                    conflicts.append(f"“{annotation.exact[:40]}”: {conflict}")
+                except (PermissionDenied, ValidationError) as refusal:
+                    why = " ".join(getattr(refusal, "messages", [str(refusal)]))
+                    refused.append(f"“{annotation.exact[:40]}”: {why}")
+                else:
+                    done += decided
+                    already += not decided
         outcome = DECISION_WORDS[Decision(decision)]
         gone = len(asked) - found if asked is not None else 0
         if gone:
@@ -544,7 +574,7 @@ class AnnotationAdmin(ProjectScopedAdmin):
             # Each with the version the list showed, which the rejection is made from.
             "annotations": [
                 (annotation, listed.get(annotation.pk), listed_version_name(annotation.pk))
-                for annotation in queryset.select_related("article")
+                for annotation in named_articles(queryset)
             ],
             "form": form,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,

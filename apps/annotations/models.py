@@ -615,6 +615,28 @@ class AnnotationEvent(models.Model):
         return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
 
 
+class ArticleChange(models.Model):
+    """A transaction that changed an article's annotations or their history.
+
+    Written by database triggers (migration 0012) for every statement that inserts, updates or
+    deletes annotations, or adds to their history, whoever runs it: the services, an import's
+    bulk insert, plain SQL. One row per article and transaction, only ever inserted, so writers
+    never wait for each other here. Figures worked out from an article's annotations by a reader
+    whose snapshot's oldest running transaction was T hold while no row of the article names T or
+    a later transaction (see apps/review/figures.py).
+    """
+
+    pk = models.CompositePrimaryKey("article", "transaction_id")
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    # PostgreSQL's 64-bit transaction id (pg_current_xact_id()), which never wraps around.
+    transaction_id = models.BigIntegerField()
+
+    def __str__(self):
+        return f"article {self.article_id} changed by transaction {self.transaction_id}"
+
+
 class CommentQuerySet(ProjectScopedQuerySet):
     project_field = "annotation__article__project"
 

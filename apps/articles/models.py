@@ -212,6 +212,13 @@ def done_by(user) -> models.Q:
     return models.Q(pk__in=DoneMark.objects.filter(user=user).order_by().values("article_id"))
 
 
+# What makes an article heavy: its text, the input as it was received (a whole web page or file)
+# and what is derived from them. Pages that name an article by its title leave them unread.
+WEIGHTY_FIELDS = ("text", "original", "headings", "fingerprint")
+# Of those, what showing the article's text needs.
+TEXT_FIELDS = ("text", "headings")
+
+
 class Story(models.Model):
     """The same report across languages and re-publications: articles an analyst joined."""
 

@@ -27,7 +27,7 @@ Definitions (the pages and the tests state the same):
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import accumulate, combinations
 from typing import NamedTuple
@@ -76,6 +76,13 @@ class SpanCounts:
             self.reference_matched + more.reference_matched,
             self.other_matched + more.other_matched,
         )
+
+    def swapped(self) -> "SpanCounts":
+        """The same counts with the other analyst as the reference."""
+        return SpanCounts(self.other, self.reference, self.other_matched, self.reference_matched)
+
+    def as_list(self) -> list[int]:
+        return [self.reference, self.other, self.reference_matched, self.other_matched]
 
     @property
     def precision(self) -> float | None:
@@ -385,3 +392,125 @@ def project_agreement(project) -> ProjectAgreement:
             per_pair[key] = per_pair[key] + pair if key in per_pair else pair
     per_article.sort(key=lambda article: (article.lowest_kappa is None, article.lowest_kappa or 0))
     return ProjectAgreement(per_article, [per_pair[key] for key in sorted(per_pair)])
+
+
+# Kept per article (see figures.py): each article's share of the project's figures, by user id, in
+# flat lists of numbers, as a page reads thousands of them.
+
+
+def label_bits(kinds: frozenset[str]) -> int:
+    """A token label as a number: a bit per kind (claim 1, quote 2, fact 4), 0 for none."""
+    return sum(1 << KINDS.index(kind) for kind in kinds)
+
+
+LABELS = {
+    label_bits(frozenset(kinds)): frozenset(kinds)
+    for size in range(len(KINDS) + 1)
+    for kinds in combinations(KINDS, size)
+}
+
+
+def article_shares(article_ids: Iterable[int]) -> dict[int, dict]:
+    """Article id -> its share of the agreement, in two queries (the marks, the texts): the analysts who marked it (user
+    ids) and, for each pair of them (in id order), their user ids, the spans on each side and
+    matched, exact then overlapping, per kind (24 numbers), the token confusion (left label, right
+    label, tokens; ...) and the figures the per-article table shows (exact F1, overlap F1, kappa)."""
+    article_ids = list(article_ids)
+    rows = (
+        Annotation.objects.live()
+        .filter(article_id__in=article_ids)
+        .order_by()
+        .values_list("article_id", "created_by_id", "start", "end", "kind")
+    )
+    marks = defaultdict(lambda: defaultdict(list))
+    for article_id, user_id, start, end, kind in rows:
+        marks[article_id][user_id].append(Mark(start, end, kind))
+    # The texts of those two analysts marked, chosen in the query: one query, whichever they are.
+    texts = dict(shared_articles(Article.objects.filter(pk__in=article_ids)).values_list("pk", "text"))
+    shares = {}
+    for pk in article_ids:
+        analysts = marks.get(pk, {})
+        pairs = compare_article(texts[pk], analysts) if pk in texts else []
+        shares[pk] = {"analysts": sorted(analysts), "pairs": [pair_share(pair) for pair in pairs]}
+    return shares
+
+
+def pair_share(pair: PairAgreement) -> list:
+    counts = [number for counts in (pair.exact, pair.overlap) for kind in KINDS for number in counts[kind].as_list()]
+    confusion = [
+        number
+        for (left, right), count in pair.confusion.items()
+        for number in (label_bits(left), label_bits(right), count)
+    ]
+    return [pair.reference, pair.other, counts, confusion, [pair.exact[ALL].f1, pair.overlap[ALL].f1, pair.kappa()]]
+
+
+class AgreementSums:
+    """The pairs' counts summed over articles' shares: a share is added, and taken out again
+    (`sign` -1) when its article changes, so that a change costs its own article's work."""
+
+    def __init__(self):
+        self.pairs: dict[tuple[int, int], list] = {}  # (user id, user id) -> [counts, cells, articles]
+
+    def add(self, share: dict, sign: int = 1) -> None:
+        for reference, other, counts, confusion, _ in share["pairs"]:
+            summed = self.pairs.get((reference, other))
+            if summed is None:
+                summed = self.pairs[reference, other] = [[0] * len(counts), Counter(), 0]
+            summed[0] = [a + sign * b for a, b in zip(summed[0], counts, strict=True)]
+            cells = summed[1]
+            for n in range(0, len(confusion), 3):
+                cells[confusion[n], confusion[n + 1]] += sign * confusion[n + 2]
+            summed[2] += sign
+            if not summed[2]:
+                del self.pairs[reference, other]
+
+    def figures(
+        self, shares: list[tuple[int, str, dict]], names_of: Callable[[set[int]], Mapping[int, str]]
+    ) -> ProjectAgreement:
+        """The project's agreement, `shares` being the articles' ((id, title, share), by title as
+        the database orders them) and `names_of(ids)` naming the analysts: the same figures as
+        project_agreement, whose pairs' reference is the first of its analysts by name."""
+        names = names_of({user for _, _, share in shares for user in share["analysts"]})
+        per_article = []
+        for article_id, title, share in shares:
+            if not share["pairs"]:
+                continue
+            figures = [
+                PairFigures(*sorted((names[reference], names[other])), *table)
+                for reference, other, _, _, table in share["pairs"]
+            ]
+            analysts = sorted(names[user] for user in share["analysts"])
+            per_article.append(ArticleAgreement(article_id, title, analysts, sorted(figures)))
+        per_article.sort(key=lambda article: (article.lowest_kappa is None, article.lowest_kappa or 0))
+        pairs = [summed_pair(users, counts, cells, names) for users, (counts, cells, _) in self.pairs.items()]
+        return ProjectAgreement(per_article, sorted(pairs, key=lambda pair: (pair.reference, pair.other)))
+
+
+def agreement_of_shares(
+    shares: list[tuple[int, str, dict]], names_of: Callable[[set[int]], Mapping[int, str]]
+) -> ProjectAgreement:
+    """The project's agreement from its articles' shares at once (see AgreementSums.figures)."""
+    sums = AgreementSums()
+    for _, _, share in shares:
+        sums.add(share)
+    return sums.figures(shares, names_of)
+
+
+def summed_pair(users: tuple[int, int], counts: list[int], cells: Counter, names: Mapping[int, str]) -> PairAgreement:
+    """A pair's summed counts as a PairAgreement whose reference is the first by name."""
+    spans = [SpanCounts(*counts[n : n + 4]) for n in range(0, len(counts), 4)]
+    exact, overlap = (
+        dict(zip(KINDS, spans[: len(KINDS)], strict=True)),
+        dict(zip(KINDS, spans[len(KINDS) :], strict=True)),
+    )
+    confusion = Counter({(LABELS[left], LABELS[right]): count for (left, right), count in cells.items()})
+    reference, other = (names[user] for user in users)
+    if other < reference:
+        reference, other = other, reference
+        exact = {kind: counts.swapped() for kind, counts in exact.items()}
+        overlap = {kind: counts.swapped() for kind, counts in overlap.items()}
+        confusion = Counter({(right, left): count for (left, right), count in confusion.items()})
+    exact[ALL] = sum((exact[kind] for kind in KINDS), SpanCounts())
+    overlap[ALL] = sum((overlap[kind] for kind in KINDS), SpanCounts())
+    return PairAgreement(reference, other, exact, overlap, +confusion)

@@ -2,7 +2,7 @@
 done, and how many annotations they made there ("12 of 40 done", as doccano and Label Studio show it).
 
 Assignments and done marks are few and counted afresh; the annotations are many (about 0.1-0.2 s
-to count 100,000), so their counts are kept as the dashboard's figures are (figures.py).
+to count 100,000), so their counts come from the dashboard's figures kept per article (figures.py).
 """
 
 from dataclasses import dataclass
@@ -15,7 +15,7 @@ from apps.articles.models import Assignment, DoneMark
 from apps.projects.models import Project
 from apps.projects.permissions import members_of
 from apps.projects.roles import Role
-from apps.review.figures import project_figures
+from apps.review.figures import kept_annotations_by_author
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,8 @@ def counted(queryset, group_by: str) -> models.Subquery:
 
 
 def annotations_by_author(project: Project) -> dict[int, int]:
-    """User id -> live annotations they made in the project, in one pass over its annotations."""
+    """User id -> live annotations they made in the project, in one pass over its annotations: what
+    the page shows, there summed from the figures kept per article (figures.kept_annotations_by_author)."""
     annotations = Annotation.objects.live().filter(article__project=project).order_by()
     return dict(annotations.values_list("created_by_id").annotate(count=models.Count("pk")))
 
@@ -44,7 +45,7 @@ def project_progress(project: Project) -> list[MemberProgress]:
 
     The same few queries whatever the project's size: the members with their assignments and
     done marks counted in PostgreSQL through the indexes that lead with the project and the
-    user, and the annotations per author (kept until an annotation changes).
+    user, and the annotations per author (the dashboard's kept figures, see figures.py).
     """
     # A done mark counts where the article is assigned to its author: one look-up per mark.
     assigned = Assignment.objects.filter(article=models.OuterRef("article"), user=models.OuterRef("user"))
@@ -60,7 +61,7 @@ def project_progress(project: Project) -> list[MemberProgress]:
         .order_by("username")
         .values_list("pk", "username", "role", "assigned", "done")
     )
-    annotations = project_figures("annotations-by-author", project, annotations_by_author)
+    annotations = kept_annotations_by_author(project)
     members = [
         MemberProgress(name, role, assigned, done, annotations.get(pk, 0)) for pk, name, role, assigned, done in rows
     ]

@@ -16,15 +16,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.annotations.models import Annotation
 from apps.annotations.services import StatusConflict
-from apps.articles.models import Article
+from apps.articles.models import TEXT_FIELDS, WEIGHTY_FIELDS, Article
 from apps.articles.services import mark_curated
 from apps.projects.models import Project, ProjectHistory
 from apps.projects.permissions import deciding_own_work
 from apps.review import charts
-from apps.review.agreement import ALL, KINDS, project_agreement
+from apps.review.agreement import ALL, KINDS
 from apps.review.curation import article_passages
-from apps.review.dashboard import STATUSES, duration_text, project_dashboard
-from apps.review.figures import project_figures
+from apps.review.dashboard import STATUSES, duration_text
+from apps.review.figures import kept_agreement, kept_dashboard
 from apps.review.progress import project_progress
 from apps.review.services import Accepted, accept_version
 
@@ -51,7 +51,7 @@ def review_index(request):
 @require_GET
 def project_dashboard_page(request, pk):
     project = project_for(request, pk, "review.view_dashboard")
-    figures = project_figures("dashboard", project, project_dashboard)
+    figures = kept_dashboard(project)
     status_colours = {status: charts.STATUS_COLOURS[status] for status in STATUSES}
     weeks = [week.start for week in figures.weeks]
     kind_rows = {Annotation.Kind(kind).label: counts for kind, counts in figures.by_kind.items()}
@@ -106,7 +106,7 @@ def project_dashboard_page(request, pk):
 @require_GET
 def project_agreement_page(request, pk):
     project = project_for(request, pk, "review.view_agreement")
-    agreement = project_figures("agreement", project, project_agreement)
+    agreement = kept_agreement(project)
 
     articles = Paginator(agreement.articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
     context = {
@@ -175,7 +175,9 @@ def accepted_message(accepted: Accepted) -> str:
 
 @require_http_methods(["GET", "POST"])
 def article_curation(request, pk):
-    article = get_object_or_404(Article.objects.visible_to(request.user).select_related("project", "curated_by"), pk=pk)
+    # Its passages need the text, not the input it was imported from.
+    articles = Article.objects.visible_to(request.user).select_related("project", "curated_by")
+    article = get_object_or_404(articles.defer(*(set(WEIGHTY_FIELDS) - set(TEXT_FIELDS))), pk=pk)
     project_for(request, article.project_id, "review.view_agreement")
     may_review = request.user.has_perm("annotations.review_annotation", article)
     form = AcceptForm(request.POST or None)
@@ -222,7 +224,9 @@ def article_curation(request, pk):
 @require_POST
 def article_curated(request, pk):
     """Mark the article curated, or (`curated=0`) no longer: see articles.services.mark_curated."""
-    article = get_object_or_404(Article.objects.visible_to(request.user).select_related("project"), pk=pk)
+    article = get_object_or_404(
+        Article.objects.visible_to(request.user).select_related("project").defer(*WEIGHTY_FIELDS), pk=pk
+    )
     project_for(request, article.project_id, "review.view_agreement")
     curated = request.POST.get("curated", "1") != "0"
     mark_curated(article=article, user=request.user, curated=curated)

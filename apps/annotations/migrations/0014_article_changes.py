@@ -53,7 +53,7 @@ DROP FUNCTION IF EXISTS annotations_article_changed();
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("annotations", "0011_one_project"),
+        ("annotations", "0013_search_column"),
         ("articles", "0018_curated_articles"),
     ]
 

@@ -1,0 +1,67 @@
+"""What a new user saw out of place, as the pages' HTML says it (the layout is measured in
+tests/browser/test_cosmetics.py)."""
+
+import html5lib
+import pytest
+
+from apps.projects.models import Membership
+from tests.conftest import client_for, member
+from tests.factories import AnnotationFactory, ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def parse(response):
+    assert response.status_code == 200, response.content[:500]
+    return html5lib.parse(response.content.decode(), treebuilder="etree", namespaceHTMLElements=False)
+
+
+def texts(tree, path) -> list[str]:
+    return [" ".join("".join(element.itertext()).split()) for element in tree.iterfind(path)]
+
+
+def crumbs(response) -> list[str]:
+    return texts(parse(response), ".//ol[@class='breadcrumbs']/li")
+
+
+@pytest.fixture
+def manager_client(client, project):
+    return client_for(client, member(project, Membership.Role.MANAGER, "manager1"))
+
+
+def test_admin_breadcrumbs_do_not_repeat_the_app_where_it_holds_one_model_of_its_name(manager_client, project):
+    annotation = AnnotationFactory(article=ArticleFactory(project=project, text="The mayor spoke."), end=9)
+    assert crumbs(manager_client.get("/admin/projects/project/")) == ["Home", "Projects"]
+    assert crumbs(manager_client.get(f"/admin/projects/project/{project.pk}/change/")) == [
+        "Home",
+        "Projects",
+        project.name,
+    ]
+    assert crumbs(manager_client.get(f"/admin/projects/project/{project.pk}/history/")) == [
+        "Home",
+        "Projects",
+        project.name,
+        "History",
+    ]
+    assert crumbs(manager_client.get(f"/admin/annotations/annotation/{annotation.pk}/change/")) == [
+        "Home",
+        "Annotations",
+        "Claim: “The mayor”",
+    ]
+    # An app named otherwise than its model keeps its crumb.
+    assert crumbs(manager_client.get("/admin/projects/invitation/")) == ["Home", "Projects", "Invitations"]
+
+
+def test_the_review_desk_uses_the_admins_breadcrumbs(manager_client, project):
+    article = ArticleFactory(project=project)
+    assert crumbs(manager_client.get("/admin/review/")) == ["Home", "Review desk"]
+    assert crumbs(manager_client.get(f"/admin/review/project/{project.pk}/dashboard/")) == [
+        "Home",
+        "Review desk",
+        project.name,
+        "Dashboard",
+    ]
+    tree = parse(manager_client.get(f"/admin/review/article/{article.pk}/curation/"))
+    assert texts(tree, ".//ol[@class='breadcrumbs']/li") == ["Home", "Review desk", project.name, "Agreement", "Curation"]
+    # The last crumb is the page itself, without the separator the admin draws after the others.
+    assert [li.get("aria-current") for li in tree.iterfind(".//ol[@class='breadcrumbs']/li")][-2:] == [None, "page"]

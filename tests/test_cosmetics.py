@@ -4,9 +4,11 @@ tests/browser/test_cosmetics.py)."""
 import html5lib
 import pytest
 
+from apps.annotations.models import Annotation, AnnotationEvent, Link
 from apps.projects.models import Membership
+from apps.sources.models import Source
 from tests.conftest import client_for, member
-from tests.factories import AnnotationFactory, ArticleFactory
+from tests.factories import AnnotationFactory, ArticleFactory, LinkFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +67,22 @@ def test_the_review_desk_uses_the_admins_breadcrumbs(manager_client, project):
     assert texts(tree, ".//ol[@class='breadcrumbs']/li") == ["Home", "Review desk", project.name, "Agreement", "Curation"]
     # The last crumb is the page itself, without the separator the admin draws after the others.
     assert [li.get("aria-current") for li in tree.iterfind(".//ol[@class='breadcrumbs']/li")][-2:] == [None, "page"]
+
+
+def test_roles_kinds_and_actions_are_labelled_in_one_style():
+    """Capitalised, as Django labels the choices it names itself ("Claimant" beside "Said by")."""
+    for choices in (Link.Role, Source.Kind, Annotation.Kind, Annotation.Status, AnnotationEvent.Action):
+        for label in choices.labels:
+            assert label[0].isupper(), f"{choices.__name__}: {label!r}"
+
+
+def test_the_panel_lists_a_speaker_and_a_claimant_alike(analyst_client, analyst, article):
+    annotation = AnnotationFactory(article=article, created_by=analyst)
+    LinkFactory(annotation=annotation, role=Link.Role.SAID_BY, source__name="Arkady", source__kind=Source.Kind.PERSON)
+    LinkFactory(annotation=annotation, role=Link.Role.CLAIMANT, source__name="INSS", source__kind=Source.Kind.REPORT)
+    tree = parse(analyst_client.get(f"/annotations/{annotation.pk}/"))
+    links = texts(tree, ".//ul[@class='links']/li")
+    assert sorted(link.removesuffix(" Remove") for link in links) == [
+        "Claimant: INSS (Report or document)",
+        "Said by: Arkady (Person)",
+    ]

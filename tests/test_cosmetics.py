@@ -5,6 +5,7 @@ import html5lib
 import pytest
 
 from apps.annotations.models import Annotation, AnnotationEvent, Link
+from apps.annotations.services import Decision, review_annotation
 from apps.projects.models import Membership
 from apps.sources.models import Source
 from tests.conftest import client_for, member
@@ -86,3 +87,59 @@ def test_the_panel_lists_a_speaker_and_a_claimant_alike(analyst_client, analyst,
         "Claimant: INSS (Report or document)",
         "Said by: Arkady (Person)",
     ]
+
+
+ENGLISH = (
+    "Tel Aviv: the agreement raises concerns.\n“This agreement should raise heavy concerns in the West. Belarus is in "
+    "fact an integral part of Russia and operates in full coordination with the Kremlin. The new agreement may "
+    "expand to other issues.”\nThat is all."
+)
+GERMAN = "Berlin.\n„Dieses Abkommen sollte im Westen große Sorgen auslösen“, sagte er.\nMehr nicht."
+
+
+def span(article, words: str, **fields):
+    start = article.text.index(words)
+    return AnnotationFactory(article=article, start=start, end=start + len(words), kind="quote", **fields)
+
+
+def listed_passages(page: str) -> list[str]:
+    """Passages shown in quotation marks: from an opening mark to the closing one or the cut."""
+    import re
+
+    return re.findall(r"[“„][^”“<]*[”“…]", page)
+
+
+def test_lists_show_a_passage_in_one_pair_of_quotation_marks_cut_at_a_word(
+    client, project, analyst, other_analyst, reviewer
+):
+    english = ArticleFactory(project=project, text=ENGLISH)
+    german = ArticleFactory(project=project, text=GERMAN, language="de")
+    long = ENGLISH.split("\n")[1]
+    mine = span(english, long, created_by=analyst, status="submitted")
+    span(english, long[1:-1], created_by=other_analyst, status="submitted")
+    german_quote = span(german, "„Dieses Abkommen sollte im Westen große Sorgen auslösen“", created_by=analyst)
+    german_quote.status = "submitted"
+    german_quote.save()
+
+    client.force_login(reviewer)
+    curation = client.get(f"/admin/review/article/{english.pk}/curation/").content.decode()
+    versions = [v for v in listed_passages(curation) if "agreement should" in v]
+    # The article's own marks are not doubled (““This…) and a cut falls between words (not "The n…").
+    cut = (
+        "“This agreement should raise heavy concerns in the West. Belarus is in fact an integral part of Russia "
+        "and operates in full coordination with the Kremlin. The…"
+    )
+    assert versions == [cut, cut + "”"]
+    assert "<q" not in curation
+
+    queue = client.get("/admin/annotations/annotation/queue/").content.decode()
+    assert "„Dieses Abkommen sollte im Westen große Sorgen auslösen“<" in queue
+    assert "“„" not in queue and "““" not in queue
+    assert 'aria-label="Select “This agreement should raise heavy…"' in queue
+
+    review_annotation(annotation=german_quote, user=reviewer, decision=Decision.REJECT, reason="Not a quote.")
+    review_annotation(annotation=mine, user=reviewer, decision=Decision.REJECT, reason="Too long.")
+    client.force_login(analyst)
+    unread = client.get("/annotations/unread/").content.decode()
+    assert "Quote <span dir=\"auto\">„Dieses Abkommen sollte im Westen große Sorgen auslösen“</span>" in unread
+    assert "Quote <span dir=\"auto\">“This agreement should raise heavy concerns in the West.…</span>" in unread

@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from apps.annotations.forms import CommentForm, ReviewForm
-from apps.annotations.models import Annotation, CommentHistory, Link, LinkHistory
+from apps.annotations.models import Annotation, CommentHistory, Link, LinkHistory, quoted
 from apps.annotations.rendering import passage_html
 from apps.annotations.services import Decision, OwnWork, StatusConflict, add_comment, review_annotation
 from apps.annotations.views import read_thread
@@ -494,9 +494,9 @@ class AnnotationAdmin(ProjectScopedAdmin):
             except OwnWork:
                 own += 1
             except StatusConflict as conflict:
-                conflicts.append(f"“{annotation.exact[:40]}”: {conflict}")
+                conflicts.append(f"{quoted(annotation.exact, 40)}: {conflict}")
             except (PermissionDenied, ValidationError) as refusal:
-                refused.append(f"“{annotation.exact[:40]}”: {' '.join(getattr(refusal, 'messages', [str(refusal)]))}")
+                refused.append(f"{quoted(annotation.exact, 40)}: {' '.join(getattr(refusal, 'messages', [str(refusal)]))}")
             else:
                 done += decided
                 already += not decided

@@ -143,3 +143,38 @@ def test_lists_show_a_passage_in_one_pair_of_quotation_marks_cut_at_a_word(
     unread = client.get("/annotations/unread/").content.decode()
     assert "Quote <span dir=\"auto\">„Dieses Abkommen sollte im Westen große Sorgen auslösen“</span>" in unread
     assert "Quote <span dir=\"auto\">“This agreement should raise heavy concerns in the West.…</span>" in unread
+
+
+def visible_text(response) -> str:
+    tree = parse(response)
+    for hidden in [*tree.iter("script"), *tree.iter("style")]:
+        hidden.clear()
+    return " ".join(" ".join(tree.itertext()).split())
+
+
+def test_every_page_writes_dates_one_way(manager_client, project, analyst):
+    """2026-12-07 14:05 in the pages' own lines, the admin's fields and the history tables alike."""
+    import re
+
+    article = ArticleFactory(project=project, published_on="2025-04-11")
+    annotation = AnnotationFactory(article=article, created_by=analyst, status="submitted")
+    pages = [
+        f"/admin/annotations/annotation/{annotation.pk}/change/",
+        "/admin/annotations/annotation/",
+        "/admin/annotations/annotation/queue/",
+        "/admin/articles/article/",
+        f"/admin/articles/article/{article.pk}/change/",
+        f"/admin/projects/project/{project.pk}/change/",
+        "/admin/projects/project/",
+        f"/admin/review/project/{project.pk}/dashboard/",
+        f"/articles/{article.pk}/details/",
+        f"/annotations/{annotation.pk}/",
+    ]
+    other_ways = re.compile(
+        r"\b(Jan|Feb|March|April|May|June|July|Aug|Sept|Oct|Nov|Dec)\.? \d{1,2}, \d{4}|[ap]\.m\.|\bnoon\b|\bmidnight\b"
+        r"|\d\d:\d\d:\d\d"
+    )
+    for url in pages:
+        text = visible_text(manager_client.get(url))
+        assert not other_ways.findall(text), f"{url}: {other_ways.findall(text)}"
+        assert re.search(r"\b\d{4}-\d\d-\d\d( \d\d:\d\d)?\b", text), url

@@ -172,7 +172,7 @@ def test_every_page_writes_dates_one_way(manager_client, project, analyst):
     ]
     other_ways = re.compile(
         r"\b(Jan|Feb|March|April|May|June|July|Aug|Sept|Oct|Nov|Dec)\.? \d{1,2}, \d{4}|[ap]\.m\.|\bnoon\b|\bmidnight\b"
-        r"|\d\d:\d\d:\d\d"
+        r"|\d\d:\d\d:\d\d|\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b"
     )
     for url in pages:
         text = visible_text(manager_client.get(url))

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from apps.projects.models import Membership
 from tests.conftest import log_in
-from tests.factories import ArticleFactory, MembershipFactory, UserFactory
+from tests.factories import AnnotationFactory, ArticleFactory, MembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,3 +57,62 @@ def test_the_user_name_stands_apart_from_the_api_tokens_link_and_log_out(analyst
     assert float(rule.removesuffix("px")) >= 1
     assert page.locator(".logout .who").text_content() == "Signed in as analyst"
     assert "analyst API tokens" not in page.locator("header.topbar").inner_text()
+
+
+PASSAGE = (
+    "“This agreement should raise heavy concerns in the West. Belarus is in fact an integral part of Russia and "
+    "operates in full coordination with the Kremlin.”"
+)
+
+
+@pytest.fixture
+def desk(page):
+    """A manager's review desk over an article two analysts marked."""
+    manager = UserFactory(username="manager")
+    membership = MembershipFactory(user=manager, role=Membership.Role.MANAGER)
+    article = ArticleFactory(project=membership.project, text=f"Tel Aviv.\n{PASSAGE}\nThat is all.")
+    start = article.text.index(PASSAGE)
+    for name, (begin, end) in {"analyst1": (0, 0), "analyst2": (1, -1)}.items():
+        analyst = UserFactory(username=name)
+        MembershipFactory(user=analyst, project=membership.project, role=Membership.Role.ANALYST)
+        AnnotationFactory(
+            article=article,
+            created_by=analyst,
+            kind="quote",
+            start=start + begin,
+            end=start + len(PASSAGE) + end,
+            status="submitted",
+        )
+    log_in(page, "manager")
+    return page, membership.project, article
+
+
+def test_the_dashboards_chart_labels_are_at_least_12_px(desk):
+    page, project, _ = desk
+    page.goto(f"/admin/review/project/{project.pk}/dashboard/")
+    labels = page.locator("svg.chart text")
+    expect(labels.first).to_be_visible()
+    # The size on screen: the font size in the chart's units times the chart's scale.
+    sizes = labels.evaluate_all("texts => texts.map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)")
+    assert len(sizes) > 10 and min(sizes) >= 12, sizes
+
+
+def test_curations_passage_column_is_wide_enough_to_read(desk):
+    page, _, article = desk
+    page.goto(f"/admin/review/article/{article.pk}/curation/")
+    passage = box(page, "table.curation td.context")
+    assert passage["width"] >= 24 * 16, passage  # 24rem at least, not the 200 px it was squeezed into
+
+
+def test_the_review_desks_breadcrumbs_are_padded_as_the_admins(desk):
+    page, project, _ = desk
+    page.goto("/admin/projects/project/")
+    admin_crumbs = box(page, ".breadcrumbs li")
+    page.goto(f"/admin/review/project/{project.pk}/dashboard/")
+    crumbs = page.locator(".breadcrumbs")
+    expect(crumbs).to_contain_text("Dashboard")
+    assert box(page, ".breadcrumbs li") == admin_crumbs  # "Home", where the admin's own pages show it
+    assert float(crumbs.evaluate("e => getComputedStyle(e).paddingLeft").removesuffix("px")) >= 10
+    # A space after each "›" too, as between the admin's crumbs.
+    home, desk_crumb = page.locator(".breadcrumbs li").all()[:2]
+    assert desk_crumb.bounding_box()["x"] - (home.bounding_box()["x"] + home.bounding_box()["width"]) >= 3

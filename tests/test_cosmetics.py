@@ -178,3 +178,43 @@ def test_every_page_writes_dates_one_way(manager_client, project, analyst):
         text = visible_text(manager_client.get(url))
         assert not other_ways.findall(text), f"{url}: {other_ways.findall(text)}"
         assert re.search(r"\b\d{4}-\d\d-\d\d( \d\d:\d\d)?\b", text), url
+
+
+def marked_reason(response) -> str:
+    """The refusal shown beside the reason's field, which says it is invalid and points at it."""
+    assert response.status_code == 422
+    tree = parse_any(response)
+    field = tree.find(".//textarea[@name='reason']")
+    assert field.get("aria-invalid") == "true"
+    described = [tree.find(f".//*[@id='{id}']") for id in field.get("aria-describedby").split()]
+    return " ".join(" ".join(text for element in described if element is not None for text in element.itertext()).split())
+
+
+def parse_any(response):
+    return html5lib.parse(response.content.decode(), treebuilder="etree", namespaceHTMLElements=False)
+
+
+def test_a_rejection_without_a_reason_marks_the_reason_field(client, article, analyst, reviewer):
+    annotation = AnnotationFactory(article=article, created_by=analyst, status="submitted")
+    client.force_login(reviewer)
+    panel = client.post(f"/annotations/{annotation.pk}/review/", {"decision": "reject", "reason": " ", "version": 1})
+    assert "Say why it is rejected; the author needs the reason." in marked_reason(panel)
+    admin_page = client.post(f"/admin/annotations/annotation/{annotation.pk}/decide/", {"decision": "reject"})
+    assert "Say why it is rejected; the author needs the reason." in marked_reason(admin_page)
+    annotation.refresh_from_db()
+    assert annotation.status == "submitted"
+
+
+def test_curation_names_the_analyst_as_a_name_not_as_the_role(client, project, reviewer):
+    """The demo's analyst is called "analyst": "analyst's quote is approved" read as the role's quote."""
+    article = ArticleFactory(project=project, text="The mayor said the bridge reopens in May.")
+    analyst, other = member(project, Membership.Role.ANALYST, "analyst"), member(project, "analyst", "ana")
+    accepted = AnnotationFactory(article=article, created_by=analyst, kind="quote", end=9, status="submitted")
+    longer = AnnotationFactory(article=article, created_by=other, kind="quote", end=14, status="submitted")
+    client.force_login(reviewer)
+    page = client.post(f"/admin/review/article/{article.pk}/curation/", {"accept": accepted.pk}, follow=True)
+    assert "The quote marked by analyst is approved; 1 other version rejected." in page.content.decode()
+    assert "analyst&#x27;s" not in page.content.decode()
+    assert longer.events.get(action="rejected").comment == (
+        "The version of this passage marked by analyst was accepted in curation."
+    )

@@ -434,6 +434,14 @@ class AnnotationAdmin(ProjectScopedAdmin):
         annotation = get_object_or_404(self.get_queryset(request).select_related("article"), pk=pk)
         form = ReviewForm(request.POST)
         here = reverse("admin:annotations_annotation_change", args=[pk])
+        if form.has_error("reason"):
+            # The page again, with the reason's field marked and the refusal beside it.
+            form.fields["reason"].widget.attrs["autofocus"] = True
+            shown = copy.copy(request)
+            shown.method = "GET"
+            response = self.change_view(shown, str(pk), extra_context={"review_form": form})
+            response.status_code = 422
+            return response
         if not form.is_valid():
             self.message_user(request, "Choose approve, reject or back to draft.", messages.ERROR)
             return redirect(here)

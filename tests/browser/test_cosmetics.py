@@ -116,3 +116,34 @@ def test_the_review_desks_breadcrumbs_are_padded_as_the_admins(desk):
     # A space after each "›" too, as between the admin's crumbs.
     home, desk_crumb = page.locator(".breadcrumbs li").all()[:2]
     assert desk_crumb.bounding_box()["x"] - (home.bounding_box()["x"] + home.bounding_box()["width"]) >= 3
+
+
+def test_the_article_texts_focus_ring_stands_clear_of_the_text(analyst_page):
+    page, article = analyst_page
+    page.goto(article.get_absolute_url())
+    page.keyboard.press("Tab")  # the skip link, which leads to the text
+    page.keyboard.press("Enter")
+    text = page.locator("#article-text")
+    expect(text).to_be_focused()
+    style = text.evaluate("e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineOffset]; }")
+    assert style[0] != "none" and float(style[1].removesuffix("px")) >= 4, style
+
+
+def test_a_refused_rejection_marks_the_reason_field_in_the_panel(page):
+    reviewer = UserFactory(username="rev")
+    membership = MembershipFactory(user=reviewer, role=Membership.Role.REVIEWER)
+    article = ArticleFactory(project=membership.project, text=TEXT)
+    annotation = AnnotationFactory(article=article, end=9, created_by=UserFactory(), status="submitted")
+    log_in(page, "rev")
+    page.goto(article.get_absolute_url())
+    page.click(f"mark[data-ids='{annotation.pk}']")
+    page.click("#annotation-panel form.review-form button[value=reject]")
+    reason = page.locator("#annotation-panel textarea[name=reason]")
+    expect(reason).to_have_attribute("aria-invalid", "true")
+    error = page.locator("#annotation-panel form.review-form .errorlist")
+    expect(error).to_have_text("Say why it is rejected; the author needs the reason.")
+    # Beside the field: between its label and it, and in red as the field's ring.
+    label, field, message = box(page, "label[for=id_review_reason]"), box(page, "#id_review_reason"), error.bounding_box()
+    assert label["y"] < message["y"] < field["y"]
+    colour = reason.evaluate("e => getComputedStyle(e).outlineColor")
+    assert colour == "rgb(179, 38, 30)", colour

@@ -1,6 +1,8 @@
 """What a new user saw out of place, as the pages' HTML says it (the layout is measured in
 tests/browser/test_cosmetics.py)."""
 
+import re
+
 import html5lib
 import pytest
 
@@ -65,7 +67,13 @@ def test_the_review_desk_uses_the_admins_breadcrumbs(manager_client, project):
         "Dashboard",
     ]
     tree = parse(manager_client.get(f"/admin/review/article/{article.pk}/curation/"))
-    assert texts(tree, ".//ol[@class='breadcrumbs']/li") == ["Home", "Review desk", project.name, "Agreement", "Curation"]
+    assert texts(tree, ".//ol[@class='breadcrumbs']/li") == [
+        "Home",
+        "Review desk",
+        project.name,
+        "Agreement",
+        "Curation",
+    ]
     # The last crumb is the page itself, without the separator the admin draws after the others.
     assert [li.get("aria-current") for li in tree.iterfind(".//ol[@class='breadcrumbs']/li")][-2:] == [None, "page"]
 
@@ -104,8 +112,6 @@ def span(article, words: str, **fields):
 
 def listed_passages(page: str) -> list[str]:
     """Passages shown in quotation marks: from an opening mark to the closing one or the cut."""
-    import re
-
     return re.findall(r"[“„][^”“<]*[”“…]", page)
 
 
@@ -141,8 +147,8 @@ def test_lists_show_a_passage_in_one_pair_of_quotation_marks_cut_at_a_word(
     review_annotation(annotation=mine, user=reviewer, decision=Decision.REJECT, reason="Too long.")
     client.force_login(analyst)
     unread = client.get("/annotations/unread/").content.decode()
-    assert "Quote <span dir=\"auto\">„Dieses Abkommen sollte im Westen große Sorgen auslösen“</span>" in unread
-    assert "Quote <span dir=\"auto\">“This agreement should raise heavy concerns in the West.…</span>" in unread
+    assert 'Quote <span dir="auto">„Dieses Abkommen sollte im Westen große Sorgen auslösen“</span>' in unread
+    assert 'Quote <span dir="auto">“This agreement should raise heavy concerns in the West.…</span>' in unread
 
 
 def visible_text(response) -> str:
@@ -154,8 +160,6 @@ def visible_text(response) -> str:
 
 def test_every_page_writes_dates_one_way(manager_client, project, analyst):
     """2026-12-07 14:05 in the pages' own lines, the admin's fields and the history tables alike."""
-    import re
-
     article = ArticleFactory(project=project, published_on="2025-04-11")
     annotation = AnnotationFactory(article=article, created_by=analyst, status="submitted")
     pages = [
@@ -187,7 +191,9 @@ def marked_reason(response) -> str:
     field = tree.find(".//textarea[@name='reason']")
     assert field.get("aria-invalid") == "true"
     described = [tree.find(f".//*[@id='{id}']") for id in field.get("aria-describedby").split()]
-    return " ".join(" ".join(text for element in described if element is not None for text in element.itertext()).split())
+    return " ".join(
+        " ".join(text for element in described if element is not None for text in element.itertext()).split()
+    )
 
 
 def parse_any(response):

@@ -504,7 +504,8 @@ class AnnotationAdmin(ProjectScopedAdmin):
             except StatusConflict as conflict:
                 conflicts.append(f"{quoted(annotation.exact, 40)}: {conflict}")
             except (PermissionDenied, ValidationError) as refusal:
-                refused.append(f"{quoted(annotation.exact, 40)}: {' '.join(getattr(refusal, 'messages', [str(refusal)]))}")
+                why = " ".join(getattr(refusal, "messages", [str(refusal)]))
+                refused.append(f"{quoted(annotation.exact, 40)}: {why}")
             else:
                 done += decided
                 already += not decided

@@ -3,8 +3,9 @@
 Positions are worked out here, where arithmetic is plain Python, and handed to the template as
 strings; colours are SVG presentation attributes, which the Content-Security-Policy allows where
 it refuses inline styles. A chart is shown at its own size, one unit a pixel (review/desk.css), so
-its 12-unit labels are 12 px, never shrunk with the chart. Every chart names itself in <title>/<desc>, and each bar carries its
-number in a <title> of its own; the page shows the same numbers in a table besides.
+its 12-unit labels are 12 px, never shrunk with the chart. Every chart names itself in
+<title>/<desc>, and each bar carries its number in a <title> of its own; the page shows the same
+numbers in a table besides.
 """
 
 import math

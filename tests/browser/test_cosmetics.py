@@ -55,7 +55,9 @@ def test_the_user_name_stands_apart_from_the_api_tokens_link_and_log_out(analyst
     assert logout["x"] - (tokens["x"] + tokens["width"]) >= 12
     rule = page.locator(".logout .who").evaluate("e => getComputedStyle(e).borderInlineEndWidth")
     assert float(rule.removesuffix("px")) >= 1
-    assert page.locator(".logout .who").text_content() == "Signed in as analyst"
+    # Read aloud, the name is said to be the user's: "Signed in as analyst", then the link.
+    assert "Signed in as analyst" in page.locator(".logout").text_content()
+    assert page.locator(".logout .who").text_content() == "analyst"
     assert "analyst API tokens" not in page.locator("header.topbar").inner_text()
 
 
@@ -93,7 +95,9 @@ def test_the_dashboards_chart_labels_are_at_least_12_px(desk):
     labels = page.locator("svg.chart text")
     expect(labels.first).to_be_visible()
     # The size on screen: the font size in the chart's units times the chart's scale.
-    sizes = labels.evaluate_all("texts => texts.map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)")
+    sizes = labels.evaluate_all(
+        "texts => texts.map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)"
+    )
     assert len(sizes) > 10 and min(sizes) >= 12, sizes
 
 
@@ -143,7 +147,11 @@ def test_a_refused_rejection_marks_the_reason_field_in_the_panel(page):
     error = page.locator("#annotation-panel form.review-form .errorlist")
     expect(error).to_have_text("Say why it is rejected; the author needs the reason.")
     # Beside the field: between its label and it, and in red as the field's ring.
-    label, field, message = box(page, "label[for=id_review_reason]"), box(page, "#id_review_reason"), error.bounding_box()
+    label, field, message = (
+        box(page, "label[for=id_review_reason]"),
+        box(page, "#id_review_reason"),
+        error.bounding_box(),
+    )
     assert label["y"] < message["y"] < field["y"]
     colour = reason.evaluate("e => getComputedStyle(e).outlineColor")
     assert colour == "rgb(179, 38, 30)", colour

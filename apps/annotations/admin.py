@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from apps.annotations.forms import CommentForm, ReviewForm
-from apps.annotations.models import Annotation, CommentHistory, Link, LinkHistory
+from apps.annotations.models import Annotation, CommentHistory, Link, LinkHistory, quoted
 from apps.annotations.rendering import passage_html
 from apps.annotations.services import Decision, OwnWork, StatusConflict, add_comment, review_annotation
 from apps.annotations.views import read_thread
@@ -460,6 +460,14 @@ class AnnotationAdmin(ProjectScopedAdmin):
         annotation = get_object_or_404(self.get_queryset(request).select_related("article"), pk=pk)
         form = ReviewForm(request.POST)
         here = reverse("admin:annotations_annotation_change", args=[pk])
+        if form.has_error("reason"):
+            # The page again, with the reason's field marked and the refusal beside it.
+            form.fields["reason"].widget.attrs["autofocus"] = True
+            shown = copy.copy(request)
+            shown.method = "GET"
+            response = self.change_view(shown, str(pk), extra_context={"review_form": form})
+            response.status_code = 422
+            return response
         if not form.is_valid():
             self.message_user(request, "Choose approve, reject or back to draft.", messages.ERROR)
             return redirect(here)
@@ -523,10 +531,10 @@ class AnnotationAdmin(ProjectScopedAdmin):
                 except OwnWork:
                     own += 1
                 except StatusConflict as conflict:
-                    conflicts.append(f"“{annotation.exact[:40]}”: {conflict}")
+                    conflicts.append(f"{quoted(annotation.exact, 40)}: {conflict}")
                 except (PermissionDenied, ValidationError) as refusal:
                     why = " ".join(getattr(refusal, "messages", [str(refusal)]))
-                    refused.append(f"“{annotation.exact[:40]}”: {why}")
+                    refused.append(f"{quoted(annotation.exact, 40)}: {why}")
                 else:
                     done += decided
                     already += not decided

@@ -9,7 +9,7 @@ from apps.annotations.models import (
     has_words,
     validate_tags,
 )
-from apps.annotations.services import Decision
+from apps.annotations.services import REASON_NEEDED, Decision
 from apps.sources.models import Source
 
 
@@ -103,6 +103,13 @@ class ReviewForm(forms.Form):
         help_text="Required to reject: the author sees it.",
     )
     version = seen_version_field()
+
+    def clean(self):
+        """A rejection without a reason is refused here too, so that the page marks the reason's field."""
+        data = super().clean()
+        if data.get("decision") == Decision.REJECT and not data.get("reason"):
+            self.add_error("reason", REASON_NEEDED)
+        return data
 
     def review_args(self) -> dict:
         """The review service's arguments."""

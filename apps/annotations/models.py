@@ -534,8 +534,10 @@ class Annotation(models.Model):
         }
 
 
+# Labels of choices are written as Django writes the ones it makes from the names ("Claimant"):
+# capitalised, lowered where a sentence runs on ("sent back to draft by rev").
 class LinkRole(models.TextChoices):
-    SAID_BY = "said_by", "said by"
+    SAID_BY = "said_by", "Said by"
     CLAIMANT = "claimant"
     CITED = "cited"
     EVIDENCE = "evidence"
@@ -589,7 +591,7 @@ class EventAction(models.TextChoices):
     WITHDRAWN = "withdrawn"
     APPROVED = "approved"
     REJECTED = "rejected"
-    RETURNED = "returned", "sent back to draft"
+    RETURNED = "returned", "Sent back to draft"
     COMMENTED = "commented"
 
 

@@ -325,6 +325,9 @@ def submit_drafts(*, article, user, expected: int | None = None) -> list[Annotat
     return drafts
 
 
+REASON_NEEDED = "Say why it is rejected; the author needs the reason."
+
+
 def review_annotation(
     *, annotation: Annotation, user, decision: Decision, reason: str = "", seen_version: int | None = None
 ) -> bool:
@@ -343,7 +346,7 @@ def review_annotation(
     decision = Decision(decision)
     reason = reason.strip()
     if decision is Decision.REJECT and not reason:
-        raise ValidationError("Say why it is rejected; the author needs the reason.")
+        raise ValidationError(REASON_NEEDED)
     decided = DECIDED[decision]
     seen = {"status": Status.SUBMITTED} if seen_version is None else {"version": seen_version}
     with transaction.atomic():

@@ -109,11 +109,22 @@ def timeline(*event_querysets, author_fields=("created_by", "imported_by", "auth
     user_names = names.get(get_user_model(), {})
     entries = []
     for event, changed in pending:
-        user_id = (event.pgh_context.metadata.get("user") if event.pgh_context else None) or next(
-            (getattr(event, f"{name}_id", None) for name in author_fields if getattr(event, f"{name}_id", None)),
-            None,
+        context = event.pgh_context.metadata if event.pgh_context else {}
+        # A command run by nobody in particular (the demo's loader) is the actor itself: the row's
+        # author fields would name the member it added as the one who added them.
+        command = None if context.get("user") else context.get("command")
+        user_id = context.get("user") or (
+            None
+            if command
+            else next(
+                (getattr(event, f"{name}_id", None) for name in author_fields if getattr(event, f"{name}_id", None)),
+                None,
+            )
         )
-        who = user_names.get(user_id) or ("the system" if user_id is None else f"user #{user_id}")
+        if command:
+            who = f"the {command} command"
+        else:
+            who = user_names.get(user_id) or ("the system" if user_id is None else f"user #{user_id}")
         model_name = type(event).pgh_tracked_model._meta.verbose_name
         entries.append(
             Entry(

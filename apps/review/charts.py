@@ -2,8 +2,10 @@
 
 Positions are worked out here, where arithmetic is plain Python, and handed to the template as
 strings; colours are SVG presentation attributes, which the Content-Security-Policy allows where
-it refuses inline styles. Every chart names itself in <title>/<desc>, and each bar carries its
-number in a <title> of its own; the page shows the same numbers in a table besides.
+it refuses inline styles. A chart is shown at its own size, one unit a pixel (review/desk.css), so
+its 12-unit labels are 12 px, never shrunk with the chart. Every chart names itself in
+<title>/<desc>, and each bar carries its number in a <title> of its own; the page shows the same
+numbers in a table besides.
 """
 
 import math
@@ -104,7 +106,7 @@ def weekly_bars(
         return chart
     slot = plot_width / len(weeks)
     bar_width = max(slot * 0.8 / len(series), 1)
-    every = math.ceil(len(weeks) / 8)  # at most eight dates under the axis
+    every = math.ceil(len(weeks) / 6)  # at most six dates under the axis, each written as the tables write it
     for index, week in enumerate(weeks):
         for position, (name, fill, values) in enumerate(series):
             height = values[index] * PLOT_HEIGHT / largest
@@ -112,6 +114,6 @@ def weekly_bars(
             label = f"Week of {week:%Y-%m-%d}, {name.lower()}: {values[index]}"
             chart.bars.append(Bar(_n(x), _n(bottom - height), _n(bar_width), _n(height), fill, label))
         if index % every == 0:
-            chart.texts.append(Text(_n(left + index * slot + slot / 2), _n(bottom + 16), f"{week:%d %b}", "middle"))
+            chart.texts.append(Text(_n(left + index * slot + slot / 2), _n(bottom + 16), f"{week:%Y-%m-%d}", "middle"))
     chart.texts.append(Text(_n(left), _n(bottom + 31), f"weeks from {weeks[0]:%Y-%m-%d} to {weeks[-1]:%Y-%m-%d}"))
     return chart

@@ -13,8 +13,10 @@ from apps.annotations.models import Annotation
 from apps.annotations.services import Decision, review_annotation
 from apps.projects.permissions import deciding_own_work
 
-SAME_PASSAGE = "The same passage was accepted in curation from {author}'s annotation."
-OTHER_VERSION = "{author}'s version of this passage was accepted in curation."
+# The author named after "by", never as "{author}'s": a user called "analyst" made "analyst's
+# version" read as the role's.
+SAME_PASSAGE = "The same passage was accepted in curation, as marked by {author}."
+OTHER_VERSION = "The version of this passage marked by {author} was accepted in curation."
 # In a blind project, until the article is curated, the reason names nobody: the analyst
 # rejected must not learn whose work was preferred (see projects.permissions.sees_annotation).
 ANOTHER_ANALYST = "another analyst"
@@ -85,8 +87,6 @@ def accept_version(*, annotation: Annotation, user, seen_version: int | None = N
                 accepted.agreeing.append(other)
                 continue
             reason = OTHER_VERSION.format(author=author)
-            if blind:
-                reason = reason[0].upper() + reason[1:]  # a user name keeps its own case
             review_annotation(
                 annotation=other, user=user, decision=Decision.REJECT, reason=reason, seen_version=other.version
             )

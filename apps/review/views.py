@@ -161,7 +161,8 @@ def counted(number: int, noun: str) -> str:
 
 def accepted_message(accepted: Accepted) -> str:
     annotation = accepted.annotation
-    message = f"{annotation.created_by}'s {annotation.get_kind_display().lower()} is approved"
+    # "The quote marked by analyst", not "analyst's quote", which read as the role's.
+    message = f"The {annotation.get_kind_display().lower()} marked by {annotation.created_by} is approved"
     if accepted.agreeing:
         message += f" with {counted(len(accepted.agreeing), 'identical version')}"
     if accepted.rejected:

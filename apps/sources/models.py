@@ -158,9 +158,9 @@ class SourceKind(models.TextChoices):
     PERSON = "person"
     ORGANISATION = "organisation"
     OUTLET = "outlet"
-    REPORT = "report", "report or document"
-    STATEMENT = "statement", "official statement"
-    WEB_PAGE = "web_page", "web page"
+    REPORT = "report", "Report or document"
+    STATEMENT = "statement", "Official statement"
+    WEB_PAGE = "web_page", "Web page"
     ARTICLE = "article"
 
 

@@ -65,7 +65,7 @@ def test_list_escapes_and_shortens_user_text():
     html = annotation_list_html([item])
     assert "<img" not in html and "<i>" not in html and "<script>" not in html
     assert "&lt;img src=x" in html and html.count("x" * 50) == 1 and "…</bdi>" in html
-    assert "said by Mil&lt;script&gt;" in html
+    assert "Said by Mil&lt;script&gt;" in html
 
 
 def listed(excerpt, pk=1):

@@ -25,7 +25,7 @@ def test_reviewer_rejects_with_a_reason_then_the_analyst_resubmits(page):
     page.goto(article.get_absolute_url())
     page.click(f"mark[data-ids='{annotation.pk}']")
     page.click("#annotation-panel form.review-form button[value=reject]")
-    alert = page.locator("#annotation-panel .message-error")
+    alert = page.locator("#annotation-panel form.review-form .errorlist")
     alert.wait_for()
     assert "Say why it is rejected" in alert.inner_text()
     page.fill("#annotation-panel form.review-form textarea[name=reason]", "The mayor said June, not May.")

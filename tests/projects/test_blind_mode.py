@@ -355,7 +355,7 @@ def test_a_version_accepted_in_curation_is_not_named_to_the_analyst_rejected_in_
     rejected = accept_version(annotation=ana_span, user=blind["rita"]).rejected
     assert [annotation.pk for annotation in rejected] == [overlapping.pk]
     panel = browser_for(blind["ben"]).get(reverse("annotations:panel", args=[overlapping.pk])).content.decode()
-    assert "Another analyst's version of this passage was accepted in curation." in unescape(panel)
+    assert "The version of this passage marked by another analyst was accepted in curation." in unescape(panel)
     assert "ana_blind" not in panel
     assert ben_span.pk != overlapping.pk
 

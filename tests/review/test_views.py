@@ -133,7 +133,7 @@ def test_accepting_a_version_approves_it_and_rejects_the_competing_ones(client, 
     assert state("mayor-1")[0] == state("mayor-2")[0] == "submitted"
     assert state("critics-1")[0] == "submitted"
     reasons = dict(AnnotationEvent.objects.filter(action="rejected").values_list("annotation_id", "comment"))
-    assert reasons[desk["bridge-1"].pk] == "analyst2's version of this passage was accepted in curation."
+    assert reasons[desk["bridge-1"].pk] == "The version of this passage marked by analyst2 was accepted in curation."
     assert AnnotationEvent.objects.get(annotation=desk["bridge-2"], action="approved").actor == desk["reviewer"]
 
 
@@ -151,7 +151,7 @@ def test_accepting_a_same_span_row_approves_every_analysts_identical_annotation(
     )
     response = client.post(url, {"accept": desk["mayor-1"].pk}, follow=True)
     page = response.content.decode()
-    assert "nalyst1&#x27;s claim is approved with 1 identical version; 1 other version rejected." in page
+    assert "The claim marked by analyst1 is approved with 1 identical version; 1 other version rejected." in page
 
     def status(annotation):
         return Annotation.objects.get(pk=annotation.pk).status
@@ -160,11 +160,11 @@ def test_accepting_a_same_span_row_approves_every_analysts_identical_annotation(
     assert Annotation.objects.get(pk=desk["mayor-2"].pk).reviewed_by == desk["reviewer"]
     assert not AnnotationEvent.objects.filter(annotation=desk["mayor-2"], action="rejected").exists()
     assert AnnotationEvent.objects.get(annotation=desk["mayor-2"], action="approved").comment == (
-        "The same passage was accepted in curation from analyst1's annotation."
+        "The same passage was accepted in curation, as marked by analyst1."
     )
     assert status(longer) == "rejected"
     assert AnnotationEvent.objects.get(annotation=longer, action="rejected").comment == (
-        "analyst1's version of this passage was accepted in curation."
+        "The version of this passage marked by analyst1 was accepted in curation."
     )
     assert status(quote) == "submitted"
     # The agreeing versions are settled: neither is offered for accepting any more.

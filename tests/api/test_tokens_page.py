@@ -58,9 +58,9 @@ def test_a_revoked_token_is_refused_and_shown_as_revoked(analyst_client):
 
 
 def test_nobody_revokes_or_sees_another_users_token(client, analyst, other_analyst):
-    token, _ = ApiToken.issue(user=analyst, name="mine")
+    token, _ = ApiToken.issue(user=analyst, name="analyst1-laptop")
     client_for(client, other_analyst)
-    assert "mine" not in client.get("/api/tokens/").content.decode()
+    assert "analyst1-laptop" not in client.get("/api/tokens/").content.decode()
     assert client.post(f"/api/tokens/{token.pk}/revoke/").status_code == 404
     token.refresh_from_db()
     assert not token.revoked

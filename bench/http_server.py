@@ -177,7 +177,8 @@ class AppServer:
             try:
                 if requests.get(f"{self.url}/login/", timeout=5).status_code == 200:
                     return
-            except requests.ConnectionError:
+            # A loaded machine may take longer than one attempt to boot the workers.
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             time.sleep(0.3)
         raise RuntimeError(f"the server did not answer on {self.url} within {timeout:.0f} s")

@@ -52,10 +52,11 @@ faults: install
 
 # In-process figures, then the HTTP ones against gunicorn with DEBUG off (BENCH_ARGS=--quick
 # for a short smoke run; --database-url URL to measure on a server), then the JSON API beside
-# the browser's endpoints, the exports, the admin with a million annotations and the review
-# desk's pages and actions over HTTP (these four read DATABASE_URL, else use databases of their
-# own on the embedded server; the admin's and the review desk's million annotations are seeded
-# once, in about four and three minutes).
+# the browser's endpoints, the exports, the admin with a million annotations, the review
+# desk's pages and actions over HTTP, and the search over 100,000 articles with a million
+# annotations with how soon a 10,000-article import is searchable (these five read
+# DATABASE_URL, else use databases of their own on the embedded server; the admin's, the review
+# desk's and the search's data are seeded once, in about four, three and fifteen minutes).
 bench: install
 	$(PY) bench/run_all.py
 	$(PY) bench/http_bench.py $(BENCH_ARGS)
@@ -63,6 +64,7 @@ bench: install
 	$(PY) bench/export_bench.py
 	$(PY) bench/admin_bench.py
 	$(PY) bench/review_bench.py
+	$(PY) bench/search_bench.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -84,10 +84,13 @@ INSTALLED_APPS = [
     "apps.sources",
     "apps.articles",
     "apps.annotations",
+    "apps.stories",
+    "apps.claims",
     "apps.imports",
     "apps.exports",
     "apps.review",
     "apps.search",
+    "apps.directory",
     "apps.api",
     # After the apps: the first app with a command of a name provides it, and apps.imports
     # provides db_worker (woken when a task is queued).

@@ -14,6 +14,9 @@ urlpatterns = [
     path("articles/", include("apps.articles.urls")),
     path("imports/", include("apps.imports.urls")),
     path("search/", include("apps.search.urls")),
+    path("stories/", include("apps.stories.urls")),
+    path("claims/", include("apps.claims.urls")),
+    path("sources/", include("apps.directory.urls")),
     path("invitations/", include("apps.projects.urls")),
     path("", include("apps.annotations.urls")),
 ]

@@ -127,8 +127,11 @@ def render_blocks(
     return rendered
 
 
-def blocks_html(rendered: list[RenderedBlock], *, out_of_band: bool = False) -> SafeString:
-    """The blocks as paragraphs and headings; `out_of_band` makes htmx swap each in by its id."""
+def blocks_html(rendered: list[RenderedBlock], *, out_of_band: bool = False, id_prefix: str = "block-") -> SafeString:
+    """The blocks as paragraphs and headings; `out_of_band` makes htmx swap each in by its id.
+
+    A page that shows several texts gives each its own `id_prefix`: ids are unique in a page.
+    """
     oob = ' hx-swap-oob="true"' if out_of_band else ""
     parts = []
     for item in rendered:
@@ -136,7 +139,7 @@ def blocks_html(rendered: list[RenderedBlock], *, out_of_band: bool = False) -> 
         css = "block heading" if item.block.is_heading else "block"
         start = item.block.start
         parts.append(
-            f'<{tag} class="{css}" id="block-{start}" data-start="{start}" dir="auto"{oob}>{item.html}</{tag}>'
+            f'<{tag} class="{css}" id="{id_prefix}{start}" data-start="{start}" dir="auto"{oob}>{item.html}</{tag}>'
         )
     return mark_safe("".join(parts))  # noqa: S308 - block html is escaped in _highlight
 

@@ -219,6 +219,33 @@ WEIGHTY_FIELDS = ("text", "original", "headings", "fingerprint")
 TEXT_FIELDS = ("text", "headings")
 
 
+class StoryQuerySet(ProjectScopedQuerySet):
+    def for_list(self):
+        """With what tells stories apart in a list: the `languages` and `outlets` (publishers' names)
+        of their articles, their `first_published` date and `article_count`; the most recently
+        published first."""
+        articles = Article.objects.filter(story=models.OuterRef("pk")).order_by()
+
+        def distinct_values(field, **condition):
+            values = articles.filter(**condition).values(field).distinct().order_by(field)
+            return ArraySubquery(values)
+
+        return (
+            self.select_related("project")
+            .annotate(
+                languages=distinct_values("language"),
+                outlets=distinct_values("publisher__name", publisher__isnull=False),
+                first_published=models.Subquery(
+                    articles.filter(published_on__isnull=False).order_by("published_on").values("published_on")[:1]
+                ),
+                article_count=models.Subquery(
+                    articles.values("story").annotate(count=models.Count("pk")).values("count")
+                ),
+            )
+            .order_by(models.F("first_published").desc(nulls_last=True), "-pk")
+        )
+
+
 class Story(models.Model):
     """The same report across languages and re-publications: articles an analyst joined."""
 
@@ -226,7 +253,7 @@ class Story(models.Model):
     title = models.CharField(max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ProjectScopedQuerySet.as_manager()
+    objects = StoryQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "stories"

@@ -34,13 +34,13 @@ def body(response) -> bytes:
 def test_workbench_links_its_story_and_every_export_of_the_article(client, analyst, seeded, story):
     english = seeded["english"]
     html = client_for(client, analyst).get(english.get_absolute_url()).content.decode()
-    assert reverse("articles:story", args=[story.pk]) in html
+    assert reverse("stories:detail", args=[story.pk]) in html
     for name in FORMATS:
         assert f'href="{reverse("exports:article", args=[english.pk, name])}"' in html
 
 
 def test_story_page_lists_its_articles_in_their_languages_with_export_links(client, analyst, seeded, story):
-    html = client_for(client, analyst).get(reverse("articles:story", args=[story.pk])).content.decode()
+    html = client_for(client, analyst).get(reverse("stories:detail", args=[story.pk])).content.decode()
     assert seeded["english"].get_absolute_url() in html and seeded["german"].get_absolute_url() in html
     assert "English" in html and "German" in html and seeded["rtl"].get_absolute_url() not in html
     for name in FORMATS:
@@ -86,7 +86,7 @@ def test_other_projects_are_not_found_and_bad_requests_say_why(client, outsider,
         reverse("exports:project", args=[project.pk, "csv"]),
         reverse("exports:story", args=[story.pk, "csv"]),
         reverse("exports:article", args=[seeded["english"].pk, "w3c"]),
-        reverse("articles:story", args=[story.pk]),
+        reverse("stories:detail", args=[story.pk]),
     ]:
         assert client.get(url).status_code == 404
     client_for(client, analyst)
@@ -218,12 +218,14 @@ def test_story_page_costs_the_same_queries_whatever_its_size(client, analyst, pr
     first, second = ArticleFactory(project=project), ArticleFactory(project=project, language="de")
     story = join_story(article=first, other=second, user=analyst)
     client_for(client, analyst)
-    url = reverse("articles:story", args=[story.pk])
+    url = reverse("stories:detail", args=[story.pk])
     client.get(url)
-    with django_assert_num_queries(5):  # session, user with roles, story with project, articles, new replies
+    # session, user with roles, story with project, its articles, the two texts shown side by side,
+    # each column's annotations, new replies
+    with django_assert_num_queries(8):
         assert client.get(url).status_code == 200
     for _ in range(5):
         join_story(article=first, other=ArticleFactory(project=project), user=analyst)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(8):
         html = client.get(url).content.decode()
-    assert html.count("<tr>") == 8
+    assert html.count("<tr") == 8  # a heading row and the seven articles

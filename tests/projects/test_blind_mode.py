@@ -201,7 +201,7 @@ def test_the_article_list_and_story_page_count_only_what_the_analyst_sees(blind)
     client = browser_for(blind["ana"])
     listed = client.get(reverse("articles:list"))
     assert [article.annotation_count for article in listed.context["page"].object_list] == [1]
-    story = client.get(reverse("articles:story", args=[blind["story"].pk]))
+    story = client.get(reverse("stories:detail", args=[blind["story"].pk]))
     assert story.status_code == 200 and "ben_blind" not in story.content.decode()
 
 

@@ -8,6 +8,7 @@ of paragraphs the alignment found, and a CSS grid gives both the height of the t
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from django.db import models
 from django.utils.safestring import SafeString
 
 from apps.annotations.rendering import RenderedBlock, blocks_html, render_blocks, spans
@@ -28,9 +29,10 @@ class Column:
     side: str  # "left" or "right"
     cells: list[Cell]
 
-    @property
-    def block_id_prefix(self) -> str:
-        return block_id_prefix(self.article)
+
+def by_publication(articles):
+    """A story's articles in the order they were published (undated last), then imported."""
+    return articles.order_by(models.F("published_on").asc(nulls_last=True), "imported_at", "pk")
 
 
 def block_id_prefix(article: Article) -> str:

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import models
 from django.http import HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -10,15 +9,11 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.articles.models import Article, Story, language_name
 from apps.stories.forms import StoryNameForm
 from apps.stories.services import NOT_A_MEMBER, rename_story
-from apps.stories.side_by_side import side_by_side
+from apps.stories.side_by_side import by_publication, side_by_side
 
 DETAIL = "stories/story_detail.html"
 # What the page reads of every article of the story; the two shown are read whole.
 LISTED_FIELDS = ("pk", "project_id", "story_id", "title", "language", "url", "published_on", "publisher__name")
-
-
-def by_publication(articles):
-    return articles.order_by(models.F("published_on").asc(nulls_last=True), "imported_at", "pk")
 
 
 def chosen(articles: list[Article], params: QueryDict) -> list[Article]:

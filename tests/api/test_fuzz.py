@@ -19,6 +19,7 @@ from apps.annotations.models import Annotation
 from apps.api.api import api
 from apps.exports import w3c
 from apps.imports.models import ImportJob
+from apps.stories.services import gather_story
 from tests.api.conftest import api_client_for
 from tests.factories import AnnotationFactory, ArticleFactory, LinkFactory, SourceFactory
 
@@ -61,7 +62,8 @@ def existing(analyst, project) -> dict[str, int]:
     AnnotationFactory(article=article, start=50, end=55, status=Annotation.Status.SUBMITTED)
     job = ImportJob.objects.create(project=project, created_by=analyst)
     ids = {"project": project.pk, "article": article.pk, "annotation": annotation.pk, "source": links[0].source_id}
-    ids |= {"link": links[0].pk, "job": job.pk}
+    story = gather_story(articles=[article, ArticleFactory(project=project)], user=analyst)
+    ids |= {"link": links[0].pk, "job": job.pk, "story": story.pk}
     return ids | {f"{name}_id": pk for name, pk in ids.items()}
 
 

@@ -34,7 +34,13 @@
   // the matches found in it) is forgotten.
   function use(root) {
     if (!root || root === textRoot) return;
-    if (!findBar.hidden) closeFind();
+    if (!findBar.hidden) {
+      // Its matches are offsets into the text before: the box closes without moving the focus.
+      findBar.hidden = true;
+      Object.assign(found, { matches: [], current: -1, ranges: null });
+      if (canPaint()) ["find", "find-current"].forEach((name) => CSS.highlights.delete(name));
+      showCount();
+    }
     textRoot = root;
     textNodes = null;
     textCharacters = null;

@@ -89,3 +89,24 @@ def test_an_annotation_made_in_the_right_column_is_highlighted_there(page, demo_
     page.reload()
     expect(right.locator(f"mark[data-ids='{annotation.pk}']").first).to_be_visible()
     expect(left.locator(f"mark[data-ids='{claim.pk}']").first).to_be_visible()
+
+
+def test_finding_and_marking_with_keys_act_on_the_column_in_use(page, demo_story):
+    german = demo_story["de"]
+    log_in(page, "analyst", "analyst-demo-pass")
+    page.goto(reverse("stories:detail", args=[demo_story["story"].pk]))
+    right = page.locator("#story-column-right")
+    right.locator(".block").first.click()
+    page.keyboard.press("/")
+    expect(page.locator("#find-input")).to_be_focused()
+    # Only the German column's two, not the English one's as well.
+    page.keyboard.type("minsk")
+    expect(page.locator("#find-status")).to_have_text("1 of 2")
+    page.locator("#find-input").fill("lukaschenkos")
+    expect(page.locator("#find-status")).to_have_text("1 of 1")
+    page.keyboard.press("Control+Enter")
+    page.keyboard.press("f")
+    expect(right.locator("mark.hl-fact")).to_have_count(1)
+    fact = Annotation.objects.get()
+    assert (fact.article_id, fact.kind, fact.exact) == (german.pk, "fact", "Lukaschenkos")
+    assert german.text[fact.start : fact.end] == "Lukaschenkos"

@@ -110,3 +110,17 @@ def test_finding_and_marking_with_keys_act_on_the_column_in_use(page, demo_story
     fact = Annotation.objects.get()
     assert (fact.article_id, fact.kind, fact.exact) == (german.pk, "fact", "Lukaschenkos")
     assert german.text[fact.start : fact.end] == "Lukaschenkos"
+
+
+def test_a_member_renames_the_story_on_its_page(page, demo_story):
+    story = demo_story["story"]
+    log_in(page, "analyst", "analyst-demo-pass")
+    page.goto(reverse("stories:detail", args=[story.pk]))
+    page.fill("#story-name input[name=name]", "Belarus–Pakistan <b>agreement</b>")
+    page.click("#story-name button")
+    expect(page.locator("#story-name h1")).to_have_text("Belarus–Pakistan <b>agreement</b>")
+    expect(page.locator("#story-name .message-success")).to_be_visible()
+    story.refresh_from_db()
+    assert story.title == "Belarus–Pakistan <b>agreement</b>"
+    page.click("nav >> text=Stories")
+    expect(page.locator("table.stories td a").first).to_have_text("Belarus–Pakistan <b>agreement</b>")

@@ -215,3 +215,16 @@ def test_in_a_blind_project_an_analyst_sees_only_their_own_annotations_until_cur
     mark_curated(article=left, user=rita)
     html = page(client_for(client, ana), story)
     assert f'data-ids="{others[0].pk}"' in html and f'data-ids="{others[1].pk}"' not in html
+
+
+def test_a_story_of_one_article_shows_it_alone_and_one_of_none_says_so(client, analyst, project):
+    first, second = ArticleFactory(project=project, text=LEFT_TEXT), ArticleFactory(project=project)
+    story = gather_story(articles=[first, second], user=analyst)
+    Article.objects.filter(pk=second.pk).update(story=None)
+    client_for(client, analyst)
+    html = page(client, story)
+    assert f'data-article="{first.pk}"' in html and 'id="story-column-right"' not in html
+    assert "Only in this version" not in html and html.count('class="story-row"') == 1
+    Article.objects.filter(pk=first.pk).update(story=None)
+    html = page(client, story)
+    assert "No articles in this story any more." in html and 'id="story-column' not in html

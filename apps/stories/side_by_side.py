@@ -77,12 +77,15 @@ def column(article: Article, side: str, segments: list[tuple[Segment, ...]], pai
     return Column(article=article, side=side, cells=cells)
 
 
-def side_by_side(left: Article, right: Article | None, user) -> list[Column]:
-    """The columns of two articles aligned paragraph by paragraph; of one alone, its paragraphs."""
+def side_by_side(left: Article, right: Article | None, user, *, only: str = "") -> list[Column]:
+    """The columns of two articles aligned paragraph by paragraph; of one alone, its paragraphs.
+    `only` ("left" or "right"): that column alone, as the page renders it again."""
     if right is None:
-        return [column(left, "left", [], None, user)]
+        return [column(left, "left", [], None, user)] if only in ("", "left") else []
     pairs = align_paragraphs(left.text, right.text, left_language=left.language, right_language=right.language)
-    return [
-        column(left, "left", [pair.left for pair in pairs], pairs, user),
-        column(right, "right", [pair.right for pair in pairs], pairs, user),
-    ]
+    columns = []
+    if only in ("", "left"):
+        columns.append(column(left, "left", [pair.left for pair in pairs], pairs, user))
+    if only in ("", "right"):
+        columns.append(column(right, "right", [pair.right for pair in pairs], pairs, user))
+    return columns

@@ -26,7 +26,7 @@ def chosen(articles: list[Article], params: QueryDict) -> list[Article]:
     return articles[:2]
 
 
-def story_page_context(request, story: Story, params: QueryDict, *, name_form=None) -> dict:
+def story_page_context(request, story: Story, params: QueryDict, *, name_form=None, only: str = "") -> dict:
     articles = list(
         by_publication(story.articles.select_related("publisher").only(*LISTED_FIELDS)),
     )
@@ -36,8 +36,8 @@ def story_page_context(request, story: Story, params: QueryDict, *, name_form=No
         "pk", "project_id", "text", "headings", "language", "title"
     )
     texts = {article.pk: article for article in texts}
-    shown = [texts[article.pk] for article in shown]
-    columns = side_by_side(shown[0], shown[1] if len(shown) > 1 else None, request.user) if shown else []
+    shown = [texts[article.pk] for article in shown if article.pk in texts]  # not one deleted since
+    columns = side_by_side(shown[0], shown[1] if len(shown) > 1 else None, request.user, only=only) if shown else []
     query = {"left": shown[0].pk, "right": shown[1].pk} if len(shown) > 1 else {}
     return {
         "story": story,
@@ -59,14 +59,15 @@ def visible_story(request, pk) -> Story:
 def story_detail(request, pk):
     """The story's articles side by side, their paragraphs aligned, annotated as on an article's page."""
     story = visible_story(request, pk)
-    context = story_page_context(request, story, request.GET)
-    side = request.GET.get("column", "")
-    if request.htmx and side:
+    side = request.GET.get("column", "") if request.htmx else ""
+    if side not in ("", "left", "right"):
+        return HttpResponseBadRequest("Say which column: left or right.")
+    context = story_page_context(request, story, request.GET, only=side)
+    if side:
         # A column rendered again once an annotation changed (the workbench's events).
-        column = next((column for column in context["columns"] if column.side == side), None)
-        if column is None:
-            return HttpResponseBadRequest("Say which column: left or right.")
-        return render(request, DETAIL + "#story-column", {**context, "column": column})
+        if not context["columns"]:
+            return HttpResponseBadRequest("This story has no such column.")
+        return render(request, DETAIL + "#story-column", {**context, "column": context["columns"][0]})
     return render(request, DETAIL, context)
 
 

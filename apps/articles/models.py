@@ -246,8 +246,12 @@ class StoryQuerySet(ProjectScopedQuerySet):
         )
 
 
+@tracked("StoryHistory")
 class Story(models.Model):
-    """The same report across languages and re-publications: articles an analyst joined."""
+    """The same report across languages and re-publications: articles an analyst joined.
+
+    Its `title` is its name, which its members may change (the history keeps who named it what).
+    """
 
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="stories")
     title = models.CharField(max_length=500)

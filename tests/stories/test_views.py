@@ -228,3 +228,11 @@ def test_a_story_of_one_article_shows_it_alone_and_one_of_none_says_so(client, a
     Article.objects.filter(pk=first.pk).update(story=None)
     html = page(client, story)
     assert "No articles in this story any more." in html and 'id="story-column' not in html
+
+
+def test_a_rename_is_kept_in_the_story_history_with_who_made_it(client, analyst, sample_story):
+    before = sample_story.title
+    client_for(client, analyst).post(reverse("stories:rename", args=[sample_story.pk]), {"name": "The agreement"})
+    event = sample_story.history.filter(pgh_label="changed").select_related("pgh_context").get()
+    assert event.title == "The agreement" and event.pgh_context.metadata["user"] == analyst.pk
+    assert sample_story.history.get(pgh_label="created").title == before

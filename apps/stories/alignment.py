@@ -186,6 +186,8 @@ def _word_features(word: str) -> frozenset[str]:
         folded = _NOT_LATIN.sub("", _fold(letters))
         if len(folded) >= 4:
             features.add("p:" + folded[:4])
+        elif len(folded) >= 2 and letters.isupper():
+            features.add("a:" + folded)  # an acronym: US, EU
         if (letters[0].isupper() or _is_caseless(letters)) and len(folded) >= 3:
             skeleton = _skeleton(folded)
             if len(skeleton) >= 3:

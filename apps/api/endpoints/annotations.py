@@ -123,7 +123,8 @@ def json_ld(document: dict, *, status: int = 200) -> HttpResponse:
 
 def web_annotation(request, pk: int) -> HttpResponse:
     annotation = get_object_or_404(web_annotation_rows(request.auth), pk=pk)
-    response = json_ld(w3c.annotation(annotation, base_url=base_url(request)))
+    counterparts = [other.pk for other in counterparts_of(annotation, request.auth)]
+    response = json_ld(w3c.annotation(annotation, base_url=base_url(request), counterparts=counterparts))
     response["ETag"] = etag(annotation)
     # The Web Annotation Protocol's headers for an annotation (4.1).
     response["Link"] = '<http://www.w3.org/ns/ldp#Resource>; rel="type"'
@@ -142,8 +143,12 @@ def fresh(request, response: HttpResponse, pk: int) -> dict:
     if not rows:
         raise Http404
     response["ETag"] = etag_of(rows[0]["id"], rows[0]["version"])
-    annotation = Annotation(pk=pk)
-    rows[0]["counterparts"] = [
+    rows[0]["counterparts"] = counterpart_dicts(Annotation(pk=pk), request.auth)
+    return rows[0]
+
+
+def counterpart_dicts(annotation: Annotation, user) -> list[dict]:
+    return [
         {
             "id": other.pk,
             "article": other.article_id,
@@ -153,9 +158,8 @@ def fresh(request, response: HttpResponse, pk: int) -> dict:
             "end": other.end,
             "exact": other.exact,
         }
-        for other in counterparts_of(annotation, request.auth)
+        for other in counterparts_of(annotation, user)
     ]
-    return rows[0]
 
 
 def optional_body(request, schema):
@@ -253,7 +257,12 @@ def annotation_create(request, response: HttpResponse, payload: AnnotationIn):
         annotation = create_annotation(article=article, user=request.auth, **data)
     response["Location"] = reverse("api:v1:annotation_detail", args=[annotation.pk])
     response["ETag"] = etag(annotation)
-    return Status(201, new_annotation_dict(annotation))
+    created = new_annotation_dict(annotation)
+    if payload.counterpart is not None:
+        # Its links came along with the counterpart: read back as the detail reads them.
+        created = annotation_dicts(Annotation.objects.filter(pk=annotation.pk))[0]
+    created["counterparts"] = counterpart_dicts(annotation, request.auth)
+    return Status(201, created)
 
 
 @router.get(

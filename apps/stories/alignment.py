@@ -309,11 +309,64 @@ class _Scorer:
         return cost, similarity
 
 
-def _band(n: int, m: int, i: int) -> range:
-    # The pairs keep near the diagonal: a band of a fifth of the longer text either side (at
-    # least 12 sentences) keeps long articles linear in time.
-    width = max(12, max(n, m) // 5)
-    centre = round(i * m / n) if n else 0
+def _centres(left: _Side, right: _Side) -> tuple[list[int], int]:
+    """For each left sentence, the right one the pairs should pass near: straight lines between
+    the sentences that share an anchor found once in each text (the longest chain of them in the
+    order of both), so that the search keeps to a narrow band around them and long articles
+    cost time in proportion to their length."""
+    n, m = len(left.segments), len(right.segments)
+    where_left, where_right = {}, {}
+    for side, where in ((left, where_left), (right, where_right)):
+        seen = Counter(f for fs in side.features for f in fs)
+        for index, fs in enumerate(side.features):
+            for f in fs:
+                if seen[f] == 1 and f[0] in "npae":
+                    where[f] = index
+    points = sorted({(where_left[f], where_right[f]) for f in where_left.keys() & where_right.keys()})
+    chain = _longest_chain(points)
+    chain = [(0, 0), *[p for p in chain if 0 < p[0] < n and 0 < p[1] < m], (n, m)]
+    centres = []
+    for (i0, j0), (i1, j1) in zip(chain, chain[1:], strict=False):
+        for i in range(i0, i1):
+            centres.append(j0 + round((i - i0) * (j1 - j0) / max(i1 - i0, 1)))
+    centres.append(m)
+    return centres, len(chain) - 2
+
+
+def _longest_chain(points: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest run of points increasing in both coordinates (patience sorting)."""
+    tails: list[int] = []
+    ends: list[int] = []
+    before = [-1] * len(points)
+    for k, (_i, j) in enumerate(points):
+        low, high = 0, len(tails)
+        while low < high:
+            middle = (low + high) // 2
+            if tails[middle] < j:
+                low = middle + 1
+            else:
+                high = middle
+        before[k] = ends[low - 1] if low else -1
+        if low == len(tails):
+            tails.append(j)
+            ends.append(k)
+        else:
+            tails[low], ends[low] = j, k
+    chain, k = [], ends[-1] if ends else -1
+    while k >= 0:
+        chain.append(points[k])
+        k = before[k]
+    chain.reverse()
+    # Strictly increasing in the left coordinate too.
+    strict = []
+    for point in chain:
+        if not strict or point[0] > strict[-1][0]:
+            strict.append(point)
+    return strict
+
+
+def _band(centres: list[int], m: int, i: int, width: int) -> range:
+    centre = centres[i]
     return range(max(0, centre - width), min(m, centre + width) + 1)
 
 
@@ -322,9 +375,12 @@ def _sentence_pairs(left_text: str, right_text: str, left_language: str, right_l
     left, right = _side(left_text, left_language), _side(right_text, right_language)
     scorer = _Scorer(left, right)
     n, m = len(left.segments), len(right.segments)
+    centres, anchors = _centres(left, right)
+    # Wider where little anchors the line; never so wide that a long text costs its square.
+    width = 12 if anchors >= 3 else max(12, min(40, max(n, m) // 5))
     best: dict[tuple[int, int], tuple[float, tuple[int, int] | None, float | None]] = {(0, 0): (0.0, None, None)}
     for i in range(n + 1):
-        for j in _band(n, m, i) if n else range(m + 1):
+        for j in _band(centres, m, i, width) if n else range(m + 1):
             if (i, j) == (0, 0):
                 continue
             choice = None
@@ -339,7 +395,7 @@ def _sentence_pairs(left_text: str, right_text: str, left_language: str, right_l
             if choice is not None:
                 best[(i, j)] = choice
     if (n, m) not in best:  # outside the band: cannot happen with the band's minimum, kept safe
-        return tuple(Pair(tuple(left.segments), tuple(right.segments), 0.0))
+        return (Pair(tuple(left.segments), tuple(right.segments), 0.0),)
     beads = []
     i, j = n, m
     while (i, j) != (0, 0):

@@ -269,6 +269,8 @@ def _narrowed(source, target, start, end, kind, region, source_range, quoted, al
             score += 2.0 if (c_start, c_end) in whole_quotations else 0.5
         if best_score is None or score > best_score:
             best, best_score = (c_start, c_end), score
+    if best is None:
+        return region.start, region.end, 0.0
     c_start, c_end = _refined(source, target, start, end, *best, anchors)
     return c_start, c_end, max(0.0, min(1.0, (best_score + 4) / 7))
 

@@ -1,4 +1,5 @@
 from apps.stories.alignment import Segment, align_paragraphs, align_sentences, paragraphs, sentences
+from apps.stories.counterparts import propose_span
 from tests.conftest import ENGLISH_SEED, GERMAN_SEED
 
 ENGLISH = ENGLISH_SEED.read_text()
@@ -125,3 +126,28 @@ def test_empty_and_one_sided_texts():
     assert align_sentences("", "") == []
     assert [p.one_sided for p in align_paragraphs("Only here.\nAnd here.", "")] == [True, True]
     assert align_paragraphs("", "Nur hier.")[0].right == (Segment(0, 9),)
+
+
+def test_a_counterpart_across_scripts_is_found_by_its_numbers_and_emoji():
+    for passage, expected in (
+        ("Flood warning 🌊 in Haifa.", "تحذير من الفيضانات 🌊 في حيفا."),
+        (
+            "The city council met on 12 March 2026 and approved 3 new shelters for families.",
+            "اجتمع مجلس المدينة في ١٢ مارس ٢٠٢٦ ووافق على ٣ ملاجئ جديدة للعائلات.",
+        ),
+        ("Stay in your homes until tomorrow morning,", "ابقوا في منازلكم حتى صباح الغد"),
+    ):
+        start = ENGLISH_TEXT.index(passage)
+        proposal = propose_span(
+            ENGLISH_TEXT,
+            ARABIC_TEXT,
+            start=start,
+            end=start + len(passage),
+            kind="quote",
+            source_language="en",
+            target_language="ar",
+        )
+        assert ARABIC_TEXT[proposal.start : proposal.end] == expected
+    closing = ENGLISH_TEXT.index("Follow our live blog")
+    # A sentence only one version has: nothing to propose.
+    assert propose_span(ENGLISH_TEXT, ARABIC_TEXT, start=closing, end=closing + 6) is None

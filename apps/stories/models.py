@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models.functions import Greatest, Least
 
 from apps.annotations.models import open_work
+from apps.projects.history import tracked
 from apps.projects.models import ProjectScopedQuerySet, check_same_project
 
 
@@ -20,6 +21,7 @@ class CounterpartQuerySet(ProjectScopedQuerySet):
         return self.filter(models.Q(annotation_id=annotation_id) | models.Q(other_id=annotation_id))
 
 
+@tracked("CounterpartHistory")
 class Counterpart(models.Model):
     """Two annotations that mark the same passage in two articles of one story (a translation, a
     re-publication). Symmetric and kept once per pair: `annotation` is the one it was found from.

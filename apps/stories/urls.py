@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from apps.stories import views
 
 app_name = "stories"
-urlpatterns = []
+urlpatterns = [
+    path("annotations/<int:pk>/counterparts/", views.counterparts_section, name="counterparts"),
+    path("annotations/<int:pk>/counterparts/proposal/", views.counterpart_proposal, name="counterpart-proposal"),
+    path("annotations/<int:pk>/counterparts/accept/", views.counterpart_accept, name="counterpart-accept"),
+]

@@ -254,6 +254,9 @@ def bench_import(count):
 
 if __name__ == "__main__":
     call_command("migrate", verbosity=0)
+    # DEBUG is off, so pages name static files through collectstatic's manifest, which a fresh
+    # clone has not written yet.
+    call_command("collectstatic", "--no-input", verbosity=0)
     bench_render()
     bench_create()
     bench_scaling()

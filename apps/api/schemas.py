@@ -134,6 +134,23 @@ class LinkOut(Representation):
     source: SourceBrief
 
 
+class CounterpartBrief(Representation):
+    id: int
+    article: int
+    kind: AnnotationKind
+    status: AnnotationStatus
+    start: int
+    end: int
+    exact: str
+
+
+class CounterpartProposal(Schema):
+    start: int = Field(description="Code point where the proposed span starts in the other article's text.")
+    end: int
+    exact: str
+    score: float = Field(description="How sure the proposal is, from 0 to 1.")
+
+
 class AnnotationOut(Representation):
     id: int
     article: int
@@ -154,6 +171,10 @@ class AnnotationOut(Representation):
     reviewed_by: str | None
     reviewed_at: datetime | None
     links: list[LinkOut]
+    counterparts: list[CounterpartBrief] | None = Field(
+        None,
+        description="In the detail: the annotations of other articles of the story marking the same passage.",
+    )
 
 
 class AnnotationPage(PageOut):
@@ -203,6 +224,13 @@ class AnnotationIn(InputSchema):
     exact: str = Field(description="The text at start–end, to prove the offsets point where you mean.")
     note: str = ""
     tags: list[str] = Field(default_factory=list, description=TAGS_DESCRIPTION)
+    counterpart: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="An annotation of another article of the story that this one is the counterpart of "
+        "(its speaker or claimant links come along).",
+    )
 
     _tags = field_validator("tags")(commas_refused)
 

@@ -16,6 +16,7 @@ from django.db.models.expressions import RawSQL
 
 from apps.annotations.models import Annotation, AnnotationFilters, Link
 from apps.articles.models import Article
+from apps.stories.models import Counterpart
 
 CHUNK_SIZE = 2000
 # For callers that load model instances (the API): what `AnnotationRow.of` reads of the links.
@@ -115,6 +116,8 @@ class AnnotationRow:
     author_name: str
     article: ArticleRow | None = None
     links: list[SourceLink] = field(default_factory=list)
+    # Ids of the annotations of other articles of the story that mark the same passage.
+    counterparts: list[int] = field(default_factory=list)
 
     FIELDS = (
         "pk",
@@ -240,6 +243,26 @@ def links_of(annotation_ids: list[int]) -> dict[int, list[SourceLink]]:
     return links
 
 
+def counterparts_within(annotation_ids: list[int], annotations: QuerySet) -> dict[int, list[int]]:
+    """The counterparts of the annotations, among `annotations` (the selection as its viewer sees it)."""
+    of_chunk = RawSQL(
+        "(annotation_id = ANY(%s) OR other_id = ANY(%s))", (annotation_ids, annotation_ids), output_field=BooleanField()
+    )
+    wanted = set(annotation_ids)
+    pairs = list(Counterpart.objects.filter(of_chunk).values_list("annotation_id", "other_id"))
+    if not pairs:
+        return {}
+    partners = {pk for pair in pairs for pk in pair} - wanted
+    seen = wanted | set(annotations.filter(pk__in=partners).values_list("pk", flat=True))
+    found: dict[int, list[int]] = {}
+    for first, second in sorted(pairs):
+        if first in seen and second in seen:
+            for own, other in ((first, second), (second, first)):
+                if own in wanted:
+                    found.setdefault(own, []).append(other)
+    return found
+
+
 def articles_of(article_ids: list[int], *, with_text: bool) -> dict[int, ArticleRow]:
     fields = ArticleRow.FIELDS + (("text",) if with_text else ())
     rows = Article.objects.filter(pk__in=article_ids).values_list(*fields)
@@ -263,6 +286,7 @@ def annotation_chunks(
     for batch in batched(rows, chunk_size, strict=False):
         chunk = [AnnotationRow(*values, full_name(first, last)) for *values, first, last in batch]
         links = links_of([row.pk for row in chunk])
+        counterparts = counterparts_within([row.pk for row in chunk], annotations)
         # Only the articles of this chunk are kept: the rows come by article.
         wanted = {row.article_id for row in chunk}
         articles = {pk: article for pk, article in articles.items() if pk in wanted}
@@ -270,6 +294,7 @@ def annotation_chunks(
         for row in chunk:
             row.article = articles[row.article_id]
             row.links = links.get(row.pk, [])
+            row.counterparts = counterparts.get(row.pk, [])
         yield chunk
 
 

@@ -5,7 +5,9 @@ count in code points, as a TextPositionSelector does) with a TextQuoteSelector a
 TextPositionSelector; the web page the text came from is the target's `scope`. The kind is a
 `classifying` body, the note a `commenting` one, each tag a `tagging` one, the review status a
 `moderating` one, and each linked source a SpecificResource body (`identifying` for whom a
-quote or claim is attributed to, `linking` for the others) with its role as `schema:roleName`.
+quote or claim is attributed to, `linking` for the others) with its role as `schema:roleName`;
+a counterpart (the same passage marked in another article of the story) is a `linking` body
+whose source is that annotation, with the role "counterpart".
 
 `annotation()` serves one annotation (for the JSON API too); `stream_collection()` writes a whole
 export as one AnnotationCollection with its one embedded AnnotationPage, piece by piece. An
@@ -128,8 +130,23 @@ def source_body(link: SourceLink, *, iris: Iris) -> dict:
     return body
 
 
+def counterpart_body(pk: int, *, iris: Iris) -> dict:
+    """A link to the annotation that marks the same passage in another article of the story."""
+    return {
+        "type": "SpecificResource",
+        "purpose": "linking",
+        "schema:roleName": "counterpart",
+        "source": iris.annotation(pk),
+    }
+
+
 def annotation(
-    annotation: Annotation | AnnotationRow, *, base_url: str, with_text: bool = False, with_context: bool = True
+    annotation: Annotation | AnnotationRow,
+    *,
+    base_url: str,
+    with_text: bool = False,
+    with_context: bool = True,
+    counterparts: list[int] = (),
 ) -> dict:
     """One annotation as a W3C Web Annotation.
 
@@ -141,6 +158,8 @@ def annotation(
     """
     if isinstance(annotation, Annotation):
         annotation = AnnotationRow.of(annotation, with_text=with_text)
+    if counterparts:
+        annotation.counterparts = list(counterparts)
     return web_annotation(annotation, iris=iris(base_url), with_text=with_text, with_context=with_context)
 
 
@@ -151,6 +170,7 @@ def web_annotation(row: AnnotationRow, *, iris: Iris, with_text: bool = False, w
     bodies += [textual_body("tagging", tag) for tag in row.tags]
     bodies.append(textual_body("moderating", row.status))
     bodies += [source_body(link, iris=iris) for link in row.links]
+    bodies += [counterpart_body(pk, iris=iris) for pk in row.counterparts]
     article = row.article
     target = {
         "type": "SpecificResource",

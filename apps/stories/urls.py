@@ -7,4 +7,7 @@ urlpatterns = [
     path("", views.story_list, name="list"),
     path("<int:pk>/", views.story_detail, name="detail"),
     path("<int:pk>/name/", views.story_rename, name="rename"),
+    path("annotations/<int:pk>/counterparts/", views.counterparts_section, name="counterparts"),
+    path("annotations/<int:pk>/counterparts/proposal/", views.counterpart_proposal, name="counterpart-proposal"),
+    path("annotations/<int:pk>/counterparts/accept/", views.counterpart_accept, name="counterpart-accept"),
 ]

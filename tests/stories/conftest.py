@@ -2,11 +2,25 @@ import pytest
 
 from apps.annotations.models import Annotation
 from apps.annotations.services import create_annotation
-from apps.articles.models import Article
+from apps.articles.models import Article, Story
 from apps.imports.readers import read_upload
 from apps.imports.store import import_items
 from apps.stories.services import gather_story
 from tests.conftest import ENGLISH_SEED, GERMAN_SEED
+from tests.factories import ArticleFactory
+
+
+def sample_story(project):
+    """The two sample articles, English and German, as one story of `project`."""
+    story = Story.objects.create(project=project, title="Belarus and Pakistan")
+    english = ArticleFactory(project=project, story=story, language="en", text=ENGLISH_SEED.read_text().strip())
+    german = ArticleFactory(project=project, story=story, language="de", text=GERMAN_SEED.read_text().strip())
+    return english, german
+
+
+@pytest.fixture
+def story_pair(project):
+    return sample_story(project)
 
 
 def mark(article, user, kind, words) -> Annotation:
@@ -26,5 +40,5 @@ def samples(project, analyst):
 
 
 @pytest.fixture
-def sample_story(samples, analyst):
+def gathered_story(samples, analyst):
     return gather_story(articles=[samples["en"], samples["de"]], user=analyst)

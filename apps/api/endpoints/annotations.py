@@ -43,6 +43,7 @@ from apps.api.schemas import (
     CommentIn,
     CommentOut,
     ConflictOut,
+    CounterpartProposal,
     ErrorOut,
     LinkIn,
     LinkOut,
@@ -54,6 +55,7 @@ from apps.articles.models import Article
 from apps.exports import w3c
 from apps.exports.rows import LINKS
 from apps.sources.services import find_or_create_source
+from apps.stories.services import counterparts_of, create_counterpart, propose_counterpart
 
 router = Router(tags=["annotations"])
 
@@ -121,7 +123,8 @@ def json_ld(document: dict, *, status: int = 200) -> HttpResponse:
 
 def web_annotation(request, pk: int) -> HttpResponse:
     annotation = get_object_or_404(web_annotation_rows(request.auth), pk=pk)
-    response = json_ld(w3c.annotation(annotation, base_url=base_url(request)))
+    counterparts = [other.pk for other in counterparts_of(annotation, request.auth)]
+    response = json_ld(w3c.annotation(annotation, base_url=base_url(request), counterparts=counterparts))
     response["ETag"] = etag(annotation)
     # The Web Annotation Protocol's headers for an annotation (4.1).
     response["Link"] = '<http://www.w3.org/ns/ldp#Resource>; rel="type"'
@@ -140,7 +143,23 @@ def fresh(request, response: HttpResponse, pk: int) -> dict:
     if not rows:
         raise Http404
     response["ETag"] = etag_of(rows[0]["id"], rows[0]["version"])
+    rows[0]["counterparts"] = counterpart_dicts(Annotation(pk=pk), request.auth)
     return rows[0]
+
+
+def counterpart_dicts(annotation: Annotation, user) -> list[dict]:
+    return [
+        {
+            "id": other.pk,
+            "article": other.article_id,
+            "kind": other.kind,
+            "status": other.status,
+            "start": other.start,
+            "end": other.end,
+            "exact": other.exact,
+        }
+        for other in counterparts_of(annotation, user)
+    ]
 
 
 def optional_body(request, schema):
@@ -228,13 +247,22 @@ def annotation_page(request, response: HttpResponse, annotations, page: Page) ->
 def annotation_create(request, response: HttpResponse, payload: AnnotationIn):
     articles = Article.objects.visible_to(request.auth).only("pk", "project_id", "text", "headings")
     article = get_object_or_404(articles, pk=payload.article)
-    fields = payload.model_dump(mode="json", exclude={"article"})
+    fields = payload.model_dump(mode="json", exclude={"article", "counterpart"})
     # The workbench's tags field: comma-separated, so a tag cannot hold a comma.
     data = validated(AnnotationWithNoteForm({**fields, "tags": ", ".join(payload.tags)}))
-    annotation = create_annotation(article=article, user=request.auth, **data)
+    if payload.counterpart is not None:
+        first = visible_annotation(request, payload.counterpart)
+        annotation = create_counterpart(annotation=first, article=article, user=request.auth, **data)
+    else:
+        annotation = create_annotation(article=article, user=request.auth, **data)
     response["Location"] = reverse("api:v1:annotation_detail", args=[annotation.pk])
     response["ETag"] = etag(annotation)
-    return Status(201, new_annotation_dict(annotation))
+    created = new_annotation_dict(annotation)
+    if payload.counterpart is not None:
+        # Its links came along with the counterpart: read back as the detail reads them.
+        created = annotation_dicts(Annotation.objects.filter(pk=annotation.pk))[0]
+    created["counterparts"] = counterpart_dicts(annotation, request.auth)
+    return Status(201, created)
 
 
 @router.get(
@@ -249,6 +277,25 @@ def annotation_detail(request, response: HttpResponse, annotation_id: int = Anno
     if wants_web_annotations(request):
         return web_annotation(request, annotation_id)
     return fresh(request, response, annotation_id)
+
+
+@router.get(
+    "/annotations/{annotation_id}/counterpart",
+    response=answers({200: CounterpartProposal}),
+    summary="The span of another article of the story that corresponds to this annotation (a proposal; "
+    "accept it by creating an annotation with `counterpart` naming this one)",
+)
+def annotation_counterpart(request, article: int = Query(..., ge=1, le=MAX_ID), annotation_id: int = AnnotationId):
+    annotation = visible_annotation(request, annotation_id)
+    articles = Article.objects.visible_to(request.auth).only("pk", "project_id", "story_id", "text", "language")
+    other = get_object_or_404(articles, pk=article)
+    proposal = propose_counterpart(annotation=annotation, article=other, user=request.auth)
+    return {
+        "start": proposal.start,
+        "end": proposal.end,
+        "exact": other.text[proposal.start : proposal.end],
+        "score": proposal.score,
+    }
 
 
 def named_version(annotation: Annotation, version: int | None, if_match: str | None) -> int | None:

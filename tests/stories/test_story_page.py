@@ -236,3 +236,18 @@ def test_a_rename_is_kept_in_the_story_history_with_who_made_it(client, analyst,
     event = gathered_story.history.filter(pgh_label="changed").select_related("pgh_context").get()
     assert event.title == "The agreement" and event.pgh_context.metadata["user"] == analyst.pk
     assert gathered_story.history.get(pgh_label="created").title == before
+
+
+def only_here(column: str) -> list[str]:
+    """The texts of a column's rows labelled as found in this version only."""
+    rows = column.split('class="story-row')[1:]
+    return [unescape(row) for row in rows if row.startswith(' only-here"')]
+
+
+def test_the_samples_parts_in_one_version_only_are_labelled_in_their_column(client, analyst, gathered_story):
+    html = page(client_for(client, analyst), gathered_story)
+    left, right = only_here(column_html(html, "left")), only_here(column_html(html, "right"))
+    assert any("views expressed are of the writer" in row for row in left)
+    assert any("WhatsApp" in row for row in right)
+    assert not any("WhatsApp" in row for row in left) and not any("Raksha" in row for row in right)
+    assert all("Only in this version" in row for row in left + right)

@@ -1,5 +1,8 @@
-"""Counterpart spans: the passage of another article of the story that corresponds to an
-annotation, proposed from the texts alone, and accepted as a new annotation linked to the first."""
+"""Stories and what is paired across their articles.
+
+Counterpart spans: the passage of another article of the story that corresponds to an
+annotation, proposed from the texts alone, and accepted as a new annotation linked to the first.
+A story's articles and name: grouped as "Same story" does, named by its members."""
 
 from collections.abc import Sequence
 

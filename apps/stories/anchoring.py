@@ -1,0 +1,226 @@
+"""Where each annotation of one version of a text lands in the next: re-anchoring by the W3C
+TextQuoteSelector (the quoted words with a little context on each side), as Hypothesis does,
+with diff-match-patch's diff and fuzzy matching.
+
+Nothing here touches the database: `versions.add_version` stores what this module works out.
+Offsets are code points, as Python's str and Article.text count them.
+"""
+
+from __future__ import annotations
+
+import enum
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from diff_match_patch import diff_match_patch
+
+from apps.annotations.models import whole_characters
+
+DIFF_DELETE, DIFF_INSERT, DIFF_EQUAL = -1, 1, 0
+
+# The diff of two whole texts gives up refining after this long (diff-match-patch's own bound)
+# and answers a coarser diff: re-anchoring stays bounded in time whatever the edits.
+TEXT_DIFF_SECONDS = 0.5
+# A changed passage still counts as the same passage from this similarity on (1 is the same words).
+FUZZY_THRESHOLD = 0.5
+# Occurrences of a quote looked at when its words are found elsewhere in the new text.
+MAX_OCCURRENCES = 50
+# diff-match-patch's bitap matcher takes patterns of up to 32 characters.
+BITAP_CHARS = 32
+
+
+class State(enum.StrEnum):
+    EXACT = "exact"  # the edits left the passage as it was: the diff carries it to the same words
+    MOVED = "moved"  # the same words, found elsewhere than where the diff carries them
+    FUZZY = "fuzzy"  # changed a little: the passage most like it, with a score
+    ORPHANED = "orphaned"  # gone from the new text
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """What re-anchoring knows of an annotation: its span and TextQuoteSelector."""
+
+    start: int
+    end: int
+    exact: str
+    prefix: str = ""
+    suffix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    state: State
+    start: int | None = None
+    end: int | None = None
+    score: float = 0.0
+
+
+def matcher() -> diff_match_patch:
+    dmp = diff_match_patch()
+    dmp.Diff_Timeout = TEXT_DIFF_SECONDS
+    # A fuzzy match may stand up to a couple of hundred characters from where the diff puts it.
+    dmp.Match_Distance = 200
+    dmp.Match_Threshold = 0.4
+    return dmp
+
+
+class TextMap:
+    """The diff of an old text and a new one, read as a map of old offsets onto new ones."""
+
+    def __init__(self, old: str, new: str, dmp: diff_match_patch | None = None):
+        self.old, self.new = old, new
+        self.dmp = dmp or matcher()
+        diffs = self.dmp.diff_main(old, new, True)
+        # Each run of the diff as (old start, new start, old length, new length, operation),
+        # sorted by old start, so that an offset is looked up by bisection.
+        runs, old_at, new_at = [], 0, 0
+        for operation, text in diffs:
+            old_length = 0 if operation == DIFF_INSERT else len(text)
+            new_length = 0 if operation == DIFF_DELETE else len(text)
+            runs.append((old_at, new_at, old_length, new_length, operation))
+            old_at += old_length
+            new_at += new_length
+        self.runs = runs
+        self.starts = [run[0] for run in runs]
+        self.unchanged = all(run[4] == DIFF_EQUAL for run in runs)
+
+    def offset(self, position: int, *, at_end: bool = False) -> int:
+        """Where an old offset lands in the new text; one inside deleted text lands where the
+        deletion was. Text inserted at the offset stays out of a span: it goes before a start,
+        and after an end (`at_end`)."""
+        if at_end:
+            if position <= 0:
+                return 0
+            old_start, new_start, _, _, operation = self.run_of(position - 1)
+            return new_start + (position - old_start) if operation == DIFF_EQUAL else new_start
+        old_start, new_start, old_length, new_length, operation = self.run_of(position)
+        if operation == DIFF_EQUAL:
+            return new_start + (position - old_start)
+        return new_start + (new_length if operation == DIFF_INSERT else 0)
+
+    def run_of(self, position: int) -> tuple[int, int, int, int, int]:
+        """The run holding the old text's character at `position` (the last run at the text's end)."""
+        # An insertion has no old length and sorts before the run that starts where it stands.
+        index = max(0, bisect_right(self.starts, position) - 1)
+        return self.runs[index]
+
+    def untouched(self, start: int, end: int) -> bool:
+        """Whether no edit falls inside old[start:end]: the span lies in one unchanged run."""
+        old_start, _, old_length, _, operation = self.run_of(start)
+        return operation == DIFF_EQUAL and end <= old_start + old_length
+
+    def place(self, quote: Quote) -> Placement:
+        """Where the quoted passage is in the new text, and how sure that is."""
+        new = self.new
+        if self.unchanged or self.untouched(quote.start, quote.end):
+            start = self.offset(quote.start)
+            return Placement(State.EXACT, start, start + (quote.end - quote.start), 1.0)
+        expected = self.offset(quote.start)
+        found = self.same_words(quote, expected)
+        if found is not None:
+            start = found
+            # The edit left the passage where the diff carries it, only its surroundings changed.
+            state = State.EXACT if start == expected else State.MOVED
+            return Placement(state, start, start + len(quote.exact), 1.0)
+        start, end = expected, self.offset(quote.end, at_end=True)
+        score = similarity(self.dmp, quote.exact, new[start:end]) if start < end else 0.0
+        if score < FUZZY_THRESHOLD:
+            start, end, score = self.by_edges(quote, expected, start, end, score)
+        if score < FUZZY_THRESHOLD:
+            return Placement(State.ORPHANED, score=round(score, 3))
+        start, end = trimmed(new, start, end)
+        start, end = whole_characters(new, start, end)
+        if start >= end:
+            return Placement(State.ORPHANED, score=round(score, 3))
+        if new[start:end] == quote.exact:  # changed around it only
+            return Placement(State.MOVED if start != expected else State.EXACT, start, end, 1.0)
+        return Placement(State.FUZZY, start, end, round(score, 3))
+
+    def same_words(self, quote: Quote, expected: int) -> int | None:
+        """The start of the quote's very words in the new text, where the context fits best."""
+        exact, new = quote.exact, self.new
+        occurrences, position = [], new.find(exact)
+        while position != -1 and len(occurrences) < MAX_OCCURRENCES:
+            occurrences.append(position)
+            position = new.find(exact, position + 1)
+        if not occurrences:
+            return None
+        best = max(occurrences, key=lambda at: (self.context_fit(quote, at), -abs(at - expected)))
+        # A few words found once are the passage; found many times, their context must tell
+        # which (a short quote such as "the" occurs everywhere).
+        if len(occurrences) == 1 and len(exact) >= 12 or self.context_fit(quote, best) >= 0.5:
+            return best
+        return None
+
+    def context_fit(self, quote: Quote, at: int) -> float:
+        """How much of the quote's prefix and suffix surround the words at `at` (0 to 1)."""
+        new, end = self.new, at + len(quote.exact)
+        parts = []
+        if quote.prefix:
+            parts.append(common_suffix(quote.prefix, new[max(0, at - len(quote.prefix)) : at]) / len(quote.prefix))
+        if quote.suffix:
+            parts.append(common_prefix(quote.suffix, new[end : end + len(quote.suffix)]) / len(quote.suffix))
+        return sum(parts) / len(parts) if parts else 0.0
+
+    def by_edges(self, quote: Quote, expected: int, start: int, end: int, score: float) -> tuple[int, int, float]:
+        """Find the passage by its first and last words near where it was expected, with
+        diff-match-patch's fuzzy matcher (bitap), when the diff's own mapping fails."""
+        head, tail = quote.exact[:BITAP_CHARS], quote.exact[-BITAP_CHARS:]
+        found_start = self.dmp.match_main(self.new, head, min(expected, len(self.new)))
+        if found_start == -1:
+            return start, end, score
+        guess = found_start + len(quote.exact) - len(tail)
+        found_tail = self.dmp.match_main(self.new, tail, min(max(guess, 0), len(self.new)))
+        if found_tail == -1 or found_tail + len(tail) <= found_start:
+            return start, end, score
+        found_end = found_tail + len(tail)
+        if found_end - found_start > 2 * len(quote.exact) + 16:
+            return start, end, score
+        found_score = similarity(self.dmp, quote.exact, self.new[found_start:found_end])
+        if found_score > score:
+            return found_start, found_end, found_score
+        return start, end, score
+
+
+def similarity(dmp: diff_match_patch, a: str, b: str) -> float:
+    """1 for the same words, 0 for nothing in common: one less the share of characters an
+    edit changes (diff-match-patch's Levenshtein distance over the longer of the two)."""
+    if not a or not b:
+        return 0.0
+    if abs(len(a) - len(b)) > max(len(a), len(b)) // 2 + 1:
+        return 0.0  # far too long or too short to be the same passage, and costly to compare
+    diffs = dmp.diff_main(a, b, False)
+    return 1.0 - dmp.diff_levenshtein(diffs) / max(len(a), len(b))
+
+
+def common_prefix(a: str, b: str) -> int:
+    length = min(len(a), len(b))
+    for index in range(length):
+        if a[index] != b[index]:
+            return index
+    return length
+
+
+def common_suffix(a: str, b: str) -> int:
+    length = min(len(a), len(b))
+    for index in range(1, length + 1):
+        if a[-index] != b[-index]:
+            return index - 1
+    return length
+
+
+def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without white space at its edges: a mapped edit may bring a line feed along."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def reanchor(old: str, new: str, quotes: list[Quote]) -> list[Placement]:
+    """Place each quote of `old` in `new`: one diff of the two texts, then each quote by it."""
+    if not quotes:
+        return []
+    text_map = TextMap(old, new)
+    return [text_map.place(quote) for quote in quotes]

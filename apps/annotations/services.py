@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.articles.bulk import copy_insert
 from apps.annotations.models import Annotation, AnnotationEvent, Comment, CommentRead, Link, whole_characters
 from apps.projects.permissions import deciding_own_work
 
@@ -501,7 +502,7 @@ def carry_annotations(*, article, carried: Sequence[Carried], user) -> list[Anno
         )
         annotation.anchor(each.start, each.end)
         annotations.append(annotation)
-    annotations = Annotation.objects.bulk_create(annotations)
+    annotations = copy_insert(annotations)
     by_origin = {each.origin.pk: annotation for each, annotation in zip(carried, annotations, strict=True)}
     links = Link.objects.filter(annotation__in=list(by_origin)).order_by("pk")
     Link.objects.bulk_create(

@@ -9,6 +9,7 @@ Offsets are code points, as Python's str and Article.text count them.
 from __future__ import annotations
 
 import enum
+import time
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -18,9 +19,12 @@ from apps.annotations.models import whole_characters
 
 DIFF_DELETE, DIFF_INSERT, DIFF_EQUAL = -1, 1, 0
 
-# The diff of two whole texts gives up refining after this long (diff-match-patch's own bound)
-# and answers a coarser diff: re-anchoring stays bounded in time whatever the edits.
+# Re-anchoring stays bounded in time whatever the edits. The diff of the two texts gives up
+# refining after TEXT_DIFF_SECONDS (diff-match-patch's own deadline) and answers a coarser diff;
+# fuzzy matching stops at REANCHOR_SECONDS, and the passages left are then orphaned for a
+# reviewer to place (only a text rewritten throughout gets there: see bench/reanchor_bench.py).
 TEXT_DIFF_SECONDS = 0.5
+REANCHOR_SECONDS = 1.0
 # A changed passage still counts as the same passage from this similarity on (1 is the same words).
 FUZZY_THRESHOLD = 0.5
 # Occurrences of a quote looked at when its words are found elsewhere in the new text.
@@ -67,10 +71,12 @@ def matcher() -> diff_match_patch:
 class TextMap:
     """The diff of an old text and a new one, read as a map of old offsets onto new ones."""
 
-    def __init__(self, old: str, new: str, dmp: diff_match_patch | None = None):
+    def __init__(self, old: str, new: str, dmp: diff_match_patch | None = None, *, began: float | None = None):
         self.old, self.new = old, new
         self.dmp = dmp or matcher()
-        diffs = self.dmp.diff_main(old, new, True)
+        began = time.monotonic() if began is None else began
+        self.deadline = began + REANCHOR_SECONDS
+        diffs = diff_texts(self.dmp, old, new, began + TEXT_DIFF_SECONDS)
         # Each run of the diff as (old start, new start, old length, new length, operation),
         # sorted by old start, so that an offset is looked up by bisection.
         runs, old_at, new_at = [], 0, 0
@@ -122,6 +128,8 @@ class TextMap:
             # The edit left the passage where the diff carries it, only its surroundings changed.
             state = State.EXACT if start == expected else State.MOVED
             return Placement(state, start, start + len(quote.exact), 1.0)
+        if time.monotonic() > self.deadline:
+            return Placement(State.ORPHANED)
         start, end = expected, self.offset(quote.end, at_end=True)
         score = similarity(self.dmp, quote.exact, new[start:end]) if start < end else 0.0
         if score < FUZZY_THRESHOLD:
@@ -182,6 +190,45 @@ class TextMap:
         return start, end, score
 
 
+def diff_texts(dmp: diff_match_patch, old: str, new: str, deadline: float) -> list[tuple[int, str]]:
+    """The diff of two versions, paragraph by paragraph first: changed paragraphs are then
+    compared character by character, each with the one it replaces when as many were replaced
+    as inserted, so that an edit in every paragraph stays as cheap as an edit in one. The whole
+    diff stays within the `deadline` (time.monotonic()); past it, what is left is compared coarsely."""
+    # diff-match-patch reads its deadlines off time.time().
+    deadline = time.time() + (deadline - time.monotonic())
+    old_lines, new_lines, lines = dmp.diff_linesToChars(old, new)
+    by_line = dmp.diff_main(old_lines, new_lines, False, deadline)
+    dmp.diff_charsToLines(by_line, lines)
+    diffs, deleted, inserted = [], [], []
+
+    def changed_block():
+        removed, added = "".join(deleted), "".join(inserted)
+        deleted.clear()
+        inserted.clear()
+        if not removed or not added:
+            diffs.extend([(DIFF_DELETE, removed)] if removed else [(DIFF_INSERT, added)] if added else [])
+            return
+        removed_lines, added_lines = removed.splitlines(keepends=True), added.splitlines(keepends=True)
+        if len(removed_lines) == len(added_lines) and "\n" in removed and "\n" in added:
+            pairs = zip(removed_lines, added_lines, strict=True)
+        else:
+            pairs = [(removed, added)]
+        for before, after in pairs:
+            diffs.extend(dmp.diff_main(before, after, False, deadline))
+
+    for operation, text in by_line:
+        if operation == DIFF_DELETE:
+            deleted.append(text)
+        elif operation == DIFF_INSERT:
+            inserted.append(text)
+        else:
+            changed_block()
+            diffs.append((operation, text))
+    changed_block()
+    return diffs
+
+
 def similarity(dmp: diff_match_patch, a: str, b: str) -> float:
     """1 for the same words, 0 for nothing in common: one less the share of characters an
     edit changes (diff-match-patch's Levenshtein distance over the longer of the two)."""
@@ -189,7 +236,8 @@ def similarity(dmp: diff_match_patch, a: str, b: str) -> float:
         return 0.0
     if abs(len(a) - len(b)) > max(len(a), len(b)) // 2 + 1:
         return 0.0  # far too long or too short to be the same passage, and costly to compare
-    diffs = dmp.diff_main(a, b, False)
+    # Two passages of a few hundred characters: a twentieth of a second is plenty.
+    diffs = dmp.diff_main(a, b, False, time.time() + 0.05)
     return 1.0 - dmp.diff_levenshtein(diffs) / max(len(a), len(b))
 
 
@@ -222,5 +270,5 @@ def reanchor(old: str, new: str, quotes: list[Quote]) -> list[Placement]:
     """Place each quote of `old` in `new`: one diff of the two texts, then each quote by it."""
     if not quotes:
         return []
-    text_map = TextMap(old, new)
+    text_map = TextMap(old, new, began=time.monotonic())
     return [text_map.place(quote) for quote in quotes]

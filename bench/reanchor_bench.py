@@ -136,7 +136,8 @@ def main() -> None:
         worst = max(worst, whole)
         figures = " ".join(f"{counts[state]:>5}" for state in ("exact", "moved", "fuzzy")) + f" {counts['orphaned']:>8}"
         print(f"{label:42} {pure:>9.2f}s {whole:>8.2f}s  {figures}")
-    print(f"Slowest new version with its annotations: {worst:.2f} s ({'within' if worst < LIMIT else 'OVER'} {LIMIT} s)")
+    verdict = "within" if worst < LIMIT else "OVER"
+    print(f"Slowest new version with its annotations: {worst:.2f} s ({verdict} {LIMIT} s)")
     Project.objects.filter(name=name).delete()
 
 

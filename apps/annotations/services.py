@@ -12,8 +12,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from apps.articles.bulk import copy_insert
 from apps.annotations.models import Annotation, AnnotationEvent, Comment, CommentRead, Link, whole_characters
+from apps.articles.bulk import copy_insert
 from apps.projects.permissions import deciding_own_work
 
 Status = Annotation.Status

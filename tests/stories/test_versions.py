@@ -221,3 +221,37 @@ def test_latest_versions_leave_out_replaced_articles(project, analyst):
     other = ArticleFactory(project=project)
     new = add_version(article=old, text=NEW, user=analyst).article
     assert set(Article.objects.latest_versions()) == {other, new}
+
+
+def test_lists_search_exports_and_agreement_count_the_latest_version_only(project, analyst, other_analyst, reviewer):
+    from apps.articles.views import list_context
+    from apps.exports.rows import Selection
+    from apps.review.agreement import project_agreement
+    from apps.review.figures import kept_agreement
+    from apps.search.results import Filters, matching_annotations, matching_articles
+
+    old = ArticleFactory(project=project, text=OLD, title="Deal reached")
+    for user in (analyst, other_analyst):
+        mark(old, user, "reached an agreement on Tuesday", Annotation.Kind.FACT)
+    assert [row.article_id for row in project_agreement(project).articles] == [old.pk]
+    assert kept_agreement(project).articles[0].article_id == old.pk
+    new = add_version(article=old, text=NEW, user=analyst).article
+
+    class Request:
+        user = analyst
+
+    listed = list_context(Request(), {})["page"].object_list
+    assert [article.pk for article in listed] == [new.pk]
+    articles, _ = matching_articles(analyst, None, Filters(), {})
+    assert list(articles.values_list("pk", flat=True)) == [new.pk]
+    annotations, _ = matching_annotations(analyst, None, Filters())
+    assert set(annotations.values_list("article_id", flat=True)) == {new.pk}
+    selection = Selection(project_id=project.pk)
+    assert list(selection.articles().values_list("pk", flat=True)) == [new.pk]
+    assert set(selection.annotations().values_list("article_id", flat=True)) == {new.pk}
+    # The old version's own page still exports its own annotations.
+    assert set(
+        Selection(project_id=project.pk, article_id=old.pk).annotations().values_list("article_id", flat=True)
+    ) == {old.pk}
+    assert [row.article_id for row in project_agreement(project).articles] == [new.pk]
+    assert [row.article_id for row in kept_agreement(project).articles] == [new.pk]

@@ -21,7 +21,10 @@ class ArticleFilters(Schema):
 @router.get("/articles", response=answers({200: ArticlePage}), summary="Articles, newest import first")
 def article_list(request, response: HttpResponse, filters: Query[ArticleFilters], page: Query[Page]):
     articles = (
-        Article.objects.visible_to(request.auth).for_list(request.auth).titled(without_nul(filters.q or "").strip())
+        Article.objects.visible_to(request.auth)
+        .latest_versions()
+        .for_list(request.auth)
+        .titled(without_nul(filters.q or "").strip())
     )
     if filters.project:
         articles = articles.filter(project_id=filters.project)

@@ -120,3 +120,14 @@ def test_reviewers_work_through_the_queue_and_analysts_see_none_of_it(client, an
     orphan.refresh_from_db()
     assert orphan.annotation.exact == "Analysts"
     assert "Nothing waits" in reviewer_client.get(reverse("stories:anchorings")).content.decode()
+
+
+def test_blind_mode_hides_another_analysts_carried_annotations(client, analyst, other_analyst, project, versions):
+    project.blind = True
+    project.save(update_fields=["blind"])
+    _, new = versions
+    others = client_for(client, other_analyst).get(reverse("stories:versions", args=[new.pk])).content.decode()
+    assert "Critics called the deal rushed" not in others.split('id="diff-heading"')[1].split("</section>")[1]
+    assert 'id="orphaned"' not in others and 'id="carried-waiting"' not in others
+    own = client_for(client, analyst).get(reverse("stories:versions", args=[new.pk])).content.decode()
+    assert 'id="orphaned"' in own and 'id="carried-waiting"' in own

@@ -8,7 +8,9 @@ Offsets are code points, as Python's str and Article.text count them.
 
 from __future__ import annotations
 
+import difflib
 import enum
+import re
 import time
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -29,8 +31,10 @@ REANCHOR_SECONDS = 1.0
 FUZZY_THRESHOLD = 0.5
 # Occurrences of a quote looked at when its words are found elsewhere in the new text.
 MAX_OCCURRENCES = 50
-# diff-match-patch's bitap matcher takes patterns of up to 32 characters.
-BITAP_CHARS = 32
+# A passage the diff cannot carry is looked for by this many of its first and last characters,
+# found at most this many times each.
+EDGE_CHARS = 24
+MAX_EDGE_OCCURRENCES = 5
 
 
 class State(enum.StrEnum):
@@ -62,9 +66,6 @@ class Placement:
 def matcher() -> diff_match_patch:
     dmp = diff_match_patch()
     dmp.Diff_Timeout = TEXT_DIFF_SECONDS
-    # A fuzzy match may stand up to a couple of hundred characters from where the diff puts it.
-    dmp.Match_Distance = 200
-    dmp.Match_Threshold = 0.4
     return dmp
 
 
@@ -137,7 +138,7 @@ class TextMap:
         if score < FUZZY_THRESHOLD:
             return Placement(State.ORPHANED, score=round(score, 3))
         start, end = trimmed(new, start, end)
-        start, end = whole_characters(new, start, end)
+        start, end = whole(new, start, end)
         if start >= end:
             return Placement(State.ORPHANED, score=round(score, 3))
         if new[start:end] == quote.exact:  # changed around it only
@@ -171,35 +172,56 @@ class TextMap:
         return sum(parts) / len(parts) if parts else 0.0
 
     def by_edges(self, quote: Quote, expected: int, start: int, end: int, score: float) -> tuple[int, int, float]:
-        """Find the passage by its first and last words near where it was expected, with
-        diff-match-patch's fuzzy matcher (bitap), when the diff's own mapping fails."""
-        head, tail = quote.exact[:BITAP_CHARS], quote.exact[-BITAP_CHARS:]
-        found_start = self.dmp.match_main(self.new, head, min(expected, len(self.new)))
-        if found_start == -1:
+        """Find a passage the diff cannot carry (moved and changed) by its first or last words
+        found as they were, the extent between them or from either as long as the quote."""
+        exact, new = quote.exact, self.new
+        length = len(exact)
+        edge = min(EDGE_CHARS, max(1, length // 3))
+        if length < 2 * edge:
             return start, end, score
-        guess = found_start + len(quote.exact) - len(tail)
-        found_tail = self.dmp.match_main(self.new, tail, min(max(guess, 0), len(self.new)))
-        if found_tail == -1 or found_tail + len(tail) <= found_start:
-            return start, end, score
-        found_end = found_tail + len(tail)
-        if found_end - found_start > 2 * len(quote.exact) + 16:
-            return start, end, score
-        found_score = similarity(self.dmp, quote.exact, self.new[found_start:found_end])
-        if found_score > score:
-            return found_start, found_end, found_score
-        return start, end, score
+        heads = occurrences(new, exact[:edge], MAX_EDGE_OCCURRENCES)
+        tails = [at + edge for at in occurrences(new, exact[-edge:], MAX_EDGE_OCCURRENCES)]
+        candidates = {(head, head + length) for head in heads} | {(tail - length, tail) for tail in tails}
+        candidates |= {(head, tail) for head in heads for tail in tails if 0 < tail - head <= 2 * length}
+        best = (score, start, end)
+        for found_start, found_end in candidates:
+            found_start, found_end = max(0, found_start), min(len(new), found_end)
+            if found_start < found_end:
+                found_score = similarity(self.dmp, exact, new[found_start:found_end])
+                best = max(best, (found_score, found_start, found_end), key=lambda each: each[0])
+        return best[1], best[2], best[0]
+
+
+def occurrences(text: str, words: str, limit: int) -> list[int]:
+    found, at = [], text.find(words)
+    while at != -1 and len(found) < limit:
+        found.append(at)
+        at = text.find(words, at + 1)
+    return found
 
 
 def diff_texts(dmp: diff_match_patch, old: str, new: str, deadline: float) -> list[tuple[int, str]]:
     """The diff of two versions, paragraph by paragraph first: changed paragraphs are then
-    compared character by character, each with the one it replaces when as many were replaced
-    as inserted, so that an edit in every paragraph stays as cheap as an edit in one. The whole
+    compared word by word, each with the one it replaces when as many were replaced as
+    inserted, so that an edit in every paragraph stays as cheap as an edit in one. The whole
     diff stays within the `deadline` (time.monotonic()); past it, what is left is compared coarsely."""
     # diff-match-patch reads its deadlines off time.time().
     deadline = time.time() + (deadline - time.monotonic())
-    old_lines, new_lines, lines = dmp.diff_linesToChars(old, new)
-    by_line = dmp.diff_main(old_lines, new_lines, False, deadline)
-    dmp.diff_charsToLines(by_line, lines)
+    old_lines, new_lines = LINE.findall(old), LINE.findall(new)
+    # Paragraphs matched by the standard library's matcher, which finds the unchanged ones by
+    # hashing: a text whose every paragraph changed costs it nothing (diff-match-patch's bisection
+    # over a thousand changed paragraphs took a second).
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    by_line = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            by_line.append((DIFF_EQUAL, "".join(old_lines[i1:i2])))
+            continue
+        if i1 < i2:
+            by_line.append((DIFF_DELETE, "".join(old_lines[i1:i2])))
+        if j1 < j2:
+            by_line.append((DIFF_INSERT, "".join(new_lines[j1:j2])))
+    words = Words()
     diffs, deleted, inserted = [], [], []
 
     def changed_block():
@@ -209,13 +231,13 @@ def diff_texts(dmp: diff_match_patch, old: str, new: str, deadline: float) -> li
         if not removed or not added:
             diffs.extend([(DIFF_DELETE, removed)] if removed else [(DIFF_INSERT, added)] if added else [])
             return
-        removed_lines, added_lines = removed.splitlines(keepends=True), added.splitlines(keepends=True)
-        if len(removed_lines) == len(added_lines) and "\n" in removed and "\n" in added:
+        removed_lines, added_lines = LINE.findall(removed), LINE.findall(added)
+        if len(removed_lines) == len(added_lines) > 1 and time.time() < deadline:
             pairs = zip(removed_lines, added_lines, strict=True)
         else:
             pairs = [(removed, added)]
         for before, after in pairs:
-            diffs.extend(dmp.diff_main(before, after, False, deadline))
+            diffs.extend(words.diff(dmp, before, after, deadline))
 
     for operation, text in by_line:
         if operation == DIFF_DELETE:
@@ -229,16 +251,53 @@ def diff_texts(dmp: diff_match_patch, old: str, new: str, deadline: float) -> li
     return diffs
 
 
+LINE = re.compile(r"[^\n]*\n|[^\n]+")
+# Words, runs of white space, and each other character alone (a punctuation mark, an emoji's part).
+TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+
+
+class Words:
+    """diff-match-patch over words: each distinct word stands for one character while the diff
+    runs (as its own line mode does with lines), so that it compares a tenth as many units."""
+
+    def __init__(self):
+        self.tokens, self.codes = [""], {}
+
+    def encode(self, text: str) -> str:
+        codes = []
+        for token in TOKEN.findall(text):
+            code = self.codes.get(token)
+            if code is None:
+                code = self.codes[token] = len(self.tokens)
+                self.tokens.append(token)
+            codes.append(chr(code))
+        return "".join(codes)
+
+    def diff(self, dmp: diff_match_patch, before: str, after: str, deadline: float) -> list[tuple[int, str]]:
+        diffs = dmp.diff_main(self.encode(before), self.encode(after), False, deadline)
+        dmp.diff_charsToLines(diffs, self.tokens)
+        return diffs
+
+
 def similarity(dmp: diff_match_patch, a: str, b: str) -> float:
     """1 for the same words, 0 for nothing in common: one less the share of characters an
-    edit changes (diff-match-patch's Levenshtein distance over the longer of the two)."""
+    edit changes (diff-match-patch's Levenshtein distance over the longer of the two), with
+    whole words changed (comparing words is what keeps this cheap for passages that differ)."""
     if not a or not b:
         return 0.0
     if abs(len(a) - len(b)) > max(len(a), len(b)) // 2 + 1:
         return 0.0  # far too long or too short to be the same passage, and costly to compare
-    # Two passages of a few hundred characters: a twentieth of a second is plenty.
-    diffs = dmp.diff_main(a, b, False, time.time() + 0.05)
-    return 1.0 - dmp.diff_levenshtein(diffs) / max(len(a), len(b))
+    # Two passages of a few hundred characters: a fiftieth of a second is plenty.
+    diffs = Words().diff(dmp, a, b, time.time() + 0.02)
+    return max(0.0, 1.0 - dmp.diff_levenshtein(diffs) / max(len(a), len(b)))
+
+
+def whole(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span widened to whole user-perceived characters; ASCII on both sides of an edge cuts
+    nothing, and spares segmenting its line."""
+    if all(ord(text[at]) < 128 for at in (start - 1, start, end - 1, end) if 0 <= at < len(text)):
+        return start, end
+    return whole_characters(text, start, end)
 
 
 def common_prefix(a: str, b: str) -> int:

@@ -32,6 +32,8 @@ NOT_A_REVIEWER = "Only the project's reviewers and managers decide on carried an
 EMPTY = "The new version has no text."
 SAME_TEXT = "The text is the same as this version's; no version was added."
 NOT_LATEST = "A later version of this article exists (“{title}”, number {pk}); add the new text to that one."
+ADDED_MEANWHILE = "Somebody added a version of this article meanwhile; add the new text to the latest version."
+TEXT_STORED_MEANWHILE = "This text was stored in the project meanwhile; no version was added."
 TEXT_STORED = "This text is already stored in the project (“{title}”, number {pk}); no version was added."
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -113,9 +115,9 @@ def add_version(
             counts = carry_over(old=old, new=new, user=user)
     except IntegrityError as error:
         if "article_replaced_once" in str(error):
-            raise VersionRefused(NOT_LATEST.format(title=old.title, pk=old.pk), code="not_latest") from None
-        if "article_text_once_per_project" in str(error):
-            raise VersionRefused(TEXT_STORED.format(title="", pk="?"), code="text_stored") from None
+            raise VersionRefused(ADDED_MEANWHILE, code="not_latest") from None
+        if "article_text_once_per_project" in str(error):  # stored by someone else meanwhile
+            raise VersionRefused(TEXT_STORED_MEANWHILE, code="text_stored") from None
         raise
     return VersionAdded(new, counts)
 

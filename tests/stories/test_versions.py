@@ -255,3 +255,10 @@ def test_lists_search_exports_and_agreement_count_the_latest_version_only(projec
     ) == {old.pk}
     assert [row.article_id for row in project_agreement(project).articles] == [new.pk]
     assert [row.article_id for row in kept_agreement(project).articles] == [new.pk]
+
+
+def test_the_database_keeps_versions_in_one_line(project):
+    old = ArticleFactory(project=project, text=OLD)
+    ArticleFactory(project=project, text=NEW, replaces=old)
+    with pytest.raises(IntegrityError, match="article_replaced_once"), transaction.atomic():
+        ArticleFactory(project=project, text=NEW + " Another.", replaces=old)

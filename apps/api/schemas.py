@@ -126,6 +126,9 @@ class ArticleOut(ArticleBrief):
     headings: list[int] = Field(description="Code-point starts of the lines that are headings.")
     story: int | None = Field(alias="story_id")
     content_hash: str
+    replaces: int | None = Field(
+        alias="replaces_id", description="The earlier version of this text; the article list has the latest ones only."
+    )
 
 
 class Representation(BaseModel):

@@ -27,6 +27,8 @@ def test_a_new_text_becomes_the_next_version(old, analyst):
     assert new.replaces_id == old.pk and new.text == NEW
     assert body["anchoring"] == {"exact": 1, "moved": 0, "fuzzy": 1, "orphaned": 0}
     assert response["Location"].endswith(f"/api/v1/articles/{new.pk}")
+    assert api.get(f"/articles/{new.pk}").json()["replaces"] == old.pk
+    assert [item["id"] for item in api.get("/articles").json()["items"]] == [new.pk]
 
     listed = api.get(f"/annotations?article={new.pk}").json()["items"]
     by_words = {item["exact"]: item for item in listed}

@@ -131,3 +131,18 @@ def test_blind_mode_hides_another_analysts_carried_annotations(client, analyst, 
     assert 'id="orphaned"' not in others and 'id="carried-waiting"' not in others
     own = client_for(client, analyst).get(reverse("stories:versions", args=[new.pk])).content.decode()
     assert 'id="orphaned"' in own and 'id="carried-waiting"' in own
+
+
+def test_the_review_queue_holds_the_latest_versions_submissions_only(client, analyst, reviewer, project):
+    from apps.annotations.services import submit_annotation
+
+    old = ArticleFactory(project=project, text=OLD)
+    quote = mark(old, analyst, "reached an agreement on Tuesday")
+    submit_annotation(annotation=quote, user=analyst)
+    new = add_version(article=old, text=NEW, user=analyst).article
+    html = client_for(client, reviewer).get(reverse("admin:annotations_annotation_queue")).content.decode()
+    carried = Anchoring.objects.get(origin=quote).annotation
+    assert carried.article_id == new.pk and carried.status == Annotation.Status.SUBMITTED
+    assert "1 annotation waits" in html
+    assert f'name="_selected_action" value="{carried.pk}"' in html
+    assert f'name="_selected_action" value="{quote.pk}"' not in html

@@ -8,255 +8,109 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("articles", "0001_initial"),
-        ("sources", "0001_initial"),
+        ('articles', '0001_initial'),
+        ('sources', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Annotation",
+            name='Annotation',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(choices=[("claim", "Claim"), ("quote", "Quote"), ("fact", "Fact")], max_length=10),
-                ),
-                ("start", models.PositiveIntegerField()),
-                ("end", models.PositiveIntegerField()),
-                ("exact", models.TextField()),
-                ("prefix", models.TextField(blank=True)),
-                ("suffix", models.TextField(blank=True)),
-                ("note", models.TextField(blank=True)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("submitted", "Submitted"),
-                            ("approved", "Approved"),
-                            ("rejected", "Rejected"),
-                        ],
-                        default="draft",
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "tags",
-                    django.contrib.postgres.fields.ArrayField(
-                        base_field=models.CharField(max_length=50), blank=True, default=list
-                    ),
-                ),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
-                ("version", models.PositiveIntegerField(default=1)),
-                ("deleted_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "article",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="annotations", to="articles.article"
-                    ),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="annotations",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "reviewed_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "updated_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('claim', 'Claim'), ('quote', 'Quote'), ('fact', 'Fact')], max_length=10)),
+                ('start', models.PositiveIntegerField()),
+                ('end', models.PositiveIntegerField()),
+                ('exact', models.TextField()),
+                ('prefix', models.TextField(blank=True)),
+                ('suffix', models.TextField(blank=True)),
+                ('note', models.TextField(blank=True)),
+                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='draft', max_length=10)),
+                ('tags', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=50), blank=True, default=list)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('deleted_at', models.DateTimeField(blank=True, null=True)),
+                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='annotations', to='articles.article')),
+                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='annotations', to=settings.AUTH_USER_MODEL)),
+                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["article", "start", "end", "id"],
+                'ordering': ['article', 'start', 'end', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="Link",
+            name='Link',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[
-                            ("said_by", "said by"),
-                            ("claimant", "Claimant"),
-                            ("cited", "Cited"),
-                            ("evidence", "Evidence"),
-                            ("supports", "Supports"),
-                            ("contradicts", "Contradicts"),
-                        ],
-                        max_length=12,
-                    ),
-                ),
-                ("note", models.TextField(blank=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "annotation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="links", to="annotations.annotation"
-                    ),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "source",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="links", to="sources.source"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('role', models.CharField(choices=[('said_by', 'said by'), ('claimant', 'Claimant'), ('cited', 'Cited'), ('evidence', 'Evidence'), ('supports', 'Supports'), ('contradicts', 'Contradicts')], max_length=12)),
+                ('note', models.TextField(blank=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('annotation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links', to='annotations.annotation')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='links', to='sources.source')),
             ],
             options={
-                "ordering": ["annotation", "role", "id"],
+                'ordering': ['annotation', 'role', 'id'],
             },
         ),
         migrations.AddField(
-            model_name="annotation",
-            name="sources",
-            field=models.ManyToManyField(related_name="annotations", through="annotations.Link", to="sources.source"),
+            model_name='annotation',
+            name='sources',
+            field=models.ManyToManyField(related_name='annotations', through='annotations.Link', to='sources.source'),
         ),
         migrations.CreateModel(
-            name="AnnotationEvent",
+            name='AnnotationEvent',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "action",
-                    models.CharField(
-                        choices=[
-                            ("created", "Created"),
-                            ("updated", "Updated"),
-                            ("deleted", "Deleted"),
-                            ("restored", "Restored"),
-                            ("linked", "Linked"),
-                            ("unlinked", "Unlinked"),
-                            ("approved", "Approved"),
-                            ("rejected", "Rejected"),
-                            ("commented", "Commented"),
-                        ],
-                        max_length=10,
-                    ),
-                ),
-                ("state", models.JSONField(default=dict, help_text="The annotation as it was after this change.")),
-                ("comment", models.TextField(blank=True)),
-                ("at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "annotation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="annotations.annotation"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('action', models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('deleted', 'Deleted'), ('restored', 'Restored'), ('linked', 'Linked'), ('unlinked', 'Unlinked'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('commented', 'Commented')], max_length=10)),
+                ('state', models.JSONField(default=dict, help_text='The annotation as it was after this change.')),
+                ('comment', models.TextField(blank=True)),
+                ('at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('annotation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='annotations.annotation')),
             ],
             options={
-                "ordering": ["-at", "-id"],
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(
-                            (
-                                "action__in",
-                                [
-                                    "created",
-                                    "updated",
-                                    "deleted",
-                                    "restored",
-                                    "linked",
-                                    "unlinked",
-                                    "approved",
-                                    "rejected",
-                                    "commented",
-                                ],
-                            )
-                        ),
-                        name="event_action_valid",
-                    )
-                ],
+                'ordering': ['-at', '-id'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('action__in', ['created', 'updated', 'deleted', 'restored', 'linked', 'unlinked', 'approved', 'rejected', 'commented'])), name='event_action_valid')],
             },
         ),
         migrations.AddConstraint(
-            model_name="link",
-            constraint=models.UniqueConstraint(fields=("annotation", "source", "role"), name="link_once_per_role"),
+            model_name='link',
+            constraint=models.UniqueConstraint(fields=('annotation', 'source', 'role'), name='link_once_per_role'),
         ),
         migrations.AddConstraint(
-            model_name="link",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("role__in", ["said_by", "claimant", "cited", "evidence", "supports", "contradicts"])
-                ),
-                name="link_role_valid",
-            ),
+            model_name='link',
+            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['said_by', 'claimant', 'cited', 'evidence', 'supports', 'contradicts'])), name='link_role_valid'),
         ),
         migrations.AddIndex(
-            model_name="annotation",
-            index=models.Index(fields=["article", "start"], name="annotation_article_start"),
+            model_name='annotation',
+            index=models.Index(fields=['article', 'start'], name='annotation_article_start'),
         ),
         migrations.AddConstraint(
-            model_name="annotation",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("start__gte", 0)), name="annotation_start_not_negative"
-            ),
+            model_name='annotation',
+            constraint=models.CheckConstraint(condition=models.Q(('start__gte', 0)), name='annotation_start_not_negative'),
         ),
         migrations.AddConstraint(
-            model_name="annotation",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("start__lt", models.F("end"))), name="annotation_span_not_empty"
-            ),
+            model_name='annotation',
+            constraint=models.CheckConstraint(condition=models.Q(('start__lt', models.F('end'))), name='annotation_span_not_empty'),
         ),
         migrations.AddConstraint(
-            model_name="annotation",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("kind__in", ["claim", "quote", "fact"])), name="annotation_kind_valid"
-            ),
+            model_name='annotation',
+            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['claim', 'quote', 'fact'])), name='annotation_kind_valid'),
         ),
         migrations.AddConstraint(
-            model_name="annotation",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("status__in", ["draft", "submitted", "approved", "rejected"])),
-                name="annotation_status_valid",
-            ),
+            model_name='annotation',
+            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'submitted', 'approved', 'rejected'])), name='annotation_status_valid'),
         ),
         migrations.AddConstraint(
-            model_name="annotation",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("version__gte", 1)), name="annotation_version_positive"
-            ),
+            model_name='annotation',
+            constraint=models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='annotation_version_positive'),
         ),
     ]

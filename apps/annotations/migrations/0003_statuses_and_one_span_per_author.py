@@ -5,10 +5,11 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("annotations", "0002_exact_matches_text"),
-        ("articles", "0006_derived_fields_generated"),
-        ("sources", "0001_initial"),
+        ('annotations', '0002_exact_matches_text'),
+        ('articles', '0006_derived_fields_generated'),
+        ('sources', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -26,59 +27,20 @@ class Migration(migrations.Migration):
             migrations.RunSQL.noop,
         ),
         migrations.RemoveConstraint(
-            model_name="annotationevent",
-            name="event_action_valid",
+            model_name='annotationevent',
+            name='event_action_valid',
         ),
         migrations.AlterField(
-            model_name="annotationevent",
-            name="action",
-            field=models.CharField(
-                choices=[
-                    ("created", "Created"),
-                    ("updated", "Updated"),
-                    ("deleted", "Deleted"),
-                    ("restored", "Restored"),
-                    ("linked", "Linked"),
-                    ("unlinked", "Unlinked"),
-                    ("submitted", "Submitted"),
-                    ("approved", "Approved"),
-                    ("rejected", "Rejected"),
-                    ("returned", "sent back to draft"),
-                    ("commented", "Commented"),
-                ],
-                max_length=10,
-            ),
+            model_name='annotationevent',
+            name='action',
+            field=models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('deleted', 'Deleted'), ('restored', 'Restored'), ('linked', 'Linked'), ('unlinked', 'Unlinked'), ('submitted', 'Submitted'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('returned', 'sent back to draft'), ('commented', 'Commented')], max_length=10),
         ),
         migrations.AddConstraint(
-            model_name="annotation",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("deleted_at__isnull", True)),
-                fields=("article", "kind", "start", "end", "created_by"),
-                name="annotation_once_per_author",
-            ),
+            model_name='annotation',
+            constraint=models.UniqueConstraint(condition=models.Q(('deleted_at__isnull', True)), fields=('article', 'kind', 'start', 'end', 'created_by'), name='annotation_once_per_author'),
         ),
         migrations.AddConstraint(
-            model_name="annotationevent",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "action__in",
-                        [
-                            "created",
-                            "updated",
-                            "deleted",
-                            "restored",
-                            "linked",
-                            "unlinked",
-                            "submitted",
-                            "approved",
-                            "rejected",
-                            "returned",
-                            "commented",
-                        ],
-                    )
-                ),
-                name="event_action_valid",
-            ),
+            model_name='annotationevent',
+            constraint=models.CheckConstraint(condition=models.Q(('action__in', ['created', 'updated', 'deleted', 'restored', 'linked', 'unlinked', 'submitted', 'approved', 'rejected', 'returned', 'commented'])), name='event_action_valid'),
         ),
     ]

@@ -6,48 +6,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("annotations", "0005_history_and_unread_comments"),
-        ("articles", "0010_admin_search"),
-        ("sources", "0004_history"),
+        ('annotations', '0005_history_and_unread_comments'),
+        ('articles', '0010_admin_search'),
+        ('sources', '0004_history'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name="annotation",
-            index=models.Index(
-                condition=models.Q(("deleted_at__isnull", True)),
-                fields=["-updated_at", "-id"],
-                name="annotation_recent",
-            ),
+            model_name='annotation',
+            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['-updated_at', '-id'], name='annotation_recent'),
         ),
         migrations.AddIndex(
-            model_name="annotation",
-            index=models.Index(
-                condition=models.Q(("deleted_at__isnull", True)),
-                fields=["status", "updated_at", "id"],
-                name="annotation_status_updated",
-            ),
+            model_name='annotation',
+            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['status', 'updated_at', 'id'], name='annotation_status_updated'),
         ),
         migrations.AddIndex(
-            model_name="annotation",
-            index=django.contrib.postgres.indexes.GinIndex(
-                django.contrib.postgres.indexes.OpClass(
-                    models.Func(models.F("exact"), function="sourcetrace_searchable", output_field=models.TextField()),
-                    name="gin_trgm_ops",
-                ),
-                name="annotation_exact_trgm",
-            ),
+            model_name='annotation',
+            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(models.Func(models.F('exact'), function='sourcetrace_searchable', output_field=models.TextField()), name='gin_trgm_ops'), name='annotation_exact_trgm'),
         ),
         migrations.AddIndex(
-            model_name="annotation",
-            index=django.contrib.postgres.indexes.GinIndex(
-                django.contrib.postgres.indexes.OpClass(
-                    models.Func(models.F("note"), function="sourcetrace_searchable", output_field=models.TextField()),
-                    name="gin_trgm_ops",
-                ),
-                name="annotation_note_trgm",
-            ),
+            model_name='annotation',
+            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(models.Func(models.F('note'), function='sourcetrace_searchable', output_field=models.TextField()), name='gin_trgm_ops'), name='annotation_note_trgm'),
         ),
     ]

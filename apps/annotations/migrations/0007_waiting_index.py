@@ -5,21 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("annotations", "0006_admin_speed"),
-        ("articles", "0010_admin_search"),
-        ("sources", "0004_history"),
+        ('annotations', '0006_admin_speed'),
+        ('articles', '0010_admin_search'),
+        ('sources', '0004_history'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name="annotation",
-            index=models.Index(
-                condition=models.Q(("deleted_at__isnull", True), ("status", "submitted")),
-                fields=["article"],
-                include=("created_by",),
-                name="annotation_waiting",
-            ),
+            model_name='annotation',
+            index=models.Index(condition=models.Q(('deleted_at__isnull', True), ('status', 'submitted')), fields=['article'], include=('created_by',), name='annotation_waiting'),
         ),
     ]

@@ -4,13 +4,14 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("annotations", "0007_waiting_index"),
+        ('annotations', '0007_waiting_index'),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name="annotation",
-            options={"ordering": ["article_id", "start", "end", "id"]},
+            name='annotation',
+            options={'ordering': ['article_id', 'start', 'end', 'id']},
         ),
     ]

@@ -5,20 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("annotations", "0008_order_by_article_column"),
-        ("articles", "0012_texts_stored_uncompressed"),
+        ('annotations', '0008_order_by_article_column'),
+        ('articles', '0012_texts_stored_uncompressed'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="annotation",
-            name="article",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="annotations",
-                to="articles.article",
-            ),
+            model_name='annotation',
+            name='article',
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='annotations', to='articles.article'),
         ),
     ]

@@ -7,33 +7,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("annotations", "0009_article_index_in_article_start"),
-        ("articles", "0015_links_indexed_where_set"),
-        ("sources", "0004_history"),
+        ('annotations', '0009_article_index_in_article_start'),
+        ('articles', '0015_links_indexed_where_set'),
+        ('sources', '0004_history'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="annotation",
-            name="tags",
-            field=django.contrib.postgres.fields.ArrayField(
-                base_field=models.CharField(max_length=100),
-                blank=True,
-                default=list,
-                validators=[apps.annotations.models.validate_tags],
-            ),
+            model_name='annotation',
+            name='tags',
+            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=100), blank=True, default=list, validators=[apps.annotations.models.validate_tags]),
         ),
         migrations.AlterField(
-            model_name="annotationhistory",
-            name="tags",
-            field=django.contrib.postgres.fields.ArrayField(
-                base_field=models.CharField(max_length=100),
-                blank=True,
-                default=list,
-                validators=[apps.annotations.models.validate_tags],
-            ),
+            model_name='annotationhistory',
+            name='tags',
+            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=100), blank=True, default=list, validators=[apps.annotations.models.validate_tags]),
         ),
         # Rows stored before the bound keep their first 50 tags; the history's triggers keep
         # the whole list as it was.
@@ -42,9 +33,7 @@ class Migration(migrations.Migration):
             migrations.RunSQL.noop,
         ),
         migrations.AddConstraint(
-            model_name="annotation",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("tags__len__lte", 50)), name="annotation_tags_bounded"
-            ),
+            model_name='annotation',
+            constraint=models.CheckConstraint(condition=models.Q(('tags__len__lte', 50)), name='annotation_tags_bounded'),
         ),
     ]

@@ -5,60 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("annotations", "0011_one_project"),
+        ('annotations', '0011_one_project'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name="annotationevent",
-            name="event_action_valid",
+            model_name='annotationevent',
+            name='event_action_valid',
         ),
         migrations.AlterField(
-            model_name="annotationevent",
-            name="action",
-            field=models.CharField(
-                choices=[
-                    ("created", "Created"),
-                    ("updated", "Updated"),
-                    ("deleted", "Deleted"),
-                    ("restored", "Restored"),
-                    ("linked", "Linked"),
-                    ("unlinked", "Unlinked"),
-                    ("submitted", "Submitted"),
-                    ("withdrawn", "Withdrawn"),
-                    ("approved", "Approved"),
-                    ("rejected", "Rejected"),
-                    ("returned", "sent back to draft"),
-                    ("commented", "Commented"),
-                ],
-                max_length=10,
-            ),
+            model_name='annotationevent',
+            name='action',
+            field=models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('deleted', 'Deleted'), ('restored', 'Restored'), ('linked', 'Linked'), ('unlinked', 'Unlinked'), ('submitted', 'Submitted'), ('withdrawn', 'Withdrawn'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('returned', 'sent back to draft'), ('commented', 'Commented')], max_length=10),
         ),
         migrations.AddConstraint(
-            model_name="annotationevent",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "action__in",
-                        [
-                            "created",
-                            "updated",
-                            "deleted",
-                            "restored",
-                            "linked",
-                            "unlinked",
-                            "submitted",
-                            "withdrawn",
-                            "approved",
-                            "rejected",
-                            "returned",
-                            "commented",
-                        ],
-                    )
-                ),
-                name="event_action_valid",
-            ),
+            model_name='annotationevent',
+            constraint=models.CheckConstraint(condition=models.Q(('action__in', ['created', 'updated', 'deleted', 'restored', 'linked', 'unlinked', 'submitted', 'withdrawn', 'approved', 'rejected', 'returned', 'commented'])), name='event_action_valid'),
         ),
     ]

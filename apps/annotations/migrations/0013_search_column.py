@@ -7,44 +7,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("annotations", "0012_event_withdrawn"),
-        ("articles", "0019_search_columns"),
-        ("sources", "0007_search_dictionaries"),
+        ('annotations', '0012_event_withdrawn'),
+        ('articles', '0019_search_columns'),
+        ('sources', '0007_search_dictionaries'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="annotation",
-            name="search",
-            field=models.GeneratedField(
-                db_persist=True,
-                expression=models.Func(
-                    models.Func(
-                        "exact",
-                        output_field=django.contrib.postgres.search.SearchVectorField(),
-                        template="setweight(to_tsvector('sourcetrace_simple'::regconfig, %(expressions)s), 'A')",
-                    ),
-                    models.Func(
-                        "note",
-                        output_field=django.contrib.postgres.search.SearchVectorField(),
-                        template="setweight(to_tsvector('sourcetrace_simple'::regconfig, %(expressions)s), 'B')",
-                    ),
-                    models.Func(
-                        models.Func("tags", function="sourcetrace_words", output_field=models.TextField()),
-                        output_field=django.contrib.postgres.search.SearchVectorField(),
-                        template="setweight(to_tsvector('sourcetrace_simple'::regconfig, %(expressions)s), 'B')",
-                    ),
-                    arg_joiner=" || ",
-                    output_field=django.contrib.postgres.search.SearchVectorField(),
-                    template="(%(expressions)s)",
-                ),
-                output_field=django.contrib.postgres.search.SearchVectorField(),
-            ),
+            model_name='annotation',
+            name='search',
+            field=models.GeneratedField(db_persist=True, expression=models.Func(models.Func('exact', output_field=django.contrib.postgres.search.SearchVectorField(), template="setweight(to_tsvector('sourcetrace_simple'::regconfig, %(expressions)s), 'A')"), models.Func('note', output_field=django.contrib.postgres.search.SearchVectorField(), template="setweight(to_tsvector('sourcetrace_simple'::regconfig, %(expressions)s), 'B')"), models.Func(models.Func('tags', function='sourcetrace_words', output_field=models.TextField()), output_field=django.contrib.postgres.search.SearchVectorField(), template="setweight(to_tsvector('sourcetrace_simple'::regconfig, %(expressions)s), 'B')"), arg_joiner=' || ', output_field=django.contrib.postgres.search.SearchVectorField(), template='(%(expressions)s)'), output_field=django.contrib.postgres.search.SearchVectorField()),
         ),
         migrations.AddIndex(
-            model_name="annotation",
-            index=django.contrib.postgres.indexes.GinIndex(fields=["search"], name="annotation_search"),
+            model_name='annotation',
+            index=django.contrib.postgres.indexes.GinIndex(fields=['search'], name='annotation_search'),
         ),
     ]

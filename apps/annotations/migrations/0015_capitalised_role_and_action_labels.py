@@ -4,60 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("annotations", "0014_article_changes"),
+        ('annotations', '0014_article_changes'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="annotationevent",
-            name="action",
-            field=models.CharField(
-                choices=[
-                    ("created", "Created"),
-                    ("updated", "Updated"),
-                    ("deleted", "Deleted"),
-                    ("restored", "Restored"),
-                    ("linked", "Linked"),
-                    ("unlinked", "Unlinked"),
-                    ("submitted", "Submitted"),
-                    ("withdrawn", "Withdrawn"),
-                    ("approved", "Approved"),
-                    ("rejected", "Rejected"),
-                    ("returned", "Sent back to draft"),
-                    ("commented", "Commented"),
-                ],
-                max_length=10,
-            ),
+            model_name='annotationevent',
+            name='action',
+            field=models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('deleted', 'Deleted'), ('restored', 'Restored'), ('linked', 'Linked'), ('unlinked', 'Unlinked'), ('submitted', 'Submitted'), ('withdrawn', 'Withdrawn'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('returned', 'Sent back to draft'), ('commented', 'Commented')], max_length=10),
         ),
         migrations.AlterField(
-            model_name="link",
-            name="role",
-            field=models.CharField(
-                choices=[
-                    ("said_by", "Said by"),
-                    ("claimant", "Claimant"),
-                    ("cited", "Cited"),
-                    ("evidence", "Evidence"),
-                    ("supports", "Supports"),
-                    ("contradicts", "Contradicts"),
-                ],
-                max_length=12,
-            ),
+            model_name='link',
+            name='role',
+            field=models.CharField(choices=[('said_by', 'Said by'), ('claimant', 'Claimant'), ('cited', 'Cited'), ('evidence', 'Evidence'), ('supports', 'Supports'), ('contradicts', 'Contradicts')], max_length=12),
         ),
         migrations.AlterField(
-            model_name="linkhistory",
-            name="role",
-            field=models.CharField(
-                choices=[
-                    ("said_by", "Said by"),
-                    ("claimant", "Claimant"),
-                    ("cited", "Cited"),
-                    ("evidence", "Evidence"),
-                    ("supports", "Supports"),
-                    ("contradicts", "Contradicts"),
-                ],
-                max_length=12,
-            ),
+            model_name='linkhistory',
+            name='role',
+            field=models.CharField(choices=[('said_by', 'Said by'), ('claimant', 'Claimant'), ('cited', 'Cited'), ('evidence', 'Evidence'), ('supports', 'Supports'), ('contradicts', 'Contradicts')], max_length=12),
         ),
     ]

@@ -351,8 +351,9 @@ class AnnotationAdmin(ProjectScopedAdmin):
 
     def queue(self, request):
         """What waits for this reviewer: the submitted annotations of the projects they review, but
-        their own (another reviewer decides on those, unless the project allows self-review)."""
-        return self.get_queryset(request).decidable_by(request.user).waiting_for_review()
+        their own (another reviewer decides on those, unless the project allows self-review), on
+        the latest version of each text (an earlier version's were carried to it)."""
+        return self.get_queryset(request).decidable_by(request.user).of_latest_versions().waiting_for_review()
 
     def queue_view(self, request):
         """What waits for the reviewer, with a decision on the rows they check (approve, reject

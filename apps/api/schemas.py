@@ -103,6 +103,19 @@ class ArticleBrief(Schema):
         return article.publisher.name if article.publisher_id else None
 
 
+class VersionIn(InputSchema):
+    text: str = Field(description="The article's new text, whole; it replaces the article as its next version.")
+    title: str = Field("", max_length=500, description="The new version's title; the article's by default.")
+
+
+class VersionOut(Schema):
+    id: int = Field(description="The new version's article id.")
+    replaces: int = Field(description="The article it replaces.")
+    anchoring: dict[str, int] = Field(
+        description="The annotations carried over, by how: exact, moved, fuzzy, orphaned."
+    )
+
+
 class ArticlePage(PageOut):
     items: list[ArticleBrief]
 
@@ -113,6 +126,9 @@ class ArticleOut(ArticleBrief):
     headings: list[int] = Field(description="Code-point starts of the lines that are headings.")
     story: int | None = Field(alias="story_id")
     content_hash: str
+    replaces: int | None = Field(
+        alias="replaces_id", description="The earlier version of this text; the article list has the latest ones only."
+    )
 
 
 class Representation(BaseModel):
@@ -170,6 +186,12 @@ class AnnotationOut(Representation):
     updated_at: datetime
     reviewed_by: str | None
     reviewed_at: datetime | None
+    anchoring: Literal["exact", "moved", "fuzzy", "orphaned"] | None = Field(
+        description="How it was carried from the article's earlier version: the same words where the edits "
+        "left them (exact), found elsewhere (moved), changed a little (fuzzy: back to review), or placed by hand "
+        "once its words were gone (orphaned); null when never carried. `start`, `end` and `exact` are this "
+        "version's."
+    )
     links: list[LinkOut]
     counterparts: list[CounterpartBrief] | None = Field(
         None,

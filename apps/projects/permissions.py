@@ -208,6 +208,10 @@ rules.add_perm("review.view_agreement", superuser | is_reviewer)
 rules.add_perm("review.view_dashboard", superuser | is_reviewer)
 rules.add_perm("review.view_progress", superuser | is_reviewer)
 
+# Annotations carried to a new version of an article other than exactly: reviewers and managers
+# confirm, adjust or drop them (adding a version is importing: articles.add_article).
+rules.add_perm("stories.review_anchoring", superuser | is_reviewer)
+
 
 class PasswordBackend(ModelBackend):
     """Check user names and passwords, and grant nothing: every permission comes from the rules

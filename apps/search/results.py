@@ -220,7 +220,7 @@ def in_dates(rows, filters: Filters, day):
 
 
 def matching_articles(user, query: Query | None, filters: Filters, configurations: dict[str, list[str]]):
-    articles = Article.objects.visible_to(user)
+    articles = Article.objects.visible_to(user).latest_versions()
     if filters.project:
         articles = articles.filter(project_id=filters.project)
     if filters.language:
@@ -248,7 +248,7 @@ def matching_articles(user, query: Query | None, filters: Filters, configuration
 
 
 def matching_annotations(user, query: Query | None, filters: Filters):
-    annotations = Annotation.objects.visible_to(user).live().filtered(filters.for_annotations())
+    annotations = Annotation.objects.visible_to(user).live().of_latest_versions().filtered(filters.for_annotations())
     if filters.project:
         annotations = annotations.filter(article__project_id=filters.project)
     if query is None:

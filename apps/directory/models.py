@@ -59,3 +59,8 @@ class SourceMerge(models.Model):
 
     def count(self, what: str) -> int:
         return len(self.moved.get(what, []))
+
+    @property
+    def link_count(self) -> int:
+        """The annotation links the merged source had: moved, or folded into the survivor's own."""
+        return self.count("links") + self.count("folded_links")

@@ -162,4 +162,6 @@ def test_the_database_refuses_a_merge_record_across_projects(pair, project):
         project=project, survivor_id=survivor.pk, merged_id=pair[1].pk, snapshot={"name": "x"}
     )
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("UPDATE directory_sourcemerge SET project_id = %s WHERE id = %s", [elsewhere.project_id, merge.pk])
+        cursor.execute(
+            "UPDATE directory_sourcemerge SET project_id = %s WHERE id = %s", [elsewhere.project_id, merge.pk]
+        )

@@ -78,7 +78,9 @@ def test_the_page_shows_details_articles_and_every_annotation_across_languages(c
     assert "the border is closed" in html and "die Grenze sei geschlossen" in html
     assert "Said by" in html and "Claimant" in html
     # The passage in its sentence.
-    assert re.search(r'<span class="context">…?Lukashenko said </span><strong class="passage">the border is closed', html)
+    assert re.search(
+        r'<span class="context">…?Lukashenko said </span><strong class="passage">the border is closed', html
+    )
     claims = html[html.index('id="claims"') : html.index('id="articles"')]
     assert "die Grenze sei geschlossen" in claims and "the border is closed" not in claims
     articles = html[html.index('id="articles"') : html.index('id="history"')]
@@ -87,7 +89,9 @@ def test_the_page_shows_details_articles_and_every_annotation_across_languages(c
 
 def test_newest_or_oldest_first(client, analyst, project, directory):
     for year in (2019, 2023, 2021):
-        article = ArticleFactory(project=project, title=f"Of {year}", published_on=date(year, 1, 1), publisher=directory)
+        article = ArticleFactory(
+            project=project, title=f"Of {year}", published_on=date(year, 1, 1), publisher=directory
+        )
         LinkFactory(annotation=AnnotationFactory(article=article, created_by=analyst), source=directory)
     client = client_for(client, analyst)
     newest = client.get(f"/sources/{directory.pk}/").content.decode()
@@ -188,7 +192,9 @@ def test_a_partial_undo_says_what_it_could_not_restore(client, project, director
 def test_merging_is_the_managers_and_refusals_say_why(client, analyst, reviewer, project, directory, outsider):
     duplicate = SourceFactory(project=project, name="A. Lukashenko")
     for user in (analyst, reviewer):
-        assert client_for(client, user).post(f"/sources/{duplicate.pk}/merge/", {"into": directory.pk}).status_code == 403
+        assert (
+            client_for(client, user).post(f"/sources/{duplicate.pk}/merge/", {"into": directory.pk}).status_code == 403
+        )
     page = client_for(client, analyst).get(f"/sources/{directory.pk}/").content.decode()
     assert "Merge this source into" not in page
     manager = member(project, Membership.Role.MANAGER, "boss")

@@ -225,3 +225,10 @@ def test_likely_duplicates_for_managers(client, analyst, project):
         ("Alexander Lukashenko", "Alexandr Lukashenko", "Close names"),
     ]
     assert client_for(client, analyst).get("/sources/duplicates/").status_code == 403
+
+
+def test_the_admin_links_an_annotations_sources_to_their_page(client, reviewer, project, directory):
+    annotation = AnnotationFactory(article=ArticleFactory(project=project))
+    LinkFactory(annotation=annotation, source=directory, role=Link.Role.CLAIMANT)
+    html = client_for(client, reviewer).get(f"/admin/annotations/annotation/{annotation.pk}/change/").content.decode()
+    assert f'<a class="source-link" href="/sources/{directory.pk}/">Alexander Lukashenko</a>' in html

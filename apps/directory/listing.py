@@ -4,7 +4,7 @@ projects, and blind mode hides other analysts' annotations (and their count) as 
 
 from dataclasses import dataclass
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models.functions import Cast, Coalesce
 
 from apps.annotations.models import Annotation, Link
@@ -116,42 +116,53 @@ class Duplicate:
 
 
 def likely_duplicates(project_id: int, *, source_id: int | None = None) -> list[Duplicate]:
-    """Pairs of the project's sources that may be one: the same name folded (whatever their kinds,
-    or a name that is the other's alias), or very close names of the same kind; the surest first.
+    """Pairs of the project's sources that may be one: the same name folded (whatever their kinds),
+    or one's name folded is the other's alias; then very close names of the same kind. The surest first.
 
-    The trigram index of the sources' spellings finds each name's look-alikes, so this does not
-    compare every pair.
+    Neither part compares every pair: equal spellings meet in a hash join, and each name's
+    look-alikes come from the trigram index of the sources' spellings (pg_trgm's `%` with the
+    threshold set for this transaction).
     """
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [DUPLICATE_SIMILARITY])
         cursor.execute(
             """
-            WITH pairs AS (
-                SELECT DISTINCT ON (LEAST(a.id, b.id), GREATEST(a.id, b.id))
-                       LEAST(a.id, b.id) AS first, GREATEST(a.id, b.id) AS second,
-                       sourcetrace_fold(a.name) = ANY(
-                           ARRAY(SELECT sourcetrace_fold(s) FROM unnest(array_prepend(b.name, b.aliases)) AS s)
-                       ) AS same_name,
-                       similarity(sourcetrace_fold(a.name), sourcetrace_fold(b.name)) AS score,
-                       a.kind = b.kind AS same_kind
+            WITH keys AS (
+                SELECT s.id, sourcetrace_fold(spelling) AS key, spelling = s.name AS is_name
+                  FROM sources_source s, unnest(array_prepend(s.name, s.aliases)) AS spelling
+                 WHERE s.project_id = %(project)s
+            ), same AS (
+                SELECT DISTINCT LEAST(a.id, b.id) AS first, GREATEST(a.id, b.id) AS second
+                  FROM keys a JOIN keys b ON b.key = a.key AND b.id <> a.id
+                 WHERE a.is_name AND a.key <> ''
+                   AND (%(source)s::bigint IS NULL OR %(source)s IN (a.id, b.id))
+            ), close AS (
+                SELECT LEAST(a.id, b.id) AS first, GREATEST(a.id, b.id) AS second,
+                       max(similarity(sourcetrace_fold(a.name), sourcetrace_fold(b.name))) AS score
                   FROM sources_source a
-                  JOIN sources_source b
-                    ON b.project_id = a.project_id AND b.id <> a.id
-                   AND sourcetrace_fold(a.name) <%% sourcetrace_spellings(b.name, b.aliases)
-                 WHERE a.project_id = %s AND sourcetrace_fold(a.name) <> ''
-                   AND (%s::bigint IS NULL OR %s IN (a.id, b.id))
-                 ORDER BY LEAST(a.id, b.id), GREATEST(a.id, b.id), 3 DESC
+                 CROSS JOIN LATERAL (
+                       SELECT b.id, b.name FROM sources_source b
+                        WHERE sourcetrace_spellings(b.name, b.aliases) %% sourcetrace_fold(a.name)
+                          AND b.project_id = a.project_id AND b.kind = a.kind AND b.id <> a.id
+                 ) AS b
+                 WHERE a.project_id = %(project)s
+                   AND (%(source)s::bigint IS NULL OR a.id = %(source)s)
+                 GROUP BY 1, 2
             )
-            SELECT first, second, same_name, score FROM pairs
-             WHERE same_name OR (same_kind AND score >= %s)
-             ORDER BY same_name DESC, score DESC, first, second
-             LIMIT %s
+            SELECT first, second, true, 1.0 FROM same
+             UNION ALL
+            SELECT first, second, false, score FROM close
+             WHERE score >= %(threshold)s
+               AND NOT EXISTS (SELECT FROM same WHERE same.first = close.first AND same.second = close.second)
+             ORDER BY 3 DESC, 4 DESC, 1, 2
+             LIMIT %(limit)s
             """,
-            [project_id, source_id, source_id, DUPLICATE_SIMILARITY, MAX_DUPLICATES],
+            {"project": project_id, "source": source_id, "threshold": DUPLICATE_SIMILARITY, "limit": MAX_DUPLICATES},
         )
         rows = cursor.fetchall()
     sources = Source.objects.in_bulk({pk for row in rows for pk in row[:2]})
     return [
-        Duplicate(sources[first], sources[second], same_name, score)
+        Duplicate(sources[first], sources[second], same_name, float(score))
         for first, second, same_name, score in rows
         if first in sources and second in sources
     ]

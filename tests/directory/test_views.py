@@ -2,6 +2,8 @@ import re
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.annotations.models import Link
 from apps.directory.models import SourceMerge
@@ -232,3 +234,24 @@ def test_the_admin_links_an_annotations_sources_to_their_page(client, reviewer, 
     LinkFactory(annotation=annotation, source=directory, role=Link.Role.CLAIMANT)
     html = client_for(client, reviewer).get(f"/admin/annotations/annotation/{annotation.pk}/change/").content.decode()
     assert f'<a class="source-link" href="/sources/{directory.pk}/">Alexander Lukashenko</a>' in html
+
+
+def queries_for(client, address: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(address).status_code == 200
+    return len(queries)
+
+
+def test_the_list_and_the_page_cost_the_same_queries_with_ten_times_the_data(client, analyst, project, directory):
+    client = client_for(client, analyst)
+
+    def grow(n):
+        for _ in range(n):
+            article = ArticleFactory(project=project, publisher=directory, author=directory.name)
+            LinkFactory(annotation=AnnotationFactory(article=article, created_by=analyst), source=directory)
+            SourceFactory(project=project, affiliation=directory)
+
+    grow(2)
+    few = queries_for(client, "/sources/"), queries_for(client, f"/sources/{directory.pk}/")
+    grow(20)
+    assert (queries_for(client, "/sources/"), queries_for(client, f"/sources/{directory.pk}/")) == few

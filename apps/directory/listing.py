@@ -160,6 +160,8 @@ def likely_duplicates(project_id: int, *, source_id: int | None = None) -> list[
             {"project": project_id, "source": source_id, "threshold": DUPLICATE_SIMILARITY, "limit": MAX_DUPLICATES},
         )
         rows = cursor.fetchall()
+        # Within a caller's transaction the setting would outlive this query.
+        cursor.execute("RESET pg_trgm.similarity_threshold")
     sources = Source.objects.in_bulk({pk for row in rows for pk in row[:2]})
     return [
         Duplicate(sources[first], sources[second], same_name, float(score))

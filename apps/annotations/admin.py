@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from apps.annotations.forms import CommentForm, ReviewForm
@@ -245,8 +245,12 @@ class ReadOnlyInline(admin.TabularInline):
 
 class LinkInline(ReadOnlyInline):
     model = Link
-    fields = ["role", "source", "note", "created_by", "created_at"]
+    fields = ["role", "source_page", "note", "created_by", "created_at"]
     readonly_fields = fields
+
+    @admin.display(description="Source")
+    def source_page(self, link):
+        return format_html('<a class="source-link" href="{}">{}</a>', link.source.get_absolute_url(), link.source)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("source", "created_by")
@@ -325,7 +329,12 @@ class AnnotationAdmin(ProjectScopedAdmin):
 
     @admin.display(description="Speaker / claimant")
     def attributed_to(self, annotation):
-        return ", ".join(link.source.name for link in getattr(annotation, "attributions", ()))
+        links = getattr(annotation, "attributions", ())
+        return format_html_join(
+            ", ",
+            '<a class="source-link" href="{}">{}</a>',
+            ((link.source.get_absolute_url(), link.source.name) for link in links),
+        )
 
     @admin.display(description="Annotation", ordering="exact")
     def passage(self, annotation):

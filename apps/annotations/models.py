@@ -350,7 +350,7 @@ class AnnotationQuerySet(ProjectScopedQuerySet):
             "status",
             "created_by_id",
             "created_by__username",
-            ArraySubquery(links.values(json=JSONObject(role="role", source="source__name"))),
+            ArraySubquery(links.values(json=JSONObject(role="role", source="source__name", source_id="source_id"))),
         )
 
 

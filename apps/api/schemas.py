@@ -343,6 +343,45 @@ class SourceChange(InputSchema):
     aliases: list[str] | None = None
 
 
+class MergeIn(InputSchema):
+    into: int = Field(ge=1, le=MAX_ID, description="The source that stays: it takes this one's name as an alias.")
+
+
+class MovedOut(Schema):
+    links: int = Field(description="Annotation links moved to the survivor.")
+    folded_links: int = Field(description="Links that repeated one of the survivor's (same annotation and role).")
+    articles: int = Field(description="Articles whose publisher it was.")
+    affiliates: int = Field(description="Sources whose organisation it was.")
+    aliases: list[str] = Field(description="Spellings the survivor took as aliases.")
+
+
+class SourceMergeOut(Schema):
+    id: int
+    project: int = Field(alias="project_id")
+    survivor: int = Field(alias="survivor_id", description="The source that stayed.")
+    merged: int = Field(alias="merged_id", description="The source merged away (made again by an undo, same id).")
+    merged_name: str
+    merged_by: str | None = Field(description="User name of the manager who merged.")
+    merged_at: datetime
+    moved: MovedOut
+    undone_by: str | None
+    undone_at: datetime | None
+    not_restored: list[str] = Field(description="What the undo could not restore, and why.")
+
+    @staticmethod
+    def resolve_merged_by(merge) -> str | None:
+        return merge.merged_by.username if merge.merged_by else None
+
+    @staticmethod
+    def resolve_undone_by(merge) -> str | None:
+        return merge.undone_by.username if merge.undone_by else None
+
+    @staticmethod
+    def resolve_moved(merge) -> dict:
+        counts = {what: merge.count(what) for what in ("links", "folded_links", "articles", "affiliates")}
+        return counts | {"aliases": merge.moved.get("aliases", [])}
+
+
 class ImportIn(InputSchema):
     project: int = Field(ge=1, le=MAX_ID)
     text: str = Field("", description="Pasted text, one article.")

@@ -167,6 +167,8 @@ rules.add_perm("sources.view_source", superuser | is_member)
 rules.add_perm("sources.add_source", superuser | is_member)
 rules.add_perm("sources.change_source", superuser | is_member)
 rules.add_perm("sources.delete_source", superuser | is_manager)
+# Merging two sources (and undoing a merge) moves every annotation's link from one to the other.
+rules.add_perm("sources.merge_source", superuser | is_manager)
 
 # Importing, with the project as the object: every member brings in articles.
 rules.add_perm("articles.add_article", superuser | is_member)

@@ -417,7 +417,7 @@ def describe_annotations(ids: list[int], query: Query | None, sentinels: Sentine
             ArraySubquery(
                 Link.objects.filter(annotation=models.OuterRef("pk"))
                 .order_by("role", "pk")
-                .values(json=JSONObject(role="role", source="source__name"))
+                .values(json=JSONObject(role="role", source="source__name", source_id="source_id"))
             ),
         )
     )
@@ -448,7 +448,11 @@ def describe_annotations(ids: list[int], query: Query | None, sentinels: Sentine
                     "after": sentence_end(suffix),
                     # Who said or claims it, and the other sources it is linked to.
                     "links": [
-                        {"role": Link.Role(link["role"]).label, "source": link["source"]}
+                        {
+                            "role": Link.Role(link["role"]).label,
+                            "source": link["source"],
+                            "url": reverse("directory:detail", args=[link["source_id"]]),
+                        }
                         for link in links
                         if link["role"] in Link.Role.values
                     ],
@@ -478,7 +482,13 @@ def describe_sources(ids: list[int], query: Query | None, sentinels: Sentinels) 
                 aliases if aliases else sentinels.parse(name_marked),
                 reverse("search:annotations") + f"?source={pk}",
                 title_marked=sentinels.parse(name_marked),
-                details={"kind": Source.Kind(kind).label, "project": project, "aliases": aliases},
+                details={
+                    "kind": Source.Kind(kind).label,
+                    "project": project,
+                    "aliases": aliases,
+                    # Its page in the directory; the hit's own address lists its annotations.
+                    "page": reverse("directory:detail", args=[pk]),
+                },
             )
         )
     return hits

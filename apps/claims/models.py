@@ -1,0 +1,176 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.annotations.models import open_work, quoted
+from apps.projects.history import tracked
+from apps.projects.models import ProjectScopedQuerySet
+from apps.projects.permissions import blinded_project_ids
+
+# A claim's proposal keys (see proposals.claim_keys) are bounded: a wording and its appearances
+# rarely hold more than a few dozen content words, names and numbers.
+MAX_KEYS = 400
+
+
+class Verdict(models.TextChoices):
+    UNVERIFIED = "unverified"
+    SUPPORTED = "supported"
+    DISPUTED = "disputed"
+    MISLEADING = "misleading"
+    FALSE = "false"
+    OPINION = "opinion"
+
+
+def open_appearances(user, prefix: str = "") -> models.Q | None:
+    """Blind mode for appearances (reached through `prefix`): those whose annotation the user may
+    know of; None when blind mode hides nothing from them."""
+    return open_work(user, annotation=f"{prefix}annotation__")
+
+
+class ClaimQuerySet(ProjectScopedQuerySet):
+    def visible_to(self, user):
+        """Claims of the user's projects; in a blind project an analyst does not see a claim all
+        of whose appearances are hidden from them (its wording is often another analyst's marked
+        words), unless they made it."""
+        scoped = super().visible_to(user)
+        hidden = blinded_project_ids(user)
+        if not hidden:
+            return scoped
+        appearances = Appearance.objects.filter(claim=models.OuterRef("pk"))
+        return scoped.filter(
+            ~models.Q(project_id__in=hidden)
+            | models.Q(created_by=user.pk)
+            | ~models.Exists(appearances)
+            | models.Exists(appearances.filter(open_appearances(user)))
+        )
+
+    def with_spread(self, user):
+        """Each claim with `appearance_count`, `outlet_count`, `language_count`, `first_seen` and
+        `spread` (outlets and languages together), counting only the appearances the user may see."""
+        appearances = Appearance.objects.filter(claim=models.OuterRef("pk")).live()
+        condition = open_appearances(user)
+        if condition is not None:
+            appearances = appearances.filter(condition)
+
+        def aggregate(expression):
+            return Coalesce(
+                models.Subquery(appearances.order_by().values("claim").annotate(value=expression).values("value")[:1]),
+                0,
+            )
+
+        return self.annotate(
+            appearance_count=aggregate(models.Count("pk")),
+            outlet_count=aggregate(models.Count("annotation__article__publisher", distinct=True)),
+            language_count=aggregate(models.Count("annotation__article__language", distinct=True)),
+            first_seen=models.Subquery(
+                appearances.order_by().values("claim").annotate(value=models.Min(SEEN_ON)).values("value")[:1]
+            ),
+        ).annotate(spread=models.F("outlet_count") + models.F("language_count"))
+
+
+# When an appearance was first seen: its article's publication day, else the day it was imported.
+SEEN_ON = Coalesce("annotation__article__published_on", models.F("annotation__article__imported_at__date"))
+
+
+@tracked("ClaimHistory", exclude=["keys"])
+class Claim(models.Model):
+    """One assertion wherever it appears: a canonical wording, its language and a verdict."""
+
+    Verdict = Verdict
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="claims")
+    wording = models.TextField(help_text="The assertion in one canonical wording.")
+    language = models.CharField(max_length=3, default="und", help_text="ISO 639-1, or “und” when unknown.")
+    verdict = models.CharField(max_length=12, choices=Verdict, default=Verdict.UNVERIFIED)
+    rationale = models.TextField(blank=True)
+    verdict_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verdict_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    # Optimistic locking, as annotations: a change names the version it was made from.
+    version = models.PositiveIntegerField(default=1)
+    # What proposals compare (see proposals.claim_keys): folded content words with their language,
+    # names and numbers of the wording and every appearance; one indexed overlap finds candidates.
+    keys = ArrayField(models.CharField(max_length=100), blank=True, default=list, editable=False)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(verdict__in=Verdict.values), name="claim_verdict_valid"),
+            models.CheckConstraint(condition=~models.Q(wording=""), name="claim_wording_not_empty"),
+            models.CheckConstraint(
+                condition=models.Q(language__regex=r"^([a-z]{2}|und)$"), name="claim_language_iso639_1"
+            ),
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="claim_version_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["project", "-created_at"], name="claim_project_recent"),
+            GinIndex(fields=["keys"], name="claim_keys"),
+        ]
+
+    def __str__(self):
+        return quoted(self.wording)
+
+    def get_absolute_url(self):
+        return reverse("claims:detail", args=[self.pk])
+
+    @property
+    def has_verdict(self) -> bool:
+        return self.verdict != Verdict.UNVERIFIED
+
+
+class AppearanceQuerySet(ProjectScopedQuerySet):
+    project_field = "claim__project"
+
+    def visible_to(self, user):
+        """Appearances of the user's projects whose annotation blind mode does not hide from them."""
+        return super().visible_to(user).live().open_to(user)
+
+    def live(self):
+        """Of annotations not deleted (a deleted one keeps its appearance, for its undo)."""
+        return self.filter(annotation__deleted_at__isnull=True)
+
+    def open_to(self, user):
+        condition = open_appearances(user)
+        return self if condition is None else self.filter(condition)
+
+    def first_seen_first(self):
+        """Oldest first: where the claim was first said, then how it spread."""
+        return self.alias(seen_on=SEEN_ON).order_by("seen_on", "annotation__created_at", "pk")
+
+    def for_display(self):
+        return self.select_related("annotation__article__publisher", "annotation__created_by", "created_by").defer(
+            "annotation__article__original", "annotation__article__text", "annotation__article__search"
+        )
+
+
+@tracked("AppearanceHistory")
+class Appearance(models.Model):
+    """A claim annotation of an article as one appearance of a claim; an annotation is part of one
+    claim at most. The database keeps both of the same project (migration 0002)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearances")
+    annotation = models.OneToOneField("annotations.Annotation", on_delete=models.CASCADE, related_name="appearance")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AppearanceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim", "id"]
+        indexes = [models.Index(fields=["claim", "id"], name="appearance_claim")]
+
+    def __str__(self):
+        return f"{self.claim} in {quoted(self.annotation.exact)}"
+
+    @property
+    def project_id(self) -> int:
+        return self.claim.project_id

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
-from apps.annotations.models import Annotation
+from apps.annotations.models import Annotation, quoted
 from apps.articles.similarity import fingerprint
 from apps.claims.models import MAX_KEYS, Appearance, Claim, open_appearances
 from apps.stories.alignment import align_sentences
@@ -174,7 +174,7 @@ def propose(annotation: Annotation, user, *, limit: int = LIMIT) -> list[Proposa
         if claim.pk == own_claim or claim.project_id != article.project_id:
             continue
         proposal = proposals.setdefault(claim.pk, Proposal(claim, ALIGNED_SCORE))
-        proposal.why.append(f"the story's aligned passage in “{title}” is an appearance of it")
+        proposal.why.append(f"the story's aligned passage in {quoted(title)} is an appearance of it")
     visible = set(claims.filter(pk__in=list(proposals)).values_list("pk", flat=True))
     proposals = {pk: proposal for pk, proposal in proposals.items() if pk in visible}
 

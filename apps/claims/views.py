@@ -1,0 +1,208 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import models
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from apps.annotations.models import Annotation, Link
+from apps.claims.forms import AttachForm, ClaimFiltersForm, VerdictForm
+from apps.claims.models import SEEN_ON, Appearance, Claim
+from apps.claims.proposals import propose
+from apps.claims.services import ClaimConflict, attach_appearance, create_claim_from, update_claim
+from apps.claims.timeline import Point, timeline
+from apps.projects.models import Project
+from apps.sources.models import Source
+
+CLAIMS_PER_PAGE = 50
+APPEARANCES_PER_PAGE = 100
+PROPOSALS_SHOWN = 5
+
+
+def visible_claim(request, pk) -> Claim:
+    rows = Claim.objects.visible_to(request.user).select_related("project", "created_by", "verdict_by")
+    return get_object_or_404(rows, pk=pk)
+
+
+def filtered_claims(user, data: dict):
+    """The claims the list's filters keep, with their spread, in the order asked for."""
+    claims = Claim.objects.visible_to(user).with_spread(user).select_related("project")
+    appearances = Appearance.objects.filter(claim=models.OuterRef("pk")).live().open_to(user)
+    if data.get("project"):
+        claims = claims.filter(project_id=data["project"])
+    if data.get("verdict"):
+        claims = claims.filter(verdict=data["verdict"])
+    if data.get("language"):
+        language = data["language"]
+        in_language = appearances.filter(annotation__article__language=language)
+        claims = claims.filter(models.Q(language=language) | models.Exists(in_language))
+    if data.get("claimant"):
+        named = Source.objects.called(data["claimant"]).order_by().values("pk")
+        claimed = appearances.filter(annotation__links__role=Link.Role.CLAIMANT, annotation__links__source__in=named)
+        claims = claims.filter(models.Exists(claimed))
+    if data.get("outlet"):
+        named = Source.objects.called(data["outlet"]).order_by().values("pk")
+        claims = claims.filter(models.Exists(appearances.filter(annotation__article__publisher__in=named)))
+    if data.get("since"):
+        claims = claims.filter(first_seen__gte=data["since"])
+    if data.get("until"):
+        claims = claims.filter(first_seen__lte=data["until"])
+    if data.get("min_appearances"):
+        claims = claims.filter(appearance_count__gte=data["min_appearances"])
+    order = {
+        "spread": ["-spread", "-appearance_count", "-pk"],
+        "appearances": ["-appearance_count", "-spread", "-pk"],
+        "first_seen": [models.F("first_seen").asc(nulls_last=True), "pk"],
+        "recent": ["-created_at", "-pk"],
+    }[data.get("sort") or "spread"]
+    return claims.order_by(*order)
+
+
+@login_required
+@require_GET
+def claim_list(request):
+    """The claims of the user's projects, widest spread first, with the list's filters."""
+    form = ClaimFiltersForm(request.GET)
+    context = {
+        "form": form,
+        "projects": Project.objects.visible_to(request.user).values_list("pk", "name"),
+        "verdicts": Claim.Verdict.choices,
+        "sorts": ClaimFiltersForm.SORTS.items(),
+    }
+    template_name = "claims/claim_list.html"
+    if request.htmx and request.htmx.target == "claim-results":
+        template_name += "#claim-results"
+    if not form.is_valid():
+        return render(request, template_name, context, status=422)
+    paginator = Paginator(filtered_claims(request.user, form.cleaned_data), CLAIMS_PER_PAGE)
+    context["page"] = paginator.get_page(request.GET.get("page"))
+    return render(request, template_name, context)
+
+
+def claim_context(request, claim: Claim, **extra) -> dict:
+    user = request.user
+    appearances = Appearance.objects.filter(claim=claim).visible_to(user)
+    claimants = Link.objects.filter(role=Link.Role.CLAIMANT).select_related("source").order_by("pk")
+    listed = (
+        appearances.first_seen_first()
+        .for_display()
+        .annotate(seen_on=SEEN_ON)
+        .prefetch_related(models.Prefetch("annotation__links", queryset=claimants, to_attr="claimants"))
+    )
+    page = Paginator(listed, APPEARANCES_PER_PAGE).get_page(request.GET.get("page"))
+    # The picture shows every appearance, read as plain values.
+    points = [
+        Point(day, outlet or "no outlet", language, f"{day:%Y-%m-%d}, {outlet or 'no outlet'} ({language}): {title}")
+        for day, outlet, language, title in appearances.first_seen_first()
+        .annotate(seen_on=SEEN_ON)
+        .values_list(
+            "seen_on",
+            "annotation__article__publisher__name",
+            "annotation__article__language",
+            "annotation__article__title",
+        )
+    ]
+    may_judge = user.has_perm("claims.set_verdict", claim)
+    return {
+        "claim": claim,
+        "page": page,
+        "timeline": timeline(points, title=f"Where and when {claim} appeared"),
+        "appearance_count": len(points),
+        "may_judge": may_judge,
+        "verdict_form": extra.pop("verdict_form", None)
+        or VerdictForm(initial={"version": claim.version, "verdict": claim.verdict, "rationale": claim.rationale}),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def claim_detail(request, pk):
+    """A claim, its verdict and every appearance the user may see, oldest first, drawn and tabled."""
+    claim = visible_claim(request, pk)
+    return render(request, "claims/claim_detail.html", claim_context(request, claim))
+
+
+@login_required
+@require_POST
+def claim_verdict(request, pk):
+    """Set the verdict from the version the page showed; a stale one answers 409 with what it is now."""
+    claim = visible_claim(request, pk)
+    if not request.user.has_perm("claims.set_verdict", claim):
+        raise PermissionDenied("Only reviewers and managers set a claim's verdict.")
+    form = VerdictForm(request.POST)
+    partial = "claims/claim_detail.html#claim-verdict"
+    if not form.is_valid():
+        return render(request, partial, claim_context(request, claim, verdict_form=form), status=422)
+    data = form.cleaned_data
+    try:
+        claim = update_claim(
+            claim=claim,
+            user=request.user,
+            base_version=data["version"],
+            verdict=data["verdict"],
+            rationale=data["rationale"],
+        )
+    except ClaimConflict as conflict:
+        current = visible_claim(request, pk)
+        return render(request, partial, claim_context(request, current, error=str(conflict)), status=409)
+    claim = visible_claim(request, pk)
+    return render(request, partial, claim_context(request, claim, saved="Verdict saved."))
+
+
+def proposals_context(request, annotation: Annotation, **extra) -> dict:
+    appearance = Appearance.objects.filter(annotation=annotation).select_related("claim").first()
+    context = {"annotation": annotation, "appearance": appearance, **extra}
+    if appearance is None or not request.user.has_perm("claims.view_claim", appearance.claim):
+        context["appearance"] = None
+        context["proposals"] = propose(annotation, request.user, limit=PROPOSALS_SHOWN)
+    context["may_attach"] = request.user.has_perm("claims.add_claim", annotation.article.project)
+    return context
+
+
+def claim_annotation(request, pk) -> Annotation:
+    rows = Annotation.objects.visible_to(request.user).live().select_related("article__project")
+    annotation = get_object_or_404(rows, pk=pk, kind=Annotation.Kind.CLAIM)
+    return annotation
+
+
+@login_required
+@require_GET
+def annotation_proposals(request, pk):
+    """The workbench panel's claim section: the claim the annotation appears in, or proposals."""
+    annotation = claim_annotation(request, pk)
+    return render(request, "claims/claim_proposals.html", proposals_context(request, annotation))
+
+
+@login_required
+@require_POST
+def annotation_attach(request, pk):
+    annotation = claim_annotation(request, pk)
+    form = AttachForm(request.POST)
+    template = "claims/claim_proposals.html"
+    if not form.is_valid():
+        context = proposals_context(request, annotation, error="Choose a claim to attach.")
+        return render(request, template, context, status=422)
+    claim = get_object_or_404(Claim.objects.visible_to(request.user), pk=form.cleaned_data["claim"])
+    try:
+        attach_appearance(claim=claim, annotation=annotation, user=request.user)
+    except ValidationError as error:
+        context = proposals_context(request, annotation, error=" ".join(error.messages))
+        return render(request, template, context, status=422)
+    response = render(request, template, proposals_context(request, annotation, saved="Attached to the claim."))
+    return trigger_client_event(response, "claim-attached")
+
+
+@login_required
+@require_POST
+def annotation_new_claim(request, pk):
+    annotation = claim_annotation(request, pk)
+    template = "claims/claim_proposals.html"
+    try:
+        create_claim_from(annotation=annotation, user=request.user)
+    except ValidationError as error:
+        context = proposals_context(request, annotation, error=" ".join(error.messages))
+        return render(request, template, context, status=422)
+    response = render(request, template, proposals_context(request, annotation, saved="New claim created."))
+    return trigger_client_event(response, "claim-attached")

@@ -10,7 +10,7 @@ from apps.claims.services import attach_appearance, create_claim, create_claim_f
 from apps.imports.readers import read_upload
 from apps.imports.store import import_items
 from tests.conftest import ENGLISH_SEED, GERMAN_SEED
-from tests.factories import AnnotationFactory, ArticleFactory, ClaimFactory, ProjectFactory
+from tests.factories import AnnotationFactory, ArticleFactory, ClaimFactory
 
 ENGLISH_CLAIM = "Belarus is in fact an integral part of Russia and operates in full coordination with the Kremlin."
 GERMAN_CLAIM = (

@@ -210,7 +210,8 @@ def why_no_claim_review(selection: Selection, scope: str, by: str) -> str:
             f"a claim yet (attach them from the workbench's panel); {needs}"
         )
     claims = attached.order_by().values("appearance__claim").distinct().count()
-    return f"Nothing to export: the {counted(claims, 'claim')} of these annotations {'has' if claims == 1 else 'have'} no verdict yet; {needs}"
+    have = "has" if claims == 1 else "have"
+    return f"Nothing to export: the {counted(claims, 'claim')} of these annotations {have} no verdict yet; {needs}"
 
 
 @dataclass

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -10,6 +11,7 @@ from apps.annotations.models import open_work, quoted
 from apps.projects.history import tracked
 from apps.projects.models import ProjectScopedQuerySet
 from apps.projects.permissions import blinded_project_ids
+from apps.sources.models import joined_vectors, search_vector
 
 # A claim's proposal keys (see proposals.claim_keys) are bounded: a wording and its appearances
 # rarely hold more than a few dozen content words, names and numbers.
@@ -76,7 +78,7 @@ class ClaimQuerySet(ProjectScopedQuerySet):
 SEEN_ON = Coalesce("annotation__article__published_on", models.F("annotation__article__imported_at__date"))
 
 
-@tracked("ClaimHistory", exclude=["keys"])
+@tracked("ClaimHistory", exclude=["keys", "search"])
 class Claim(models.Model):
     """One assertion wherever it appears: a canonical wording, its language and a verdict."""
 
@@ -98,6 +100,12 @@ class Claim(models.Model):
     # What proposals compare (see proposals.claim_keys): folded content words with their language,
     # names and numbers of the wording and every appearance; one indexed overlap finds candidates.
     keys = ArrayField(models.CharField(max_length=100), blank=True, default=list, editable=False)
+    # The wording and the rationale for the header's search (apps.search), words as written.
+    search = models.GeneratedField(
+        expression=joined_vectors(search_vector("wording"), search_vector("rationale", "B")),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     objects = ClaimQuerySet.as_manager()
 
@@ -114,6 +122,7 @@ class Claim(models.Model):
         indexes = [
             models.Index(fields=["project", "-created_at"], name="claim_project_recent"),
             GinIndex(fields=["keys"], name="claim_keys"),
+            GinIndex(fields=["search"], name="claim_search"),
         ]
 
     def __str__(self):

@@ -65,6 +65,7 @@ bench: install
 	$(PY) bench/admin_bench.py
 	$(PY) bench/review_bench.py
 	$(PY) bench/search_bench.py
+	$(PY) bench/claims_bench.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -7,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.annotations.models import open_work, quoted
+from apps.annotations.models import Link, open_work, quoted
 from apps.projects.history import tracked
 from apps.projects.models import ProjectScopedQuerySet
 from apps.projects.permissions import blinded_project_ids
@@ -98,7 +99,7 @@ class Claim(models.Model):
     # Optimistic locking, as annotations: a change names the version it was made from.
     version = models.PositiveIntegerField(default=1)
     # What proposals compare (see proposals.claim_keys): folded content words with their language,
-    # names and numbers of the wording and every appearance; one indexed overlap finds candidates.
+    # names and numbers of the wording and every appearance; kept a row each in ClaimKey too.
     keys = ArrayField(models.CharField(max_length=100), blank=True, default=list, editable=False)
     # The wording and the rationale for the header's search (apps.search), words as written.
     search = models.GeneratedField(
@@ -121,7 +122,6 @@ class Claim(models.Model):
         ]
         indexes = [
             models.Index(fields=["project", "-created_at"], name="claim_project_recent"),
-            GinIndex(fields=["keys"], name="claim_keys"),
             GinIndex(fields=["search"], name="claim_search"),
         ]
 
@@ -155,6 +155,29 @@ class AppearanceQuerySet(ProjectScopedQuerySet):
         """Oldest first: where the claim was first said, then how it spread."""
         return self.alias(seen_on=SEEN_ON).order_by("seen_on", "annotation__created_at", "pk")
 
+    def for_listing(self):
+        """Rows for the claim page in one query, oldest first: plain values, no model instances, the
+        claimants' names folded into an array."""
+        claimants = Link.objects.filter(annotation=models.OuterRef("annotation_id"), role=Link.Role.CLAIMANT)
+        return (
+            self.first_seen_first()
+            .annotate(seen_on=SEEN_ON)
+            .values_list(
+                "annotation_id",
+                "annotation__article_id",
+                "annotation__article__title",
+                "annotation__article__publisher__name",
+                "annotation__article__author",
+                "annotation__article__published_on",
+                "annotation__article__language",
+                "annotation__exact",
+                "annotation__prefix",
+                "annotation__suffix",
+                "seen_on",
+                ArraySubquery(claimants.order_by("pk").values("source__name")),
+            )
+        )
+
     def for_display(self):
         return self.select_related("annotation__article__publisher", "annotation__created_by", "created_by").defer(
             "annotation__article__original", "annotation__article__text", "annotation__article__search"
@@ -183,3 +206,17 @@ class Appearance(models.Model):
     @property
     def project_id(self) -> int:
         return self.claim.project_id
+
+
+class ClaimKey(models.Model):
+    """One of a claim's keys, a row each, written by a database trigger from `Claim.keys`
+    (migration 0004): a proposal reads the marked words' keys from the (project, key) index and
+    adds up each claim's shared ones, instead of comparing the arrays of thousands of claims."""
+
+    pk = models.CompositePrimaryKey("project", "key", "claim")
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+", db_index=False)
+    key = models.CharField(max_length=100)
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self):
+        return f"{self.key} of claim {self.claim_id}"

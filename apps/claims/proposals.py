@@ -1,9 +1,10 @@
 """Which of a project's claims a newly marked claim annotation says again.
 
-Every claim keeps its keys (`Claim.keys`, GIN-indexed): the folded content words of its wording
-and appearances, each with its language ("w:en:integral"), and their names ("@belarus") and
-numbers ("#2025"), which survive translation as the story matcher found. A proposal is one
-indexed overlap query, best shared keys first. Before those come the claims of the passages the
+Every claim keeps its keys (`Claim.keys`, and a row each in ClaimKey): the folded content words of
+its wording and appearances, each with its language ("w:en:integral"), and their names
+("@belarus"), the first letters of those ("~belar") and numbers ("#2025"), which survive
+translation as the story matcher found. A proposal is one scan of the key rows' index that adds
+up each claim's shared keys, best first. Before those come the claims of the passages the
 story's alignment pairs with the marked one: the same sentence in another version of the story.
 """
 
@@ -11,8 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 
 from apps.annotations.models import Annotation, quoted
 from apps.articles.similarity import fingerprint
@@ -182,7 +183,7 @@ def propose(annotation: Annotation, user, *, limit: int = LIMIT) -> list[Proposa
     if keys:
         total = weight(keys)
         wanted = limit + len(proposals) + (1 if own_claim else 0)
-        for claim, shared in overlapping_claims(claims, sorted(keys), wanted, user):
+        for claim, shared in overlapping_claims(claims, article.project_id, sorted(keys), wanted, user):
             if claim.pk == own_claim:
                 continue
             score = round(min(weight(shared) / total, 1.0) * 0.99, 4)
@@ -195,22 +196,29 @@ def propose(annotation: Annotation, user, *, limit: int = LIMIT) -> list[Proposa
     return ranked[:limit]
 
 
-def overlapping_claims(claims, keys: list[str], limit: int, user) -> list[tuple[Claim, set[str]]]:
-    """The claims sharing most (weighted) keys with `keys`, each with the keys shared: one query on
-    the keys' GIN index. For an analyst in a blind project the keys shared are counted again from
+# Each claim's shared keys added up, names and numbers twice (see `weight`), from the (project,
+# key) primary key of the key rows alone.
+SHARED_SQL = """
+SELECT claim_id, sum(CASE WHEN key LIKE 'w:%%' THEN 1 ELSE 2 END) AS shared
+FROM claims_claimkey WHERE project_id = %s AND key = ANY(%s::varchar[])
+GROUP BY claim_id ORDER BY shared DESC, claim_id DESC LIMIT %s
+"""
+# An analyst in a blind project does not see every claim: more are read, to keep enough once scoped.
+BLIND_MARGIN = 5
+
+
+def overlapping_claims(claims, project_id: int, keys: list[str], limit: int, user) -> list[tuple[Claim, set[str]]]:
+    """The claims (of `claims`, the ones the user sees) sharing most weighted keys with `keys`, each
+    with the keys shared. For an analyst in a blind project the keys shared are counted again from
     the wording and the appearances they may see, so that no hidden passage scores or explains."""
-    names_and_numbers = [key for key in keys if not key.startswith("w:")]
-    shared_weight = (
-        "(SELECT count(*) FROM unnest(keys) k WHERE k = ANY(%s)) + "
-        "(SELECT count(*) FROM unnest(keys) k WHERE k = ANY(%s))"
-    )
-    rows = list(
-        claims.filter(keys__overlap=keys)
-        .annotate(shared_weight=RawSQL(shared_weight, [keys, names_and_numbers]))
-        .order_by("-shared_weight", "-pk")[:limit]
-    )
+    blinded = open_appearances(user) is not None
+    with connection.cursor() as cursor:
+        cursor.execute(SHARED_SQL, [project_id, keys, limit * BLIND_MARGIN if blinded else limit])
+        order = [pk for pk, _ in cursor.fetchall()]
+    found = claims.in_bulk(order)
+    rows = [found[pk] for pk in order if pk in found][:limit]
     wanted = set(keys)
-    if claims.model is Claim and rows and open_appearances(user) is not None:
+    if blinded:
         return [(claim, wanted & set(seen_keys(claim, user))) for claim in rows]
     return [(claim, wanted & set(claim.keys)) for claim in rows]
 

@@ -1,12 +1,18 @@
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
+from django.db.models import Count, F, Min
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from apps.annotations.models import Annotation, Link
+from apps.annotations.models import Annotation, Link, sentence_end, sentence_start
 from apps.claims.forms import AttachForm, ClaimFiltersForm, VerdictForm
 from apps.claims.models import SEEN_ON, Appearance, Claim
 from apps.claims.proposals import propose
@@ -16,8 +22,44 @@ from apps.projects.models import Project
 from apps.sources.models import Source
 
 CLAIMS_PER_PAGE = 50
-APPEARANCES_PER_PAGE = 100
+APPEARANCES_PER_PAGE = 50
 PROPOSALS_SHOWN = 5
+
+
+@cache
+def workbench_address() -> str:
+    """The workbench's address with a slot for the article: a page of rows costs one reverse()."""
+    return reverse("annotations:workbench", args=[987654321]).replace("987654321", "{}")
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One appearance on the claim page: its passage in its sentence, where and when, who claims it."""
+
+    annotation: int
+    article: int
+    title: str
+    outlet: str | None
+    author: str
+    published_on: date | None
+    language: str
+    exact: str
+    prefix: str
+    suffix: str
+    seen_on: date
+    claimants: list[str]
+
+    @property
+    def url(self) -> str:
+        return workbench_address().format(self.article) + f"?annotation={self.annotation}"
+
+    @property
+    def before(self) -> str:
+        return sentence_start(self.prefix)
+
+    @property
+    def after(self) -> str:
+        return sentence_end(self.suffix)
 
 
 def visible_claim(request, pk) -> Claim:
@@ -83,32 +125,24 @@ def claim_list(request):
 def claim_context(request, claim: Claim, **extra) -> dict:
     user = request.user
     appearances = Appearance.objects.filter(claim=claim).visible_to(user)
-    claimants = Link.objects.filter(role=Link.Role.CLAIMANT).select_related("source").order_by("pk")
-    listed = (
-        appearances.first_seen_first()
-        .for_display()
-        .annotate(seen_on=SEEN_ON)
-        .prefetch_related(models.Prefetch("annotation__links", queryset=claimants, to_attr="claimants"))
-    )
-    page = Paginator(listed, APPEARANCES_PER_PAGE).get_page(request.GET.get("page"))
-    # The picture shows every appearance, read as plain values.
+    page = Paginator(appearances.for_listing(), APPEARANCES_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = [Row(*values) for values in page.object_list]
+    # The picture shows every appearance, counted by day, outlet and language in the database.
     points = [
-        Point(day, outlet or "no outlet", language, f"{day:%Y-%m-%d}, {outlet or 'no outlet'} ({language}): {title}")
-        for day, outlet, language, title in appearances.first_seen_first()
-        .annotate(seen_on=SEEN_ON)
-        .values_list(
-            "seen_on",
-            "annotation__article__publisher__name",
-            "annotation__article__language",
-            "annotation__article__title",
+        Point(row["seen_on"], row["outlet"] or "no outlet", row["language"], row["count"], row["title"])
+        for row in appearances.annotate(seen_on=SEEN_ON)
+        .values(
+            "seen_on", outlet=F("annotation__article__publisher__name"), language=F("annotation__article__language")
         )
+        .annotate(count=Count("pk"), title=Min("annotation__article__title"))
+        .order_by("seen_on", "outlet", "language")
     ]
     may_judge = user.has_perm("claims.set_verdict", claim)
     return {
         "claim": claim,
         "page": page,
         "timeline": timeline(points, title=f"Where and when {claim} appeared"),
-        "appearance_count": len(points),
+        "appearance_count": page.paginator.count,
         "may_judge": may_judge,
         "verdict_form": extra.pop("verdict_form", None)
         or VerdictForm(initial={"version": claim.version, "verdict": claim.verdict, "rationale": claim.rationale}),

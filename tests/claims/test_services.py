@@ -105,3 +105,22 @@ def test_every_change_is_in_the_history(project, analyst, reviewer, article):
     assert labels[0] == ("created", "unverified")
     assert labels[-1] == ("changed", "disputed")
     assert list(Appearance.objects.get().history.values_list("pgh_label", flat=True)) == ["created"]
+
+
+@pytest.mark.parametrize("blind", [False, True])
+def test_the_claims_queryset_and_the_object_check_agree(project, analyst, other_analyst, reviewer, outsider, blind):
+    project.blind = blind
+    project.save()
+    article = ArticleFactory(project=project)
+    mine = create_claim_from(annotation=AnnotationFactory(article=article, created_by=analyst), user=analyst)
+    theirs = create_claim_from(
+        annotation=AnnotationFactory(article=article, created_by=other_analyst, start=20, end=30), user=other_analyst
+    )
+    bare = create_claim(project=project, user=other_analyst, wording="Said nowhere yet")
+    elsewhere = ClaimFactory(project=outsider.memberships.get().project, created_by=outsider)
+    claims = [mine, theirs, bare, elsewhere]
+    for user in (analyst, other_analyst, reviewer, outsider):
+        visible = set(Claim.objects.visible_to(user))
+        assert visible == {claim for claim in claims if user.has_perm("claims.view_claim", claim)}
+    assert (theirs in set(Claim.objects.visible_to(analyst))) is not blind
+    assert theirs in set(Claim.objects.visible_to(reviewer))

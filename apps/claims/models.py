@@ -51,29 +51,6 @@ class ClaimQuerySet(ProjectScopedQuerySet):
             | models.Exists(appearances.filter(open_appearances(user)))
         )
 
-    def with_spread(self, user):
-        """Each claim with `appearance_count`, `outlet_count`, `language_count`, `first_seen` and
-        `spread` (outlets and languages together), counting only the appearances the user may see."""
-        appearances = Appearance.objects.filter(claim=models.OuterRef("pk")).live()
-        condition = open_appearances(user)
-        if condition is not None:
-            appearances = appearances.filter(condition)
-
-        def aggregate(expression):
-            return Coalesce(
-                models.Subquery(appearances.order_by().values("claim").annotate(value=expression).values("value")[:1]),
-                0,
-            )
-
-        return self.annotate(
-            appearance_count=aggregate(models.Count("pk")),
-            outlet_count=aggregate(models.Count("annotation__article__publisher", distinct=True)),
-            language_count=aggregate(models.Count("annotation__article__language", distinct=True)),
-            first_seen=models.Subquery(
-                appearances.order_by().values("claim").annotate(value=models.Min(SEEN_ON)).values("value")[:1]
-            ),
-        ).annotate(spread=models.F("outlet_count") + models.F("language_count"))
-
 
 # When an appearance was first seen: its article's publication day, else the day it was imported.
 SEEN_ON = Coalesce("annotation__article__published_on", models.F("annotation__article__imported_at__date"))
@@ -144,8 +121,9 @@ class AppearanceQuerySet(ProjectScopedQuerySet):
         return super().visible_to(user).live().open_to(user)
 
     def live(self):
-        """Of annotations not deleted (a deleted one keeps its appearance, for its undo)."""
-        return self.filter(annotation__deleted_at__isnull=True)
+        """Of claim annotations not deleted: a deleted one keeps its appearance, for its undo, and
+        one changed to another kind afterwards keeps it should it be changed back."""
+        return self.filter(annotation__deleted_at__isnull=True, annotation__kind="claim")
 
     def open_to(self, user):
         condition = open_appearances(user)

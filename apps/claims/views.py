@@ -5,21 +5,20 @@ from functools import cache
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import models
 from django.db.models import Count, F, Min
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from apps.annotations.models import Annotation, Link, sentence_end, sentence_start
+from apps.annotations.models import Annotation, sentence_end, sentence_start
 from apps.claims.forms import AttachForm, ClaimFiltersForm, VerdictForm
+from apps.claims.listing import listed_claims
 from apps.claims.models import SEEN_ON, Appearance, Claim
 from apps.claims.proposals import propose
 from apps.claims.services import ClaimConflict, attach_appearance, create_claim_from, update_claim
 from apps.claims.timeline import Point, timeline
 from apps.projects.models import Project
-from apps.sources.models import Source
 
 CLAIMS_PER_PAGE = 50
 APPEARANCES_PER_PAGE = 50
@@ -67,40 +66,6 @@ def visible_claim(request, pk) -> Claim:
     return get_object_or_404(rows, pk=pk)
 
 
-def filtered_claims(user, data: dict):
-    """The claims the list's filters keep, with their spread, in the order asked for."""
-    claims = Claim.objects.visible_to(user).with_spread(user).select_related("project")
-    appearances = Appearance.objects.filter(claim=models.OuterRef("pk")).live().open_to(user)
-    if data.get("project"):
-        claims = claims.filter(project_id=data["project"])
-    if data.get("verdict"):
-        claims = claims.filter(verdict=data["verdict"])
-    if data.get("language"):
-        language = data["language"]
-        in_language = appearances.filter(annotation__article__language=language)
-        claims = claims.filter(models.Q(language=language) | models.Exists(in_language))
-    if data.get("claimant"):
-        named = Source.objects.called(data["claimant"]).order_by().values("pk")
-        claimed = appearances.filter(annotation__links__role=Link.Role.CLAIMANT, annotation__links__source__in=named)
-        claims = claims.filter(models.Exists(claimed))
-    if data.get("outlet"):
-        named = Source.objects.called(data["outlet"]).order_by().values("pk")
-        claims = claims.filter(models.Exists(appearances.filter(annotation__article__publisher__in=named)))
-    if data.get("since"):
-        claims = claims.filter(first_seen__gte=data["since"])
-    if data.get("until"):
-        claims = claims.filter(first_seen__lte=data["until"])
-    if data.get("min_appearances"):
-        claims = claims.filter(appearance_count__gte=data["min_appearances"])
-    order = {
-        "spread": ["-spread", "-appearance_count", "-pk"],
-        "appearances": ["-appearance_count", "-spread", "-pk"],
-        "first_seen": [models.F("first_seen").asc(nulls_last=True), "pk"],
-        "recent": ["-created_at", "-pk"],
-    }[data.get("sort") or "spread"]
-    return claims.order_by(*order)
-
-
 @login_required
 @require_GET
 def claim_list(request):
@@ -117,7 +82,7 @@ def claim_list(request):
         template_name += "#claim-results"
     if not form.is_valid():
         return render(request, template_name, context, status=422)
-    paginator = Paginator(filtered_claims(request.user, form.cleaned_data), CLAIMS_PER_PAGE)
+    paginator = Paginator(listed_claims(request.user, form.cleaned_data), CLAIMS_PER_PAGE)
     context["page"] = paginator.get_page(request.GET.get("page"))
     return render(request, template_name, context)
 

@@ -137,3 +137,18 @@ def test_blind_claim_page_hides_another_analysts_appearances(client, project, an
     )
     assert client.get(hidden.get_absolute_url()).status_code == 404
     assert "<td>0</td>" in client.get(f"/claims/?project={project.pk}").content.decode()
+
+
+def test_claim_list_costs_the_same_queries_whatever_its_size(client, analyst, project, django_assert_num_queries):
+    client_for(client, analyst)
+    create_claim(project=project, user=analyst, wording="The first claim", language="en")
+    client.get("/claims/")
+    with django_assert_num_queries(7) as counted:  # session, user, projects, claims, spreads, page, new replies
+        client.get("/claims/")
+    for n in range(5):
+        claim = create_claim(project=project, user=analyst, wording=f"Claim {n} of many", language="en")
+        attach_appearance(
+            claim=claim, annotation=AnnotationFactory(article=ArticleFactory(project=project)), user=analyst
+        )
+    with django_assert_num_queries(len(counted.captured_queries)):
+        client.get("/claims/")

@@ -176,8 +176,9 @@ def propose(annotation: Annotation, user, *, limit: int = LIMIT) -> list[Proposa
             continue
         proposal = proposals.setdefault(claim.pk, Proposal(claim, ALIGNED_SCORE))
         proposal.why.append(f"the story's aligned passage in {quoted(title)} is an appearance of it")
-    visible = set(claims.filter(pk__in=list(proposals)).values_list("pk", flat=True))
-    proposals = {pk: proposal for pk, proposal in proposals.items() if pk in visible}
+    if proposals:
+        visible = set(claims.filter(pk__in=list(proposals)).values_list("pk", flat=True))
+        proposals = {pk: proposal for pk, proposal in proposals.items() if pk in visible}
 
     keys = text_keys(annotation.exact, article.language)
     if keys:

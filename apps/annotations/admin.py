@@ -20,6 +20,7 @@ from django.utils.text import Truncator
 from apps.annotations.forms import CommentForm, ReviewForm
 from apps.annotations.models import Annotation, CommentHistory, Link, LinkHistory, quoted
 from apps.annotations.rendering import passage_html
+from apps.annotations.sections import REVIEW_SECTIONS, rendered
 from apps.annotations.services import Decision, OwnWork, StatusConflict, add_comment, review_annotation
 from apps.annotations.views import read_thread
 from apps.articles.models import TEXT_FIELDS, WEIGHTY_FIELDS, Article, language_name, searchable
@@ -429,6 +430,7 @@ class AnnotationAdmin(ProjectScopedAdmin):
                 "own_work": deciding_own_work(request.user, obj),
                 "review_form": self.review_form(obj),
                 "next_in_queue": self.queue(request).exclude(pk=obj.pk).values_list("pk", flat=True).first(),
+                "sections": rendered(REVIEW_SECTIONS, request, obj),
             }
             context = {**review, **context}
         return super().render_change_form(request, context, add, change, form_url, obj)

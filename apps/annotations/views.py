@@ -22,6 +22,7 @@ from apps.annotations.forms import (
 )
 from apps.annotations.models import Annotation, Comment, CommentRead, Link
 from apps.annotations.rendering import annotation_list_html, blocks_html, listed, render_blocks, spans
+from apps.annotations.sections import PANEL_SECTIONS, rendered
 from apps.annotations.services import (
     BACK_TO_DRAFT,
     NOT_YOURS,
@@ -214,6 +215,7 @@ def panel_context(request, annotation, **extra):
         "link_form": extra.pop("link_form", None)
         or LinkForm(project=annotation.article.project, initial={"role": annotation.speaker_role}),
         "review_form": extra.pop("review_form", None) or ReviewForm(initial={"version": annotation.version}),
+        "sections": rendered(PANEL_SECTIONS, request, annotation),
         **extra,
     }
 

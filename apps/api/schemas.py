@@ -422,7 +422,7 @@ class ImportJobOut(Schema):
     )
 
 
-SearchType = Literal["article", "annotation", "source"]
+SearchType = Literal["article", "annotation", "source", "claim"]
 
 
 class SearchFilters(Schema):
@@ -432,7 +432,7 @@ class SearchFilters(Schema):
         description='What to look for: words, "a phrase", `or` between alternatives, `-word` to leave out. '
         "Stems of each article's language count, accents and case do not; names are found however spelled.",
     )
-    type: SearchType | None = Field(None, description="Only articles, annotations or sources.")
+    type: SearchType | None = Field(None, description="Only articles, annotations, sources or claims.")
     project: int | None = Field(None, ge=1, le=MAX_ID)
     language: str | None = Field(None, max_length=3, description="An article's ISO 639-1 code, or `und`.")
     kind: AnnotationKind | None = None
@@ -443,13 +443,16 @@ class SearchFilters(Schema):
     role: LinkRole | None = Field(None, description="Annotations linked in this role (to `source`, if given).")
     since: date | None = Field(None, description="On or after this day (an article's publication or import).")
     until: date | None = Field(None, description="On or before this day.")
+    claim: int | None = Field(None, ge=1, le=MAX_ID, description="Annotations that are appearances of this claim.")
 
 
 class SearchHit(BaseModel):
     type: SearchType
     id: int
     article: int | None = Field(description="The article's id, for articles and annotations.")
-    title: str = Field(description="An article's title, an annotation's article's title, a source's name.")
+    title: str = Field(
+        description="An article's title, an annotation's article's title, a source's name, a claim's wording."
+    )
     snippet: str = Field(description="Plain text around the match (an annotation's marked words); never HTML.")
     highlights: list[tuple[int, int]] = Field(
         description="Each match as [start, end) offsets into `snippet`, in Unicode code points."

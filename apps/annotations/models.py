@@ -227,6 +227,12 @@ class AnnotationQuerySet(ProjectScopedQuerySet):
     def live(self):
         return self.filter(deleted_at__isnull=True)
 
+    def of_latest_versions(self):
+        """Only annotations of articles no later version replaces: lists, counts, exports and
+        agreement are about the latest text (the earlier versions keep theirs, on their pages)."""
+        articles = self.model._meta.get_field("article").related_model.objects
+        return self.filter(~models.Exists(articles.filter(replaces=models.OuterRef("article_id"))))
+
     def filtered(self, filters: AnnotationFilters):
         """The annotations that meet every one of `filters`; the rows still need scoping (`visible_to`)."""
         rows = self
@@ -344,7 +350,7 @@ class AnnotationQuerySet(ProjectScopedQuerySet):
             "status",
             "created_by_id",
             "created_by__username",
-            ArraySubquery(links.values(json=JSONObject(role="role", source="source__name"))),
+            ArraySubquery(links.values(json=JSONObject(role="role", source="source__name", source_id="source_id"))),
         )
 
 

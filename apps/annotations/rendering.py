@@ -8,10 +8,12 @@ each naming all the annotations that cover it, so any nesting shows.
 """
 
 from dataclasses import dataclass
+from functools import cache
 from html import escape
 from itertools import pairwise
 from typing import NamedTuple
 
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.annotations.models import AnnotationKind, AnnotationStatus, LinkRole
@@ -207,13 +209,27 @@ def quoted_html(excerpt: str, *, complete: bool) -> str:
     return f'<span class="excerpt">{opening}<bdi>{escape(passage)}</bdi>{closing}</span>'
 
 
+@cache
+def source_address_prefix() -> str:
+    return reverse("directory:detail", args=[1]).removesuffix("1/")
+
+
+def source_address(pk: int) -> str:
+    """The source's page in the directory (Source.get_absolute_url, without a model instance per link)."""
+    return f"{source_address_prefix()}{int(pk)}/"
+
+
 def annotation_list_html(annotations: list[ListedAnnotation]) -> SafeString:
     parts = []
     for a in annotations:
         complete = len(a.excerpt) <= EXCERPT_CHARS
         excerpt = a.excerpt if complete else a.excerpt[: EXCERPT_CHARS - 1]
         meta = [STATUS_LABELS[a.status], escape(a.author)]
-        meta += [f"{ROLE_LABELS[link['role']]} {escape(link['source'])}" for link in a.links]
+        meta += [
+            f'{ROLE_LABELS[link["role"]]} <a class="source-link" href="{source_address(link["source_id"])}">'
+            f"{escape(link['source'])}</a>"
+            for link in a.links
+        ]
         parts.append(
             f'<li class="annotation-item kind-{a.kind}" data-id="{a.pk}" data-start="{a.start}">'
             f'<a href="#" class="jump" data-id="{a.pk}"><span class="kind-label">{a.kind_label}</span> '

@@ -34,7 +34,8 @@ def list_context(request, params: QueryDict, form: AssignmentForm | None = None)
     user = request.user
     # PostgreSQL refuses NUL in a string, and no title holds one.
     query = params.get("q", "").replace("\x00", "").strip()
-    articles = Article.objects.visible_to(user)
+    # Earlier versions of a text are reached from its latest version's page.
+    articles = Article.objects.visible_to(user).latest_versions()
     facets = articles.facets(query, user)
     # A choice the user may not pick (another project, a stale link) filters nothing.
     project = params.get("project", "")

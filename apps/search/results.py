@@ -36,20 +36,21 @@ from apps.annotations.models import (
 from apps.articles.indexing import INDEXED_CHARS, name_key
 from apps.articles.models import Article
 from apps.articles.similarity import names_in
+from apps.claims.models import Claim
 from apps.projects.models import Project
 from apps.projects.permissions import project_ids
 from apps.search.snippets import Marked, Sentinels
 from apps.sources.models import Source, words
 
 SIMPLE = "sourcetrace_simple"
-TYPES = ("source", "annotation", "article")  # the order of the combined list
+TYPES = ("source", "claim", "annotation", "article")  # the order of the combined list
 # A query of more plain words than this is not compared with names.
 MAX_NAME_WORDS = 4
 # The rank of an article found only by a name spelled alike.
 NAME_RANK = 1e-6
 # More matches of a kind than this are listed newest first, unranked (see `search`).
 RANK_LIMIT = 2000
-ANNOTATION_FILTERS = ("kind", "status", "tag", "author", "role", "source_name")
+ANNOTATION_FILTERS = ("kind", "status", "tag", "author", "role", "source_name", "claim")
 # An annotation's words and note are shown whole up to this length, else around their first match.
 SNIPPET_CHARS = 300
 
@@ -94,6 +95,7 @@ class Filters:
     source_name: str = ""  # annotations linked to a source of this name or alias
     since: date | None = None
     until: date | None = None
+    claim: int | None = None  # annotations that are appearances of this claim
 
     def allows(self, kind_of_row: str) -> bool:
         """Whether rows of this kind can meet these filters at all: an article has no status."""
@@ -102,6 +104,8 @@ class Filters:
         if kind_of_row != "annotation" and any(getattr(self, name) for name in ANNOTATION_FILTERS):
             return False
         if kind_of_row == "source" and (self.language or self.source or self.since or self.until):
+            return False
+        if kind_of_row == "claim" and (self.source or self.since or self.until):
             return False
         return True
 
@@ -148,6 +152,8 @@ def search(*, user, query: Query | None, filters: Filters, offset: int = 0, limi
         branches["annotation"] = matching_annotations(user, query, filters)
     if filters.allows("source"):
         branches["source"] = matching_sources(user, query, filters)
+    if filters.allows("claim"):
+        branches["claim"] = matching_claims(user, query, filters)
     counts = count_all({kind: qs for kind, (qs, _) in branches.items()})
     # Ranking reads every match's words; past RANK_LIMIT matches, the newest come first instead.
     unranked = {kind for kind, count in counts.items() if count > RANK_LIMIT}
@@ -220,7 +226,7 @@ def in_dates(rows, filters: Filters, day):
 
 
 def matching_articles(user, query: Query | None, filters: Filters, configurations: dict[str, list[str]]):
-    articles = Article.objects.visible_to(user)
+    articles = Article.objects.visible_to(user).latest_versions()
     if filters.project:
         articles = articles.filter(project_id=filters.project)
     if filters.language:
@@ -248,9 +254,11 @@ def matching_articles(user, query: Query | None, filters: Filters, configuration
 
 
 def matching_annotations(user, query: Query | None, filters: Filters):
-    annotations = Annotation.objects.visible_to(user).live().filtered(filters.for_annotations())
+    annotations = Annotation.objects.visible_to(user).live().of_latest_versions().filtered(filters.for_annotations())
     if filters.project:
         annotations = annotations.filter(article__project_id=filters.project)
+    if filters.claim:
+        annotations = annotations.filter(appearance__claim_id=filters.claim)
     if query is None:
         return annotations, models.Value(0.0)
     tsquery = words_of(query, SIMPLE)
@@ -270,6 +278,18 @@ def matching_sources(user, query: Query | None, filters: Filters):
         for spelling in dict.fromkeys([query.text, " ".join(query.names)]):
             matched |= models.Q(pk__in=Source.objects.matching(spelling).order_by().values("pk"))
     return sources.filter(matched), SearchRank(models.F("search"), tsquery)
+
+
+def matching_claims(user, query: Query | None, filters: Filters):
+    claims = Claim.objects.visible_to(user)
+    if filters.project:
+        claims = claims.filter(project_id=filters.project)
+    if filters.language:
+        claims = claims.filter(language=filters.language)
+    if query is None:
+        return claims, models.Value(0.0)
+    tsquery = words_of(query, SIMPLE)
+    return claims.filter(search=tsquery), SearchRank(models.F("search"), tsquery)
 
 
 def count_all(querysets: dict) -> dict[str, int]:
@@ -313,6 +333,8 @@ def describe(page: list[tuple[str, int]], query: Query | None) -> list[Hit]:
         hits |= {("annotation", hit.id): hit for hit in describe_annotations(ids["annotation"], query, sentinels)}
     if ids["source"]:
         hits |= {("source", hit.id): hit for hit in describe_sources(ids["source"], query, sentinels)}
+    if ids["claim"]:
+        hits |= {("claim", hit.id): hit for hit in describe_claims(ids["claim"], query, sentinels)}
     return [hits[key] for key in page if key in hits]
 
 
@@ -417,7 +439,7 @@ def describe_annotations(ids: list[int], query: Query | None, sentinels: Sentine
             ArraySubquery(
                 Link.objects.filter(annotation=models.OuterRef("pk"))
                 .order_by("role", "pk")
-                .values(json=JSONObject(role="role", source="source__name"))
+                .values(json=JSONObject(role="role", source="source__name", source_id="source_id"))
             ),
         )
     )
@@ -448,7 +470,11 @@ def describe_annotations(ids: list[int], query: Query | None, sentinels: Sentine
                     "after": sentence_end(suffix),
                     # Who said or claims it, and the other sources it is linked to.
                     "links": [
-                        {"role": Link.Role(link["role"]).label, "source": link["source"]}
+                        {
+                            "role": Link.Role(link["role"]).label,
+                            "source": link["source"],
+                            "url": reverse("directory:detail", args=[link["source_id"]]),
+                        }
                         for link in links
                         if link["role"] in Link.Role.values
                     ],
@@ -478,10 +504,36 @@ def describe_sources(ids: list[int], query: Query | None, sentinels: Sentinels) 
                 aliases if aliases else sentinels.parse(name_marked),
                 reverse("search:annotations") + f"?source={pk}",
                 title_marked=sentinels.parse(name_marked),
-                details={"kind": Source.Kind(kind).label, "project": project, "aliases": aliases},
+                details={
+                    "kind": Source.Kind(kind).label,
+                    "project": project,
+                    "aliases": aliases,
+                    # Its page in the directory; the hit's own address lists its annotations.
+                    "page": reverse("directory:detail", args=[pk]),
+                },
             )
         )
     return hits
+
+
+def describe_claims(ids: list[int], query: Query | None, sentinels: Sentinels) -> list[Hit]:
+    rows = (
+        Claim.objects.filter(pk__in=ids)
+        .annotate(wording_marked=marked("wording", query, sentinels))
+        .values_list("pk", "wording", "verdict", "language", "project__name", "wording_marked")
+    )
+    return [
+        Hit(
+            "claim",
+            pk,
+            wording,
+            sentinels.parse(wording_marked).around_first_match(SNIPPET_CHARS),
+            reverse("claims:detail", args=[pk]),
+            title_marked=sentinels.parse(wording_marked),
+            details={"verdict": Claim.Verdict(verdict).label, "language": language, "project": project},
+        )
+        for pk, wording, verdict, language, project, wording_marked in rows
+    ]
 
 
 def marked(expression, query: Query | None, sentinels: Sentinels):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.stories import views
+from apps.stories import version_views, views
 
 app_name = "stories"
 urlpatterns = [
@@ -10,4 +10,8 @@ urlpatterns = [
     path("annotations/<int:pk>/counterparts/", views.counterparts_section, name="counterparts"),
     path("annotations/<int:pk>/counterparts/proposal/", views.counterpart_proposal, name="counterpart-proposal"),
     path("annotations/<int:pk>/counterparts/accept/", views.counterpart_accept, name="counterpart-accept"),
+    # Versions of one article.
+    path("articles/<int:pk>/versions/", version_views.article_versions, name="versions"),
+    path("carried/", version_views.anchoring_queue, name="anchorings"),
+    path("carried/<int:pk>/", version_views.anchoring_decide, name="anchoring-decide"),
 ]

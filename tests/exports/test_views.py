@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.annotations.models import Annotation
 from apps.articles.services import join_story
+from apps.claims.services import create_claim_from, set_verdict
 from apps.exports.formats import FORMATS, ExportContext, export_chunks
 from apps.exports.models import ExportJob
 from apps.exports.rows import Selection
@@ -56,8 +57,10 @@ def test_article_list_offers_the_project_export_once_a_project_is_chosen(client,
 
 
 @pytest.mark.parametrize("name", list(FORMATS))
-def test_each_download_is_an_attachment_of_its_own_type(client, analyst, project, seeded, name):
+def test_each_download_is_an_attachment_of_its_own_type(client, analyst, reviewer, project, seeded, name):
     Annotation.objects.update(status="approved", reviewed_at=timezone.now())
+    claim = create_claim_from(annotation=Annotation.objects.filter(kind="claim").first(), user=analyst)
+    set_verdict(claim=claim, user=reviewer, verdict="false", rationale="", base_version=1)  # for ClaimReview
     response = client_for(client, analyst).get(reverse("exports:project", args=[project.pk, name]))
     assert response.status_code == 200 and response.streaming
     assert response["Content-Type"] == FORMATS[name].content_type

@@ -134,7 +134,7 @@ def test_nothing_of_another_project_is_found_or_counted(analyst, project):
     SourceFactory(project=other_project, name="Minsk City Council")
     indexed(mine, theirs)
     results = search(user=analyst, query=Query.parse("Minsk"), filters=Filters())
-    assert results.counts == {"source": 0, "annotation": 0, "article": 1}
+    assert results.counts == {"source": 0, "claim": 0, "annotation": 0, "article": 1}
     assert [hit.id for hit in results.hits] == [mine.pk]
     assert search(user=analyst, query=Query.parse("Minsk"), filters=Filters(project=other_project.pk)).count == 0
 
@@ -156,7 +156,7 @@ def test_blind_mode_an_analyst_finds_only_their_own_annotations_until_the_articl
     results = search(user=analyst, query=Query.parse("Sharif"), filters=Filters(type="annotation"))
     assert results.counts["annotation"] == 0 and results.hits == []
     everything = search(user=analyst, query=Query.parse("Sharif OR confirmed OR Lukashenko"), filters=Filters())
-    assert everything.counts == {"source": 0, "annotation": 1, "article": 1}
+    assert everything.counts == {"source": 0, "claim": 0, "annotation": 1, "article": 1}
     assert "confirmed" not in str([(hit.snippet, hit.details) for hit in everything.hits])
     assert found(reviewer, "Sharif", type="annotation") == [("annotation", theirs.pk)]
     article.curated_at = "2026-01-01T00:00:00Z"

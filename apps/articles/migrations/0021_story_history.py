@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0019_search_columns'),
+        ('articles', '0020_versions_in_one_line'),
         ('pghistory', '0007_auto_20250421_0444'),
         ('projects', '0006_project_self_review'),
     ]

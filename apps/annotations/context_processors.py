@@ -9,7 +9,6 @@ from django.db.models.functions import Coalesce
 
 from apps.annotations.models import Annotation, Comment
 
-
 # The header counts up to this many of each ("100+"): an analyst with thousands of rejections
 # would otherwise have them all read on every page.
 MAX_COUNTED = 100

@@ -9,10 +9,24 @@ from django.db.models.functions import Coalesce
 
 from apps.annotations.models import Annotation, Comment
 
+# The header counts up to this many of each ("100+"): an analyst with thousands of rejections
+# would otherwise have them all read on every page.
+MAX_COUNTED = 100
+
 
 def counted(queryset) -> Subquery:
-    """The number of rows of `queryset`, as a subquery of another query."""
-    return Coalesce(Subquery(queryset.order_by().values(one=Value(1)).annotate(n=Count("pk")).values("n")), 0)
+    """The number of rows of `queryset` up to MAX_COUNTED, as a subquery of another query."""
+    first = queryset.order_by().values("pk")[:MAX_COUNTED]
+    return Coalesce(
+        Subquery(
+            queryset.model.objects.filter(pk__in=first)
+            .order_by()
+            .values(one=Value(1))
+            .annotate(n=Count("pk"))
+            .values("n")
+        ),
+        0,
+    )
 
 
 class UnreadReplies:
@@ -46,6 +60,11 @@ class UnreadReplies:
     @property
     def count(self) -> int:
         return sum(self.counts)
+
+    @property
+    def more(self) -> bool:
+        """Whether there are more than counted."""
+        return MAX_COUNTED in self.counts
 
 
 def unread_replies(request):

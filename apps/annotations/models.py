@@ -468,6 +468,13 @@ class Annotation(models.Model):
                 name="annotation_waiting",
                 condition=models.Q(status=AnnotationStatus.SUBMITTED, deleted_at__isnull=True),
             ),
+            # Each page's header counts the user's rejected annotations: these rows only, never
+            # the user's whole work (a reviewer rejects few).
+            models.Index(
+                fields=["created_by"],
+                name="annotation_rejected",
+                condition=models.Q(status=AnnotationStatus.REJECTED, deleted_at__isnull=True),
+            ),
             # The admin's search, which must not read a million rows (see AnnotationAdmin.get_search_results).
             GinIndex(OpClass(searchable("exact"), name="gin_trgm_ops"), name="annotation_exact_trgm"),
             GinIndex(OpClass(searchable("note"), name="gin_trgm_ops"), name="annotation_note_trgm"),

@@ -461,5 +461,8 @@ class SearchHit(BaseModel):
 
 
 class SearchPage(PageOut):
-    counts: dict[SearchType, int] = Field(description="How many of each type match, on all pages.")
+    counts: dict[SearchType, int] = Field(
+        description="How many of each type match, on all pages, counted up to 2,000 of each type (the rank limit: "
+        "past it a type's matches come newest first); `count` adds them up."
+    )
     items: list[SearchHit]

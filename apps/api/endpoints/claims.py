@@ -115,7 +115,10 @@ class AppearanceIn(InputSchema):
 
 class ProposalOut(Schema):
     claim: ClaimBrief
-    score: float = Field(description="From 0 to 1; the story's aligned passages score 1.")
+    score: float = Field(
+        description="From 0 to 1; the claims of counterparts and of the story's aligned passages score 1, "
+        "counterparts first."
+    )
     why: list[str] = Field(description="What the marked words share with the claim.")
 
 

@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from apps.claims.models import Claim
-from apps.claims.services import attach_appearance, create_claim, create_claim_from
+from apps.claims.services import attach_appearance, create_claim, create_claim_from, set_verdict
 from tests.conftest import client_for
 from tests.factories import AnnotationFactory, ArticleFactory, LinkFactory, SourceFactory
 
@@ -185,3 +185,21 @@ def test_the_panel_detaches_its_annotation_and_proposes_claims_again(client, ana
     assert not spread_claim.appearances.filter(annotation_id=annotation_id).exists()
     again = client.post(f"/claims/annotation/{annotation_id}/detach/", headers={"HX-Request": "true"})
     assert again.status_code == 409
+
+
+def test_the_admin_lists_claims_by_verdict_read_only_with_their_history(client, analyst, reviewer, spread_claim):
+    other = create_claim(project=spread_claim.project, user=analyst, wording="Pakistan is a nuclear power")
+    set_verdict(claim=spread_claim, user=reviewer, verdict="false", rationale="A state.", base_version=1)
+    client_for(client, reviewer)
+
+    listed = client.get("/admin/claims/claim/?verdict__exact=false").content.decode()
+    assert "Belarus is part of Russia" in listed and other.wording not in listed
+
+    page = client.get(f"/admin/claims/claim/{spread_claim.pk}/change/").content.decode()
+    assert page.count("/admin/annotations/annotation/") >= 2
+    assert 'name="_save"' not in page  # read only
+    assert client.post(f"/admin/claims/claim/{spread_claim.pk}/change/", {"wording": "x"}).status_code == 403
+
+    history = client.get(f"/admin/claims/claim/{spread_claim.pk}/history/").content.decode()
+    assert "A state." in history
+    assert history.count("Appearance created") == 2

@@ -8,10 +8,10 @@ from django.apps import apps
 from apps.annotations.models import Annotation
 from apps.annotations.services import delete_annotation, restore_annotation, update_annotation
 from apps.claims.models import Appearance
-from apps.claims.services import attach_appearance, create_claim, create_claim_from
+from apps.claims.services import attach_appearance, create_claim, create_claim_from, detach_appearance
 from apps.stories.models import Anchoring, Counterpart
 from apps.stories.services import create_counterpart, link_counterparts
-from apps.stories.versions import add_version
+from apps.stories.versions import add_version, confirm_anchoring
 from tests.factories import AnnotationFactory
 from tests.stories.conftest import sample_story
 
@@ -133,3 +133,21 @@ def test_a_new_version_keeps_the_claims_of_its_carried_annotations_and_counts_on
     assert claim_of(marked) == claim.pk  # the earlier version keeps its own
     visible = Appearance.objects.filter(claim=claim).visible_to(analyst)
     assert list(visible.values_list("annotation_id", flat=True)) == [carried.pk]
+
+
+def test_a_claim_attached_in_an_earlier_version_reaches_the_carried_annotation(story, analyst, reviewer):
+    english, _ = story
+    marked = mark(english, ENGLISH_CLAIM, analyst)
+    new = add_version(article=english, text=english.text.replace("in full coordination", "in close coordination"), user=analyst)
+    anchoring = Anchoring.objects.select_related("annotation").get(origin=marked)
+    claim = create_claim(project=english.project, user=analyst, wording="Belarus is part of Russia", language="en")
+
+    attach_appearance(claim=claim, annotation=marked, user=analyst)
+
+    assert anchoring.annotation.article == new.article
+    assert claim_of(anchoring.annotation) == claim.pk
+    # Detached by hand, it stays detached when a reviewer confirms where it was carried.
+    detach_appearance(appearance=Appearance.objects.get(annotation=anchoring.annotation), user=analyst)
+    assert anchoring.state == "fuzzy"
+    confirm_anchoring(anchoring=anchoring, user=reviewer)
+    assert claim_of(anchoring.annotation) is None

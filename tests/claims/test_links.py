@@ -12,6 +12,8 @@ from apps.claims.services import attach_appearance, create_claim, create_claim_f
 from apps.stories.models import Anchoring, Counterpart
 from apps.stories.services import create_counterpart, link_counterparts
 from apps.stories.versions import add_version, confirm_anchoring
+from tests.api.conftest import api_client_for
+from tests.conftest import client_for
 from tests.factories import AnnotationFactory
 from tests.stories.conftest import sample_story
 
@@ -138,7 +140,9 @@ def test_a_new_version_keeps_the_claims_of_its_carried_annotations_and_counts_on
 def test_a_claim_attached_in_an_earlier_version_reaches_the_carried_annotation(story, analyst, reviewer):
     english, _ = story
     marked = mark(english, ENGLISH_CLAIM, analyst)
-    new = add_version(article=english, text=english.text.replace("in full coordination", "in close coordination"), user=analyst)
+    new = add_version(
+        article=english, text=english.text.replace("in full coordination", "in close coordination"), user=analyst
+    )
     anchoring = Anchoring.objects.select_related("annotation").get(origin=marked)
     claim = create_claim(project=english.project, user=analyst, wording="Belarus is part of Russia", language="en")
 
@@ -151,3 +155,15 @@ def test_a_claim_attached_in_an_earlier_version_reaches_the_carried_annotation(s
     assert anchoring.state == "fuzzy"
     confirm_anchoring(anchoring=anchoring, user=reviewer)
     assert claim_of(anchoring.annotation) is None
+
+
+def test_the_claim_page_and_the_api_count_the_latest_version_once(client, story, analyst):
+    english, _ = story
+    claim = create_claim_from(annotation=mark(english, ENGLISH_CLAIM, analyst), user=analyst)
+    add_version(article=english, text="A new first paragraph.\n\n" + english.text, user=analyst)
+
+    page = client_for(client, analyst).get(claim.get_absolute_url()).content.decode()
+    assert "1 appearance<" in page or "1 appearance " in page
+    assert page.count('class="appearance"') == 1
+    appearances = api_client_for(analyst).get(f"/claims/{claim.pk}").json()["appearances"]
+    assert [a["article"] for a in appearances] == [english.__class__.objects.get(replaces=english).pk]

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.annotations.models import Link, open_work, quoted
+from apps.articles.models import Article
 from apps.projects.history import tracked
 from apps.projects.models import ProjectScopedQuerySet
 from apps.projects.permissions import blinded_project_ids
@@ -117,13 +118,21 @@ class AppearanceQuerySet(ProjectScopedQuerySet):
     project_field = "claim__project"
 
     def visible_to(self, user):
-        """Appearances of the user's projects whose annotation blind mode does not hide from them."""
-        return super().visible_to(user).live().open_to(user)
+        """Appearances of the user's projects whose annotation blind mode does not hide from them,
+        in the latest version of each article (a claim counts a text once, not once per version)."""
+        return super().visible_to(user).live().of_latest_versions().open_to(user)
 
     def live(self):
-        """Of claim annotations not deleted: a deleted one keeps its appearance, for its undo, and
-        one changed to another kind afterwards keeps it should it be changed back."""
+        """Of live claim annotations. The database removes the appearance of an annotation deleted
+        or changed to another kind (claims migration 0006) and brings it back with its undo; this
+        only keeps a row written meanwhile out of sight."""
         return self.filter(annotation__deleted_at__isnull=True, annotation__kind="claim")
+
+    def of_latest_versions(self):
+        """Of annotations of articles no later version replaces: a carried annotation is an
+        appearance of its origin's claim too, and the latest version stands for the article."""
+        replaced = Article.objects.filter(replaces=models.OuterRef("annotation__article_id"))
+        return self.filter(~models.Exists(replaced))
 
     def open_to(self, user):
         condition = open_appearances(user)

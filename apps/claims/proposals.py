@@ -4,8 +4,9 @@ Every claim keeps its keys (`Claim.keys`, and a row each in ClaimKey): the folde
 its wording and appearances, each with its language ("w:en:integral"), and their names
 ("@belarus"), the first letters of those ("~belar") and numbers ("#2025"), which survive
 translation as the story matcher found. A proposal is one scan of the key rows' index that adds
-up each claim's shared keys, best first. Before those come the claims of the passages the
-story's alignment pairs with the marked one: the same sentence in another version of the story.
+up each claim's shared keys, best first. Before those come the claims of the annotation's
+counterparts (pairs an analyst confirmed), then those of the passages the story's alignment pairs
+with the marked one: the same sentence in another version of the story, by the machine's guess.
 """
 
 import re
@@ -19,6 +20,7 @@ from apps.annotations.models import Annotation, quoted
 from apps.articles.similarity import fingerprint
 from apps.claims.models import MAX_KEYS, Appearance, Claim, open_appearances
 from apps.stories.alignment import align_sentences
+from apps.stories.models import Counterpart
 
 # Words that say nothing of what a claim is about, in the sample languages and their neighbours.
 STOP_WORDS = frozenset(
@@ -43,6 +45,8 @@ WORD = re.compile(r"\w+", re.UNICODE)
 MIN_WORD = 4
 NAME_STEM = 5
 ALIGNED_SCORE = 1.0
+# Proposals come in tiers, best first: a counterpart's claim, an aligned passage's, shared keys.
+COUNTERPART, ALIGNED, SHARED = 0, 1, 2
 # A page of proposals; more would not be read.
 LIMIT = 10
 
@@ -91,6 +95,7 @@ class Proposal:
     claim: Claim
     score: float
     why: list[str] = field(default_factory=list)
+    tier: int = SHARED
 
     @property
     def because(self) -> str:
@@ -124,8 +129,8 @@ def aligned_annotations(annotation: Annotation, user) -> list[tuple[Annotation, 
     """The claim annotations (that the user may see) of the story's other articles whose spans
     overlap the sentences the alignment pairs with the marked one, each with its article's title.
 
-    Counterparts of an annotation, once stories keep them, come first here: they are the pairs
-    an analyst confirmed, where the alignment is only the machine's guess.
+    The annotation's counterparts (`counterpart_appearances`) come before these: they are the
+    pairs an analyst confirmed, where the alignment is only the machine's guess.
     """
     article = annotation.article
     if article.story_id is None:
@@ -161,6 +166,30 @@ def aligned_annotations(annotation: Annotation, user) -> list[tuple[Annotation, 
     return found
 
 
+def counterpart_appearances(annotation: Annotation, user) -> list[Appearance]:
+    """The appearances (that the user may see) of the annotation's counterparts, with their
+    claims and the titles of their articles, oldest pair first."""
+    pairs = (
+        Counterpart.objects.visible_to(user).of(annotation.pk).order_by("pk").values_list("annotation_id", "other_id")
+    )
+    partners = [other if first == annotation.pk else first for first, other in pairs]
+    if not partners:
+        return []
+    rows = (
+        Appearance.objects.visible_to(user)
+        .filter(annotation_id__in=partners)
+        .select_related("claim__created_by", "claim__verdict_by", "annotation__article")
+        .defer(
+            "annotation__article__text",
+            "annotation__article__original",
+            "annotation__article__search",
+            "annotation__article__names",
+        )
+    )
+    found = {row.annotation_id: row for row in rows}
+    return [found[pk] for pk in partners if pk in found]
+
+
 def propose(annotation: Annotation, user, *, limit: int = LIMIT) -> list[Proposal]:
     """The project's claims (that the user may see) the annotation may be an appearance of, best first."""
     article = annotation.article
@@ -170,11 +199,17 @@ def propose(annotation: Annotation, user, *, limit: int = LIMIT) -> list[Proposa
     current = getattr(annotation, "appearance", None)
     own_claim = current.claim_id if current else None
     proposals: dict[int, Proposal] = {}
+    for appearance in counterpart_appearances(annotation, user):
+        claim = appearance.claim
+        if claim.pk == own_claim or claim.project_id != article.project_id:
+            continue
+        proposal = proposals.setdefault(claim.pk, Proposal(claim, ALIGNED_SCORE, tier=COUNTERPART))
+        proposal.why.append(f"counterpart in {quoted(appearance.annotation.article.title)}")
     for other, title in aligned_annotations(annotation, user):
         claim = other.appearance.claim
         if claim.pk == own_claim or claim.project_id != article.project_id:
             continue
-        proposal = proposals.setdefault(claim.pk, Proposal(claim, ALIGNED_SCORE))
+        proposal = proposals.setdefault(claim.pk, Proposal(claim, ALIGNED_SCORE, tier=ALIGNED))
         proposal.why.append(f"the story's aligned passage in {quoted(title)} is an appearance of it")
     if proposals:
         visible = set(claims.filter(pk__in=list(proposals)).values_list("pk", flat=True))
@@ -193,7 +228,7 @@ def propose(annotation: Annotation, user, *, limit: int = LIMIT) -> list[Proposa
                 continue
             if shared:
                 proposals[claim.pk] = Proposal(claim, score, described(shared))
-    ranked = sorted(proposals.values(), key=lambda proposal: (-proposal.score, -proposal.claim.pk))
+    ranked = sorted(proposals.values(), key=lambda proposal: (proposal.tier, -proposal.score, -proposal.claim.pk))
     return ranked[:limit]
 
 

@@ -88,9 +88,15 @@ def attach_appearance(*, claim: Claim, annotation: Annotation, user) -> Appearan
 
 
 def detach_appearance(*, appearance: Appearance, user) -> None:
+    """Take the annotation out of its claim; it stays a claim annotation, free to attach elsewhere.
+
+    Its counterparts stay where they are: each is the analyst's to detach. Whoever detaches it
+    first records the change; a second at the same time changes nothing.
+    """
     require(user, "claims.add_appearance", appearance.claim, "Only members of the project change its claims.")
+    require(user, "annotations.view_annotation", appearance.annotation, "You cannot see that annotation.")
     with transaction.atomic():
-        appearance.delete()
+        Appearance.objects.filter(pk=appearance.pk).delete()
         refresh_keys(appearance.claim)
 
 

@@ -7,7 +7,9 @@ urlpatterns = [
     path("", views.claim_list, name="list"),
     path("<int:pk>/", views.claim_detail, name="detail"),
     path("<int:pk>/verdict/", views.claim_verdict, name="verdict"),
+    path("<int:pk>/appearances/<int:annotation_pk>/detach/", views.claim_detach, name="detach"),
     path("annotation/<int:pk>/proposals/", views.annotation_proposals, name="proposals"),
     path("annotation/<int:pk>/attach/", views.annotation_attach, name="attach"),
     path("annotation/<int:pk>/new/", views.annotation_new_claim, name="new"),
+    path("annotation/<int:pk>/detach/", views.annotation_detach, name="detach-annotation"),
 ]

@@ -2,21 +2,28 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Min
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from apps.annotations.models import Annotation, sentence_end, sentence_start
+from apps.annotations.models import Annotation, quoted, sentence_end, sentence_start
 from apps.claims.forms import AttachForm, ClaimFiltersForm, VerdictForm
 from apps.claims.listing import listed_claims
 from apps.claims.models import SEEN_ON, Appearance, Claim
 from apps.claims.proposals import propose
-from apps.claims.services import ClaimConflict, attach_appearance, create_claim_from, update_claim
+from apps.claims.services import (
+    ClaimConflict,
+    attach_appearance,
+    create_claim_from,
+    detach_appearance,
+    update_claim,
+)
 from apps.claims.timeline import Point, timeline
 from apps.projects.models import Project
 
@@ -103,12 +110,14 @@ def claim_context(request, claim: Claim, **extra) -> dict:
         .order_by("seen_on", "outlet", "language")
     ]
     may_judge = user.has_perm("claims.set_verdict", claim)
+    may_detach = user.has_perm("claims.add_appearance", claim)
     return {
         "claim": claim,
         "page": page,
         "timeline": timeline(points, title=f"Where and when {claim} appeared"),
         "appearance_count": page.paginator.count,
         "may_judge": may_judge,
+        "may_detach": may_detach,
         "verdict_form": extra.pop("verdict_form", None)
         or VerdictForm(initial={"version": claim.version, "verdict": claim.verdict, "rationale": claim.rationale}),
         **extra,
@@ -150,6 +159,18 @@ def claim_verdict(request, pk):
     return render(request, partial, claim_context(request, claim, saved="Verdict saved."))
 
 
+@login_required
+@require_POST
+def claim_detach(request, pk, annotation_pk):
+    """Take one appearance out of the claim from its page; the annotation stays a claim annotation."""
+    claim = visible_claim(request, pk)
+    appearances = Appearance.objects.filter(claim=claim).visible_to(request.user).select_related("claim", "annotation")
+    appearance = get_object_or_404(appearances, annotation_id=annotation_pk)
+    detach_appearance(appearance=appearance, user=request.user)
+    messages.success(request, f"{quoted(appearance.annotation.exact)} is no longer an appearance of this claim.")
+    return redirect(claim)
+
+
 def proposals_context(request, annotation: Annotation, **extra) -> dict:
     appearance = Appearance.objects.filter(annotation=annotation).select_related("claim").first()
     context = {"annotation": annotation, "appearance": appearance, **extra}
@@ -157,6 +178,9 @@ def proposals_context(request, annotation: Annotation, **extra) -> dict:
         context["appearance"] = None
         context["proposals"] = propose(annotation, request.user, limit=PROPOSALS_SHOWN)
     context["may_attach"] = request.user.has_perm("claims.add_claim", annotation.article.project)
+    context["may_detach"] = context["appearance"] is not None and request.user.has_perm(
+        "claims.add_appearance", context["appearance"].claim
+    )
     return context
 
 
@@ -205,3 +229,18 @@ def annotation_new_claim(request, pk):
         return render(request, template, context, status=422)
     response = render(request, template, proposals_context(request, annotation, saved="New claim created."))
     return trigger_client_event(response, "claim-attached")
+
+
+@login_required
+@require_POST
+def annotation_detach(request, pk):
+    """The panel's "Detach": the annotation leaves its claim, and the panel proposes claims again."""
+    annotation = claim_annotation(request, pk)
+    appearance = Appearance.objects.filter(annotation=annotation).select_related("claim", "annotation").first()
+    if appearance is None or not request.user.has_perm("claims.view_claim", appearance.claim):
+        context = proposals_context(request, annotation, error="This annotation is not an appearance of a claim.")
+        return render(request, "claims/claim_proposals.html", context, status=409)
+    detach_appearance(appearance=appearance, user=request.user)
+    context = proposals_context(request, annotation, saved="Detached from the claim.")
+    response = render(request, "claims/claim_proposals.html", context)
+    return trigger_client_event(response, "claim-detached")

@@ -172,11 +172,11 @@ class AnnotationRow:
 class Selection:
     """What to export: a project, optionally narrowed to one article, one story, one status
     ("" for every one) or one analyst's annotations (their user name), and to the annotation
-    list's `filters` (kind, tag, language, source and role, dates, words), as `viewer` sees it
-    (blind mode hides other analysts' annotations from an analyst; None is the operator at the
-    command line, who sees everything).
+    list's `filters` (kind, tag, language, source and role, dates, words) and to the appearances
+    of one `claim` (its id), as `viewer` sees it (blind mode hides other analysts' annotations
+    from an analyst; None is the operator at the command line, who sees everything).
 
-    Narrowed by `filters`, the selection's articles are those with a selected annotation: the
+    Narrowed by `filters` or a claim, the selection's articles are those with a selected annotation: the
     formats that list every article (doccano, Label Studio) then hold what the list showed, not
     the project's other articles without a span."""
 
@@ -187,6 +187,7 @@ class Selection:
     analyst: str = ""
     filters: AnnotationFilters = AnnotationFilters()
     viewer: object = field(default=None, compare=False)
+    claim: int | None = None
 
     def __post_init__(self):
         # The selection's own status and analyst, never the filters', say which of those are exported.
@@ -201,7 +202,7 @@ class Selection:
             articles = articles.latest_versions()
         if self.story_id:
             articles = articles.filter(story_id=self.story_id)
-        if self.filters:
+        if self.narrowed:
             articles = articles.filter(pk__in=self.annotations().order_by().values("article_id"))
         return articles.order_by("pk")
 
@@ -219,12 +220,29 @@ class Selection:
             annotations = annotations.filter(created_by__username=self.analyst)
         if self.filters:
             annotations = annotations.filtered(self.filters)
+        if self.claim:
+            annotations = annotations.filter(appearance__claim_id=self.claim)
         if self.viewer is not None:
             annotations = annotations.open_to(self.viewer)
         return annotations
 
     def count(self) -> int:
         return self.annotations().count()
+
+    @property
+    def narrowed(self) -> bool:
+        """Narrowed by the annotation list's filters or to a claim's appearances."""
+        return bool(self.filters) or bool(self.claim)
+
+    def parameters(self) -> dict[str, str]:
+        """The list's filters and the claim as an address's query parameters."""
+        return self.filters.as_parameters() | ({"claim": str(self.claim)} if self.claim else {})
+
+    def described(self) -> list[str]:
+        return self.filters.described() + ([f"appearances of claim {self.claim}"] if self.claim else [])
+
+    def unnarrowed(self) -> "Selection":
+        return replace(self, filters=AnnotationFilters(), claim=None)
 
     def analysts(self) -> list[str]:
         """The user names of those whose annotations the selection holds (its status aside)."""

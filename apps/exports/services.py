@@ -50,7 +50,7 @@ def asked_status(fmt: Format, selection: Selection) -> str:
 
 def export_query(fmt: Format, selection: Selection) -> str:
     query = {"status": asked_status(fmt, selection), "analyst": selection.analyst}
-    query = {name: value for name, value in query.items() if value} | selection.filters.as_parameters()
+    query = {name: value for name, value in query.items() if value} | selection.parameters()
     return "?" + urlencode(query) if query else ""
 
 
@@ -73,7 +73,7 @@ def page_path(selection: Selection) -> str:
         path = reverse("exports:story-page", args=[selection.story_id])
     else:
         path = reverse("exports:project-page", args=[selection.project_id])
-    filters = selection.filters.as_parameters()
+    filters = selection.parameters()
     return path + ("?" + urlencode(filters) if filters else "")
 
 
@@ -89,7 +89,7 @@ def export_title(project, selection: Selection) -> str:
     title = scope_name(project, selection).removeprefix("the article ")
     status = f"{selection.status} annotations" if selection.status else "Annotations"
     analyst = f" by {selection.analyst}" if selection.analyst else ""
-    narrowed = f" ({', '.join(selection.filters.described())})" if selection.filters else ""
+    narrowed = f" ({', '.join(selection.described())})" if selection.narrowed else ""
     return f"{status[0].upper()}{status[1:]}{analyst}{narrowed} of {title}"
 
 
@@ -108,7 +108,7 @@ def export_file_name(project, fmt: Format, selection: Selection) -> str:
         scope,
         status,
         slugify(selection.analyst)[:60],
-        "filtered" if selection.filters else "",
+        "filtered" if selection.narrowed else "",
         fmt.name,
     ]
     return "-".join(part for part in parts if part) + "." + fmt.extension
@@ -128,6 +128,7 @@ def job_selection(job: ExportJob) -> Selection:
         status=job.status,
         analyst=job.analyst,
         filters=stored_filters(job.filters),
+        claim=claim_parameter(job.filters or {}),
     )
 
 
@@ -139,6 +140,16 @@ FILTER_PARAMETERS = ("q", "kind", "tag", "language", "source", "source_name", "r
 def filters_form(data) -> AnnotationFiltersForm:
     """The list's filters from an export's address (or a stored job's), status and author aside."""
     return AnnotationFiltersForm({name: data[name] for name in FILTER_PARAMETERS if data.get(name)})
+
+
+def claim_parameter(data) -> int | None:
+    """The `claim` of an export's address or a stored job (a claim's id): ValueError if it is no id."""
+    value = str(data.get("claim") or "").strip()
+    if not value:
+        return None
+    if not value.isascii() or not value.isdigit() or not 0 < int(value) < 2**63:
+        raise ValueError(f"“claim” must be a claim's id (a positive whole number), not “{value[:40]}”.")
+    return int(value)
 
 
 def stored_filters(parameters: dict) -> AnnotationFilters:
@@ -161,12 +172,12 @@ def why_empty(fmt: Format, selection: Selection, project) -> str:
     """Why the export of `selection` in `fmt` would hold no annotation, so that a person can act on it."""
     scope = scope_name(project, selection)
     by = f" by “{selection.analyst}”" if selection.analyst else ""
-    if selection.filters and not replace(selection, status="").annotations().exists():
-        unfiltered = replace(selection, filters=AnnotationFilters())
+    if selection.narrowed and not replace(selection, status="").annotations().exists():
+        unfiltered = selection.unnarrowed()
         if unfiltered.annotations().exists():
             return (
                 f"Nothing to export: no annotation{by} in {scope} matches the filters "
-                f"({', '.join(selection.filters.described())}). Change them on the list of annotations."
+                f"({', '.join(selection.described())}). Change them on the list of annotations."
             )
         selection = unfiltered
     if not selection.articles().exists():

@@ -37,7 +37,7 @@ def start_export_job(*, fmt: Format, selection: Selection, user, base_url: str) 
             story_id=selection.story_id,
             status=selection.status,
             analyst=selection.analyst,
-            filters=selection.filters.as_parameters(),
+            filters=selection.parameters(),
             format=fmt.name,
             base_url=base_url,
             created_by=user,

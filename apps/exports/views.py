@@ -17,6 +17,7 @@ from apps.exports.services import (
     EVERY_STATUS,
     STATUS_CHOICES,
     chosen_status,
+    claim_parameter,
     export_context,
     export_dir,
     export_file_name,
@@ -75,7 +76,13 @@ def export_response(request, project, format_name: str | None, **scope):
     filters = filters_form(request.GET)
     if not filters.is_valid():
         return HttpResponseBadRequest(f"These filters cannot be read: {filters.error_text()}")
-    selection = Selection(project.pk, analyst=analyst, filters=filters.filters, viewer=request.user, **scope)
+    try:
+        claim = claim_parameter(request.GET)
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
+    selection = Selection(
+        project.pk, analyst=analyst, filters=filters.filters, viewer=request.user, claim=claim, **scope
+    )
     if fmt is None:
         return export_page(request, project, selection, asked)
     selection = replace(selection, status=chosen_status(fmt, asked))
@@ -109,8 +116,8 @@ def export_page(request, project, selection: Selection, asked: str, *, refusal: 
         "analysts": every.analysts(),
         "statuses": Annotation.Status.choices,
         "every_status": EVERY_STATUS,
-        "filters": selection.filters.as_parameters(),
-        "narrowed": selection.filters.described(),
+        "filters": selection.parameters(),
+        "narrowed": selection.described(),
     }
     return render(request, "exports/export_page.html", context, status=status)
 

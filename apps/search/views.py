@@ -93,8 +93,11 @@ def annotation_list(request):
     if filters.claim:
         claim = Claim.objects.visible_to(request.user).filter(pk=filters.claim).first()
         described.append(f"appearances of {claim}" if claim else "appearances of a claim you cannot see")
-    # Exports are a project's: the one chosen, or the user's only one. They do not narrow by claim.
-    export_project = None if filters.claim else filters.project or (projects[0][0] if len(projects) == 1 else None)
+    # Exports are a project's: the one chosen, the claim's, or the user's only one.
+    export_project = filters.project or (claim.project_id if claim else None)
+    if export_project is None and len(projects) == 1:
+        export_project = projects[0][0]
+    export_query = export_parameters(narrowed) | ({"claim": str(filters.claim)} if filters.claim else {})
     context |= {
         "results": results,
         "shown": shown,
@@ -105,7 +108,7 @@ def annotation_list(request):
         "claim": claim,
         "source_name": source,
         "export_project": export_project,
-        "export_query": export_parameters(narrowed),
+        "export_query": export_query,
     }
     return render(request, template_name, context)
 

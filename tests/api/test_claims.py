@@ -4,7 +4,9 @@ only, attach appearances, proposals; nothing of another project."""
 import datetime
 
 import pytest
+from django.apps import apps
 
+from apps.annotations.models import Annotation
 from apps.claims.services import attach_appearance, create_claim, create_claim_from
 from tests.api.conftest import api_client_for
 from tests.factories import AnnotationFactory, ArticleFactory, ClaimFactory
@@ -114,3 +116,33 @@ def test_appearances_of_hidden_work_do_not_show_in_a_blind_project(project, anal
     assert [a["annotation"] for a in api_client_for(analyst).get(f"/claims/{claim.pk}").json()["appearances"]] == [
         theirs.pk
     ]
+
+
+def test_an_analyst_detaches_an_appearance_and_the_annotation_stays_a_claim(analyst_api, project, analyst, claim):
+    annotation = AnnotationFactory(article=ArticleFactory(project=project), created_by=analyst)
+    attach_appearance(claim=claim, annotation=annotation, user=analyst)
+
+    response = analyst_api.delete(f"/claims/{claim.pk}/appearances/{annotation.pk}")
+
+    assert response.status_code == 204
+    assert analyst_api.get(f"/claims/{claim.pk}").json()["appearances"] == []
+    assert Annotation.objects.get(pk=annotation.pk).kind == "claim"
+    history = apps.get_model("claims", "AppearanceHistory").objects.filter(annotation_id=annotation.pk)
+    assert list(history.order_by("pgh_id").values_list("pgh_label", flat=True)) == ["created", "deleted"]
+    assert analyst_api.delete(f"/claims/{claim.pk}/appearances/{annotation.pk}").status_code == 404
+
+
+def test_detaching_is_refused_outside_the_project_and_for_hidden_work(
+    analyst_api, outsider_api, project, analyst, other_analyst, claim
+):
+    annotation = AnnotationFactory(article=ArticleFactory(project=project), created_by=analyst)
+    attach_appearance(claim=claim, annotation=annotation, user=analyst)
+    assert outsider_api.delete(f"/claims/{claim.pk}/appearances/{annotation.pk}").status_code == 404
+    theirs = AnnotationFactory(article=ArticleFactory(project=project), created_by=other_analyst)
+    attach_appearance(claim=claim, annotation=theirs, user=other_analyst)
+    project.blind = True
+    project.save()
+    blind_api = api_client_for(analyst)
+    assert blind_api.delete(f"/claims/{claim.pk}/appearances/{theirs.pk}").status_code == 404
+    assert blind_api.delete(f"/claims/{claim.pk}/appearances/{annotation.pk + 10**6}").status_code == 404
+    assert set(claim.appearances.values_list("annotation_id", flat=True)) == {annotation.pk, theirs.pk}

@@ -4,14 +4,18 @@ claim, its German version attached from the proposals, judged by a reviewer, and
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from apps.articles.models import Article
 from apps.claims.models import Claim
+from apps.claims.services import attach_appearance, create_claim_from
 from tests.browser.test_workbench import select_text
 from tests.conftest import log_in
+from tests.factories import AnnotationFactory
 
+User = get_user_model()
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ENGLISH = "Belarus is in fact an integral part of Russia and operates in full coordination with the Kremlin."
@@ -65,3 +69,25 @@ def test_a_claim_is_traced_from_english_to_german_judged_and_shown(page):
     assert rows == ["en", "de"]  # oldest first: the English one was marked first, the same day
     expect(page.locator("ol.appearances li.appearance")).to_have_count(2)
     expect(page.locator("h1.claim-wording")).to_have_text(re.compile("^Belarus is in fact"))
+
+
+def test_an_analyst_detaches_an_appearance_on_the_claim_page(page):
+    call_command("load_demo")
+    analyst = User.objects.get(username="analyst")
+    english, german = Article.objects.get(language="en"), Article.objects.get(language="de")
+    marked = []
+    for article, words in ((english, ENGLISH), (german, GERMAN)):
+        start = article.text.index(words)
+        marked.append(AnnotationFactory(article=article, created_by=analyst, start=start, end=start + len(words)))
+    claim = create_claim_from(annotation=marked[0], user=analyst)
+    attach_appearance(claim=claim, annotation=marked[1], user=analyst)
+    log_in(page, "analyst", "analyst-demo-pass")
+
+    page.goto(claim.get_absolute_url())
+    expect(page.locator("ol.appearances li.appearance")).to_have_count(2)
+    page.locator(f"li.appearance[data-annotation='{marked[1].pk}'] button:text('Detach')").click()
+
+    expect(page.locator("#messages .message-success")).to_contain_text("is no longer an appearance of this claim")
+    expect(page.locator("ol.appearances li.appearance")).to_have_count(1)
+    expect(page.locator(f"li.appearance[data-annotation='{marked[0].pk}']")).to_be_visible()
+    assert list(claim.appearances.values_list("annotation_id", flat=True)) == [marked[0].pk]

@@ -3,12 +3,15 @@ languages by the story's aligned passages first, then names, numbers and dates."
 
 import pytest
 
+from apps.annotations.models import quoted
 from apps.articles.models import Article
 from apps.articles.services import join_story
 from apps.claims.proposals import propose, text_keys
 from apps.claims.services import attach_appearance, create_claim, create_claim_from
 from apps.imports.readers import read_upload
 from apps.imports.store import import_items
+from apps.stories.models import Counterpart
+from apps.stories.services import link_counterparts
 from tests.conftest import ENGLISH_SEED, GERMAN_SEED
 from tests.factories import AnnotationFactory, ArticleFactory, ClaimFactory
 
@@ -120,3 +123,35 @@ def test_keys_fold_case_and_accents_and_keep_names_and_numbers():
     keys = text_keys("Lukaschenko traf Sharif am 11. April 2025 in Minsk", "de")
     assert {"@lukaschenko", "~lukas", "@minsk", "#2025", "w:de:lukaschenko"} <= keys
     assert not {"w:de:am", "w:de:in", "w:de:11"} & keys  # too short, or numbers, to say much as words
+
+
+def test_a_counterparts_claim_is_proposed_before_the_aligned_passages_and_says_so(samples, project, analyst):
+    english, german = samples
+    counterpart = mark(english, ENGLISH_CLAIM, analyst)
+    claim = create_claim_from(annotation=counterpart, user=analyst)
+    # A later claim of a passage inside the same sentence: the alignment finds it as well.
+    aligned = create_claim_from(annotation=mark(english, "an integral part of Russia", analyst), user=analyst)
+    german_claim = mark(german, GERMAN_CLAIM, analyst)
+    create_claim_from(annotation=german_claim, user=analyst)  # its own claim, so the pair moves nothing
+    link_counterparts(annotation=counterpart, other=german_claim, user=analyst)
+
+    first, second, *_ = propose(german_claim, analyst)
+
+    assert first.claim == claim
+    assert first.because.startswith(f"counterpart in {quoted(english.title)}")
+    assert second.claim == aligned
+    assert "counterpart" not in second.because
+
+
+def test_a_counterpart_hidden_by_blind_mode_proposes_nothing(samples, project, analyst, other_analyst):
+    english, german = samples
+    project.blind = True
+    project.save(update_fields=["blind"])
+    analyst = type(analyst).objects.get(pk=analyst.pk)  # its roles were read before the project went blind
+    counterpart = mark(english, ENGLISH_CLAIM, other_analyst)
+    claim = create_claim_from(annotation=counterpart, user=other_analyst)
+    german_claim = mark(german, GERMAN_CLAIM, analyst)
+    create_claim_from(annotation=german_claim, user=analyst)
+    Counterpart.objects.create(project=project, annotation=counterpart, other=german_claim, created_by=analyst)
+
+    assert claim not in [proposal.claim for proposal in propose(german_claim, analyst)]

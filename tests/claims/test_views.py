@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from apps.claims.models import Claim
-from apps.claims.services import attach_appearance, create_claim, create_claim_from
+from apps.claims.services import attach_appearance, create_claim, create_claim_from, set_verdict
 from tests.conftest import client_for
 from tests.factories import AnnotationFactory, ArticleFactory, LinkFactory, SourceFactory
 
@@ -152,3 +152,54 @@ def test_claim_list_costs_the_same_queries_whatever_its_size(client, analyst, pr
         )
     with django_assert_num_queries(len(counted.captured_queries)):
         client.get("/claims/")
+
+
+def test_detaching_from_the_claim_page_takes_the_appearance_out_and_says_so(client, analyst, outsider, spread_claim):
+    first, second = spread_claim.appearances.order_by("pk").values_list("annotation_id", flat=True)
+    url = f"/claims/{spread_claim.pk}/appearances/{first}/detach/"
+    assert client_for(client, outsider).post(url).status_code == 404
+    page = client_for(client, analyst).get(spread_claim.get_absolute_url()).content.decode()
+    assert page.count('class="detach-form"') == 2
+
+    response = client.post(url, follow=True)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "is no longer an appearance of this claim" in html
+    assert html.count('class="detach-form"') == 1
+    assert list(spread_claim.appearances.values_list("annotation_id", flat=True)) == [second]
+    assert client.post(url).status_code == 404  # already detached
+
+
+def test_the_panel_detaches_its_annotation_and_proposes_claims_again(client, analyst, spread_claim):
+    annotation_id = spread_claim.appearances.order_by("pk").values_list("annotation_id", flat=True)[0]
+    client_for(client, analyst)
+    panel = client.get(f"/claims/annotation/{annotation_id}/proposals/").content.decode()
+    assert "Detach from this claim" in panel
+
+    response = client.post(f"/claims/annotation/{annotation_id}/detach/", headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert "Detached from the claim." in response.content.decode()
+    assert "New claim from the marked words" in response.content.decode()
+    assert not spread_claim.appearances.filter(annotation_id=annotation_id).exists()
+    again = client.post(f"/claims/annotation/{annotation_id}/detach/", headers={"HX-Request": "true"})
+    assert again.status_code == 409
+
+
+def test_the_admin_lists_claims_by_verdict_read_only_with_their_history(client, analyst, reviewer, spread_claim):
+    other = create_claim(project=spread_claim.project, user=analyst, wording="Pakistan is a nuclear power")
+    set_verdict(claim=spread_claim, user=reviewer, verdict="false", rationale="A state.", base_version=1)
+    client_for(client, reviewer)
+
+    listed = client.get("/admin/claims/claim/?verdict__exact=false").content.decode()
+    assert "Belarus is part of Russia" in listed and other.wording not in listed
+
+    page = client.get(f"/admin/claims/claim/{spread_claim.pk}/change/").content.decode()
+    assert page.count("/admin/annotations/annotation/") >= 2
+    assert 'name="_save"' not in page  # read only
+    assert client.post(f"/admin/claims/claim/{spread_claim.pk}/change/", {"wording": "x"}).status_code == 403
+
+    history = client.get(f"/admin/claims/claim/{spread_claim.pk}/history/").content.decode()
+    assert "A state." in history
+    assert history.count("Appearance created") == 2

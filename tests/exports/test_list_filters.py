@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from apps.claims.services import attach_appearance, create_claim
 from apps.exports.models import ExportJob
 from tests.conftest import client_for
 from tests.factories import AnnotationFactory, ArticleFactory, LinkFactory, SourceFactory
@@ -75,3 +76,56 @@ def test_the_export_page_of_a_selection_says_what_each_format_holds_of_it(client
     # ClaimReview has nothing of it for its own reason (quotes are no claims with a verdict), not the filters'.
     claimreview = html.split('class="export-format export-claimreview"')[1].split("</tr>")[0]
     assert "ClaimReview needs a claim with a verdict" in claimreview and "matches the filters" not in claimreview
+
+
+@pytest.fixture
+def claimed(project, analyst):
+    """A claim with two appearances in two articles, and a claim annotation of no claim beside them."""
+    claim = create_claim(project=project, user=analyst, wording="The deal is a red light", language="en")
+    appearances = []
+    for number in range(2):
+        article = ArticleFactory(project=project, text=f"{number}. {TEXT}")
+        annotation = AnnotationFactory(article=article, created_by=analyst)
+        attach_appearance(claim=claim, annotation=annotation, user=analyst)
+        appearances.append(annotation.pk)
+    AnnotationFactory(article=ArticleFactory(project=project, text=f"2. {TEXT}"), created_by=analyst)
+    return claim, sorted(appearances)
+
+
+def test_the_list_filtered_by_claim_exports_its_appearances(client, analyst, project, claimed):
+    claim, appearances = claimed
+    client_for(client, analyst)
+    listing = client.get(reverse("search:annotations") + f"?claim={claim.pk}").content.decode()
+    csv_link = reverse("exports:project", args=[project.pk, "csv"])
+    assert f"{csv_link}?status=all&amp;claim={claim.pk}" in listing
+
+    exported = b"".join(client.get(f"{csv_link}?status=all&claim={claim.pk}").streaming_content)
+
+    assert ids(exported.decode("utf-8-sig")) == appearances
+    assert client.get(f"{csv_link}?claim=x1").status_code == 400
+    elsewhere = client.get(f"{csv_link}?status=all&claim={claim.pk + 1000}")
+    assert elsewhere.status_code == 422
+    assert "appearances of claim" in elsewhere.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_export_of_a_claims_appearances_keeps_the_claim_in_the_background(
+    client, analyst, project, claimed, settings
+):
+    claim, appearances = claimed
+    settings.EXPORT_STREAM_MAX_ANNOTATIONS = 1
+    client_for(client, analyst)
+    client.post(reverse("exports:project", args=[project.pk, "csv"]) + f"?status=all&claim={claim.pk}")
+    job = ExportJob.objects.get()
+    assert job.filters == {"claim": str(claim.pk)}
+    run_worker()
+    file = client.get(reverse("exports:job-file", args=[job.pk]))
+    assert ids(b"".join(file.streaming_content).decode("utf-8-sig")) == appearances
+
+
+def test_the_command_line_takes_a_claim(project, claimed, capsys):
+    claim, appearances = claimed
+    call_command("export", str(project.pk), "--format", "csv", "--claim", str(claim.pk))
+    assert ids(capsys.readouterr().out) == appearances
+    with pytest.raises(CommandError, match="has no claim"):
+        call_command("export", str(project.pk), "--format", "csv", "--claim", str(claim.pk + 1000))

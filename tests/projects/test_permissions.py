@@ -132,6 +132,13 @@ ENDPOINTS = {
         lambda s: f"/claims/{claim_of(s).pk}/verdict/",
         lambda s: {"version": 1, "verdict": "false", "rationale": "Not what the source says."},
     ),
+    "detach an appearance": (
+        "post",
+        lambda s: f"/claims/{claim_of(s).pk}/appearances/{s.annotation.pk}/detach/",
+        None,
+    ),
+    "admin: claim page": ("get", lambda s: f"/admin/claims/claim/{claim_of(s).pk}/change/", None),
+    "admin: claim history": ("get", lambda s: f"/admin/claims/claim/{claim_of(s).pk}/history/", None),
     "admin: annotation page": ("get", lambda s: f"/admin/annotations/annotation/{s.annotation.pk}/change/", None),
     "admin: article page": ("get", lambda s: f"/admin/articles/article/{s.article.pk}/change/", None),
     "admin: source page": ("get", lambda s: f"/admin/sources/source/{s.source.pk}/change/", None),
@@ -220,6 +227,7 @@ def test_admin_lists_show_only_the_users_projects(client, world, role):
         ("/admin/annotations/annotation/", lambda s: s.annotation.exact),
         ("/admin/articles/article/", lambda s: s.article.title),
         ("/admin/sources/source/", lambda s: s.source.name),
+        ("/admin/claims/claim/", lambda s: Claim.objects.get(project=s.project).wording),
     ):
         response = client.get(url)
         if role in ("anonymous", "analyst"):

@@ -17,7 +17,14 @@ from apps.api.paging import page_of, paged
 from apps.api.schemas import MAX_ID, ErrorOut, InputSchema, Page, PageOut
 from apps.claims.models import Appearance, Claim, Verdict
 from apps.claims.proposals import propose
-from apps.claims.services import ONLY_REVIEWERS, ClaimConflict, attach_appearance, create_claim, update_claim
+from apps.claims.services import (
+    ONLY_REVIEWERS,
+    ClaimConflict,
+    attach_appearance,
+    create_claim,
+    detach_appearance,
+    update_claim,
+)
 from apps.projects.models import Project
 
 router = Router(tags=["claims"])
@@ -115,7 +122,10 @@ class AppearanceIn(InputSchema):
 
 class ProposalOut(Schema):
     claim: ClaimBrief
-    score: float = Field(description="From 0 to 1; the story's aligned passages score 1.")
+    score: float = Field(
+        description="From 0 to 1; the claims of counterparts and of the story's aligned passages score 1, "
+        "counterparts first."
+    )
     why: list[str] = Field(description="What the marked words share with the claim.")
 
 
@@ -212,6 +222,19 @@ def appearance_create(request, payload: AppearanceIn, claim_id: int = ClaimId):
     annotation = get_object_or_404(annotations, pk=payload.annotation)
     attach_appearance(claim=claim, annotation=annotation, user=request.auth)
     return Status(201, claim_answer(claim_rows(request.auth).get(pk=claim.pk), request.auth))
+
+
+@router.delete(
+    "/claims/{claim_id}/appearances/{annotation_id}",
+    response=answers({204: None}),
+    summary="Detach a claim annotation from the claim (kept in its history; it stays a claim annotation)",
+)
+def appearance_delete(request, claim_id: int = ClaimId, annotation_id: int = ClaimId):
+    claim = get_object_or_404(claim_rows(request.auth), pk=claim_id)
+    appearances = Appearance.objects.filter(claim=claim).visible_to(request.auth).select_related("claim", "annotation")
+    appearance = get_object_or_404(appearances, annotation_id=annotation_id)
+    detach_appearance(appearance=appearance, user=request.auth)
+    return Status(204, None)
 
 
 @router.get(

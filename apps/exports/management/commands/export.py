@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from apps.annotations.models import Annotation, Link
 from apps.articles.models import Article, Story
+from apps.claims.models import Claim
 from apps.exports.formats import FORMATS, export_chunks
 from apps.exports.partials import PartialFile, PartialFileInUse, remove_abandoned_partials
 from apps.exports.rows import Selection
@@ -54,6 +55,7 @@ class Command(BaseCommand):
         parser.add_argument("--source", type=int, help="Only annotations linked to this source (its id).")
         parser.add_argument("--source-name", help="Only annotations linked to a source of this name or alias.")
         parser.add_argument("--role", choices=Link.Role.values, help="Only annotations with a source linked so.")
+        parser.add_argument("--claim", type=int, help="Only the appearances of this claim (its id).")
         parser.add_argument("--since", help="Only annotations made on or after this day (YYYY-MM-DD).")
         parser.add_argument("--until", help="Only annotations made on or before this day (YYYY-MM-DD).")
         parser.add_argument(
@@ -86,6 +88,9 @@ class Command(BaseCommand):
             raise CommandError(f"The project “{project}” has no article {article}.")
         if story and not Story.objects.filter(pk=story, project=project).exists():
             raise CommandError(f"The project “{project}” has no story {story}.")
+        claim = options.get("claim")
+        if claim and not Claim.objects.filter(pk=claim, project=project).exists():
+            raise CommandError(f"The project “{project}” has no claim {claim}.")
         fmt = FORMATS[format_name]
         filters = filters_form({name: str(options[name]) for name in FILTER_PARAMETERS if options.get(name)})
         if not filters.is_valid():
@@ -97,6 +102,7 @@ class Command(BaseCommand):
             status=chosen_status(fmt, status),
             analyst=analyst,
             filters=filters.filters,
+            claim=claim,
         )
         total = fmt.annotations(selection).count()
         if not total:

@@ -378,6 +378,10 @@ def link_source(*, annotation: Annotation, source, role: str, user, note: str = 
         raise PermissionDenied("That source belongs to another project.")
     with transaction.atomic():
         status = lock_for_links(annotation)
+        # Held until the link is stored: a merge of the source (which deletes it) waits for this
+        # link and moves it, or has already gone and the link is refused in words.
+        if not type(source).objects.select_for_update(no_key=True).filter(pk=source.pk).exists():
+            raise ValidationError("That source no longer exists (it was merged into another): look it up again.")
         link, created = Link.objects.get_or_create(
             annotation=annotation, source=source, role=role, defaults={"note": note, "created_by": user}
         )

@@ -568,7 +568,10 @@ def link_create(request, pk):
         project=project, name=data["new_source_name"], kind=data["new_source_kind"], introduced_by=request.user
     )
     status, rejected_before = annotation.status, own_rejection(request.user, annotation)
-    link_source(annotation=annotation, source=source, role=data["role"], user=request.user, note=data["note"])
+    try:
+        link_source(annotation=annotation, source=source, role=data["role"], user=request.user, note=data["note"])
+    except ValidationError as error:
+        return panel(request, annotation, link_form=form, error=error_message(error), status=422)
     return panel(
         request,
         annotation,

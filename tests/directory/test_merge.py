@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from apps.annotations.models import Link
+from apps.annotations.services import link_source
 from apps.articles.models import Article
 from apps.directory.models import SourceMerge
 from apps.directory.services import merge_sources, undo_merge
@@ -165,3 +166,14 @@ def test_the_database_refuses_a_merge_record_across_projects(pair, project):
         cursor.execute(
             "UPDATE directory_sourcemerge SET project_id = %s WHERE id = %s", [elsewhere.project_id, merge.pk]
         )
+
+
+def test_linking_a_source_merged_meanwhile_is_refused_in_words(pair, manager):
+    # The analyst's page still offers the merged source: their link is refused, not a 500.
+    survivor, merged, _ = pair
+    annotation = AnnotationFactory(article=ArticleFactory(project=merged.project))
+    merge_sources(source=merged, into=survivor, user=manager)
+
+    with pytest.raises(ValidationError, match="merged into another"):
+        link_source(annotation=annotation, source=merged, role=Link.Role.CITED, user=manager)
+    assert not Link.objects.filter(annotation=annotation).exists()

@@ -21,7 +21,7 @@ from apps.claims.services import create_claim_from
 from apps.exports import w3c
 from apps.imports.models import ImportJob
 from tests.api.conftest import api_client_for
-from tests.factories import AnnotationFactory, ArticleFactory, LinkFactory, SourceFactory
+from tests.factories import AnnotationFactory, ArticleFactory, EvidenceFactory, LinkFactory, SourceFactory
 
 # Enough to meet each operation's refusals; the whole run stays well under a minute.
 MAX_EXAMPLES = 15
@@ -62,8 +62,9 @@ def existing(analyst, project) -> dict[str, int]:
     AnnotationFactory(article=article, start=50, end=55, status=Annotation.Status.SUBMITTED)
     job = ImportJob.objects.create(project=project, created_by=analyst)
     claim = create_claim_from(annotation=annotation, user=analyst)
+    evidence = EvidenceFactory(annotation=annotation)
     ids = {"project": project.pk, "article": article.pk, "annotation": annotation.pk, "source": links[0].source_id}
-    ids |= {"link": links[0].pk, "job": job.pk, "claim": claim.pk}
+    ids |= {"link": links[0].pk, "job": job.pk, "claim": claim.pk, "evidence": evidence.pk}
     return ids | {f"{name}_id": pk for name, pk in ids.items()}
 
 

@@ -61,16 +61,26 @@
     return range;
   }
 
+  // A link to one evidence passage (?evidence=id, from the other article or the claim page)
+  // brings it into view once.
+  let wanted = new URLSearchParams(window.location.search).get("evidence");
+
   // This article's passages that are evidence, listed (with their offsets) in its section.
   function paintEvidence() {
-    if (!canPaint() || !textRoot) return;
+    if (!textRoot) return;
     const blocks = Array.from(textRoot.querySelectorAll(".block"));
-    const all = new Highlight();
+    const all = canPaint() ? new Highlight() : null;
     document.querySelectorAll("#article-evidence li[data-start]").forEach((item) => {
       const range = rangeOf(blocks, Number(item.dataset.start), Number(item.dataset.end));
-      if (range) all.add(range);
+      if (!range) return;
+      if (all) all.add(range);
+      if (wanted && item.dataset.evidence === wanted) {
+        const node = range.startContainer;
+        (node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement).scrollIntoView({ block: "center" });
+        wanted = null;
+      }
     });
-    CSS.highlights.set("evidence", all);
+    if (all) CSS.highlights.set("evidence", all);
   }
 
   function openColumn(open) {

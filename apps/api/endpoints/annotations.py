@@ -266,6 +266,7 @@ def annotation_create(request, response: HttpResponse, payload: AnnotationIn):
         # Its links came along with the counterpart: read back as the detail reads them.
         created = annotation_dicts(Annotation.objects.filter(pk=annotation.pk))[0]
     created["counterparts"] = counterpart_dicts(annotation, request.auth)
+    created["evidence"] = []  # a new annotation backs nothing yet, as its detail then says
     return Status(201, created)
 
 

@@ -5,7 +5,7 @@ from factory.django import DjangoModelFactory
 from apps.annotations.models import Annotation, Link
 from apps.articles.models import Article
 from apps.articles.similarity import fingerprint
-from apps.claims.models import Appearance, Claim
+from apps.claims.models import Appearance, Claim, Evidence
 from apps.claims.proposals import claim_keys
 from apps.projects.models import Membership, Project
 from apps.sources.models import Source
@@ -99,4 +99,21 @@ class AppearanceFactory(DjangoModelFactory):
 
     claim = factory.SubFactory(ClaimFactory)
     annotation = factory.SubFactory(AnnotationFactory, article__project=factory.SelfAttribute("...claim.project"))
+    created_by = factory.SelfAttribute("annotation.created_by")
+
+
+class EvidenceFactory(DjangoModelFactory):
+    """A passage of another article of the annotation's project (its first words, or `start`/`end`)."""
+
+    class Meta:
+        model = Evidence
+
+    annotation = factory.SubFactory(AnnotationFactory)
+    relation = Evidence.Relation.SUPPORTS
+    article = factory.SubFactory(ArticleFactory, project=factory.SelfAttribute("..annotation.article.project"))
+    start = 0
+    end = factory.LazyAttribute(lambda e: min(len(e.article.text), e.start + 20))
+    exact = factory.LazyAttribute(lambda e: e.article.text[e.start : e.end])
+    prefix = factory.LazyAttribute(lambda e: e.article.text[max(0, e.start - 32) : e.start])
+    suffix = factory.LazyAttribute(lambda e: e.article.text[e.end : e.end + 32])
     created_by = factory.SelfAttribute("annotation.created_by")

@@ -30,6 +30,7 @@ from apps.annotations.services import (
 from apps.annotations.views import panel_context
 from apps.articles.models import Article
 from apps.articles.services import join_story
+from apps.claims.services import add_evidence
 from apps.imports.tasks import import_uploads, run_import_job, start_import_job
 from apps.projects.models import Membership
 from apps.sources.services import find_or_create_source
@@ -97,6 +98,16 @@ def site(project):
         end=URDU_TEXT.index("»") + 1,
         exact=URDU_TEXT[rtl_start : URDU_TEXT.index("»") + 1],
     )
+    evidence_words = URDU_TEXT[rtl_start : URDU_TEXT.index("»") + 1]
+    add_evidence(
+        annotation=quote,
+        user=member,
+        relation="contradicts",
+        article=urdu,
+        start=rtl_start,
+        end=rtl_start + len(evidence_words),
+        exact=evidence_words,
+    )
     Group.objects.create(name="Editors")
     return {
         "project": project,
@@ -145,6 +156,10 @@ def app_pages(site) -> list[tuple[str, dict]]:
         (f"{site['source'].get_absolute_url()}?order=oldest", {}),
         (f"{reverse('directory:duplicates')}?project={site['project'].pk}", {}),
         (reverse("annotations:unread-total"), {**htmx, "container": "nav"}),
+        (reverse("claims:evidence", args=[quote.pk]), htmx),
+        (reverse("claims:evidence-articles", args=[quote.pk]) + "?q=a", {**htmx, "container": "ul"}),
+        (reverse("claims:evidence-picker", args=[quote.pk, urdu.pk]), htmx),
+        (reverse("claims:article-evidence", args=[urdu.pk]), htmx),
         (reverse("imports:new"), {}),
         (reverse("login"), {}),
         (site["job"].get_absolute_url(), {}),

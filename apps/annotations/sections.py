@@ -1,5 +1,6 @@
 """Sections that apps above annotations add to an annotation's side panel in the workbench and
-to its review page in the admin (claims shows the claim there), registered from their own
+to its review page in the admin (claims shows the claim there), and beside an article's text in
+the workbench (claims shows the passages that are evidence there), registered from their own
 AppConfig.ready(), so that annotations never imports them."""
 
 from collections.abc import Callable
@@ -10,6 +11,8 @@ from django.utils.safestring import SafeString, mark_safe
 Section = Callable[..., str]
 PANEL_SECTIONS: list[Section] = []
 REVIEW_SECTIONS: list[Section] = []
+# These take the request and the article.
+ARTICLE_SECTIONS: list[Section] = []
 
 
 def add_panel_section(section: Section) -> None:
@@ -22,5 +25,10 @@ def add_review_section(section: Section) -> None:
         REVIEW_SECTIONS.append(section)
 
 
-def rendered(sections: list[Section], request, annotation) -> SafeString:
-    return mark_safe("".join(section(request, annotation) for section in sections))  # noqa: S308 - each renders a template
+def add_article_section(section: Section) -> None:
+    if section not in ARTICLE_SECTIONS:
+        ARTICLE_SECTIONS.append(section)
+
+
+def rendered(sections: list[Section], request, obj) -> SafeString:
+    return mark_safe("".join(section(request, obj) for section in sections))  # noqa: S308 - each renders a template

@@ -22,7 +22,7 @@ from apps.annotations.forms import (
 )
 from apps.annotations.models import Annotation, Comment, CommentRead, Link
 from apps.annotations.rendering import annotation_list_html, blocks_html, listed, render_blocks, spans
-from apps.annotations.sections import PANEL_SECTIONS, rendered
+from apps.annotations.sections import ARTICLE_SECTIONS, PANEL_SECTIONS, rendered
 from apps.annotations.services import (
     BACK_TO_DRAFT,
     NOT_YOURS,
@@ -142,6 +142,7 @@ def workbench(request, article_pk):
         return render(request, template_name + "#annotation-list", context)
     context["text_html"] = blocks_html(render_blocks(article, annotations, viewer_id=user_id))
     context["suggestions"] = article.related_suggestions()
+    context["article_sections"] = rendered(ARTICLE_SECTIONS, request, article)
     # Versions are read only for an article that has more than one (one more query).
     context["versions"] = article.version_chain() if article.replaces_id or article.replaced else []
     return render(request, template_name, context)

@@ -47,6 +47,41 @@ def link_dicts(links) -> list[dict]:
     ]
 
 
+def evidence_dicts(evidence) -> list[dict]:
+    """Evidence links (a queryset already scoped, ordered and sliced) as plain values."""
+    rows = evidence.values(
+        "id",
+        "annotation_id",
+        "relation",
+        "article_id",
+        "article__title",
+        "start",
+        "end",
+        "exact",
+        "prefix",
+        "suffix",
+        "created_by__username",
+        "created_at",
+    )
+    return [
+        {
+            "id": row["id"],
+            "annotation": row["annotation_id"],
+            "relation": row["relation"],
+            "article": row["article_id"],
+            "title": row["article__title"],
+            "start": row["start"],
+            "end": row["end"],
+            "exact": row["exact"],
+            "prefix": row["prefix"],
+            "suffix": row["suffix"],
+            "created_by": row["created_by__username"],
+            "created_at": row["created_at"],
+        }
+        for row in rows
+    ]
+
+
 def annotation_dicts(annotations) -> list[dict]:
     """The annotations of a queryset (already scoped and sliced) with their links, in its order."""
     by_id = {}

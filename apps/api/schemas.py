@@ -167,6 +167,23 @@ class CounterpartProposal(Schema):
     score: float = Field(description="How sure the proposal is, from 0 to 1.")
 
 
+class EvidenceOut(Representation):
+    id: int
+    annotation: int = Field(description="The annotation the passage is evidence for.")
+    relation: Literal["supports", "contradicts", "cited_as"] = Field(
+        description="What the passage is to the annotation: it supports it, contradicts it, or is cited as evidence."
+    )
+    article: int = Field(description="The article the passage is in.")
+    title: str = Field(description="That article's title.")
+    start: int = Field(description="Code point where the passage starts in that article's text.")
+    end: int = Field(description="Code point just after the passage.")
+    exact: str
+    prefix: str
+    suffix: str
+    created_by: str
+    created_at: datetime
+
+
 class AnnotationOut(Representation):
     id: int
     article: int
@@ -196,6 +213,9 @@ class AnnotationOut(Representation):
     counterparts: list[CounterpartBrief] | None = Field(
         None,
         description="In the detail: the annotations of other articles of the story marking the same passage.",
+    )
+    evidence: list[EvidenceOut] | None = Field(
+        None, description="In the detail: the passages of other articles linked as evidence for it."
     )
 
 

@@ -7,8 +7,17 @@ class ClaimsConfig(AppConfig):
     name = "apps.claims"
 
     def ready(self):
-        from apps.annotations.sections import add_panel_section, add_review_section
-        from apps.claims.sections import claim_in_panel, claim_on_review_page
+        from apps.annotations.sections import add_article_section, add_panel_section, add_review_section
+        from apps.claims.sections import (
+            claim_in_panel,
+            claim_on_review_page,
+            evidence_beside_article,
+            evidence_in_panel,
+            evidence_on_review_page,
+        )
 
         add_panel_section(claim_in_panel)
+        add_panel_section(evidence_in_panel)
         add_review_section(claim_on_review_page)
+        add_review_section(evidence_on_review_page)
+        add_article_section(evidence_beside_article)

@@ -1,6 +1,6 @@
 from django import forms
 
-from apps.claims.models import Verdict
+from apps.claims.models import EvidenceRelation, Verdict
 
 
 class VerdictForm(forms.Form):
@@ -38,3 +38,13 @@ class ClaimFiltersForm(forms.Form):
 
     def clean_outlet(self):
         return self.cleaned_data["outlet"].replace("\x00", "").strip()
+
+
+class EvidenceForm(forms.Form):
+    """The other passage of an evidence link, as the column beside the text selected it."""
+
+    relation = forms.ChoiceField(choices=EvidenceRelation.choices)
+    article = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    start = forms.IntegerField(min_value=0, max_value=2**31 - 1)
+    end = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    exact = forms.CharField(strip=False, max_length=100_000)

@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.annotations.models import Link, open_work, quoted
+from apps.annotations.models import Link, open_work, quoted, sentence_end, sentence_start
 from apps.articles.models import Article
 from apps.projects.history import tracked
 from apps.projects.models import ProjectScopedQuerySet
@@ -207,3 +207,94 @@ class ClaimKey(models.Model):
 
     def __str__(self):
         return f"{self.key} of claim {self.claim_id}"
+
+
+# Evidence between passages ---------------------------------------------------------------------
+
+
+class EvidenceRelation(models.TextChoices):
+    SUPPORTS = "supports"
+    CONTRADICTS = "contradicts"
+    CITED_AS = "cited_as", "Is cited as"
+
+
+class EvidenceQuerySet(ProjectScopedQuerySet):
+    project_field = "annotation__article__project"
+
+    def visible_to(self, user):
+        """Evidence of the user's projects whose annotation blind mode does not hide from them:
+        a passage shown as evidence tells of the annotation it backs."""
+        return super().visible_to(user).open_to(user)
+
+    def open_to(self, user):
+        condition = open_work(user, annotation="annotation__")
+        return self if condition is None else self.filter(condition)
+
+    def live(self):
+        return self.filter(annotation__deleted_at__isnull=True)
+
+    def for_display(self):
+        return self.select_related("annotation__article", "article", "created_by").defer(
+            "annotation__article__original",
+            "annotation__article__text",
+            "annotation__article__search",
+            "annotation__article__names",
+            "article__original",
+            "article__text",
+            "article__search",
+            "article__names",
+        )
+
+
+@tracked("EvidenceHistory", exclude=["prefix", "suffix"])
+class Evidence(models.Model):
+    """A passage of article B that supports, contradicts or is cited as evidence for an
+    annotation of article A. The annotation is one anchored end; the passage, the other, is
+    anchored as annotations are (code points and a quote selector) and the database checks its
+    text and that both ends are of one project (migration 0005)."""
+
+    Relation = EvidenceRelation
+
+    annotation = models.ForeignKey("annotations.Annotation", on_delete=models.CASCADE, related_name="evidence")
+    relation = models.CharField(max_length=12, choices=EvidenceRelation)
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="evidence_passages")
+    # Unicode code points into article.text, as Annotation.start/end.
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    exact = models.TextField()
+    prefix = models.TextField(blank=True)
+    suffix = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["annotation", "id"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(relation__in=EvidenceRelation.values), name="evidence_relation_valid"
+            ),
+            models.CheckConstraint(condition=models.Q(start__gte=0), name="evidence_start_not_negative"),
+            models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="evidence_span_not_empty"),
+            models.UniqueConstraint(
+                fields=["annotation", "article", "start", "end", "relation"], name="evidence_once_per_passage"
+            ),
+        ]
+        indexes = [models.Index(fields=["article", "start"], name="evidence_article_start")]
+
+    def __str__(self):
+        return f"{self.get_relation_display()}: {quoted(self.exact)}"
+
+    @property
+    def project_id(self) -> int:
+        return self.annotation.article.project_id
+
+    @property
+    def sentence_before(self) -> str:
+        return sentence_start(self.prefix)
+
+    @property
+    def sentence_after(self) -> str:
+        return sentence_end(self.suffix)

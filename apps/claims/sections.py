@@ -2,9 +2,10 @@
 apps.ClaimsConfig.ready: annotations never imports claims)."""
 
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from apps.annotations.models import Annotation
-from apps.claims.models import SEEN_ON, Appearance
+from apps.claims.models import SEEN_ON, Appearance, Evidence
 
 
 def claim_in_panel(request, annotation) -> str:
@@ -29,3 +30,30 @@ def claim_on_review_page(request, annotation) -> str:
     )
     context = {"claim": appearance.claim, "appearances": appearances, "current": annotation.pk}
     return render_to_string("claims/claim_review_section.html", context, request=request)
+
+
+def evidence_in_panel(request, annotation) -> str:
+    """The annotation's evidence, loaded once the panel is shown (the panel costs no query more)."""
+    if annotation.deleted_at is not None:
+        return ""
+    address = reverse("claims:evidence", args=[annotation.pk])
+    return (
+        f'<section id="evidence-section" class="evidence-section" hx-get="{address}"'
+        ' hx-trigger="load" hx-swap="outerHTML"><h3>Evidence</h3></section>'
+    )
+
+
+def evidence_beside_article(request, article) -> str:
+    """The passages of the article that are evidence for annotations, loaded after the page."""
+    # Without the request: its context processors would cost the workbench queries.
+    return render_to_string("claims/article_evidence.html", {"article": article, "lazy": True})
+
+
+def evidence_on_review_page(request, annotation) -> str:
+    """The passages linked as evidence for the annotation, each in its sentence."""
+    if not request.user.has_perm("annotations.view_annotation", annotation):
+        return ""
+    evidence = list(Evidence.objects.filter(annotation=annotation).for_display()[:100])
+    if not evidence:
+        return ""
+    return render_to_string("claims/evidence_review_section.html", {"evidence": evidence}, request=request)

@@ -7,8 +7,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from apps.annotations.models import Annotation
-from apps.claims.models import Appearance, Claim, Verdict
+from apps.annotations.models import Annotation, cuts_a_character, quote_selector
+from apps.articles.models import Article
+from apps.claims.models import Appearance, Claim, Evidence, EvidenceRelation, Verdict
 from apps.claims.proposals import claim_keys, refresh_keys
 
 MAX_WORDING = 2000
@@ -135,3 +136,56 @@ def update_claim(*, claim: Claim, user, base_version: int, **changes) -> Claim:
 
 def set_verdict(*, claim: Claim, user, verdict: str, rationale: str, base_version: int) -> Claim:
     return update_claim(claim=claim, user=user, base_version=base_version, verdict=verdict, rationale=rationale)
+
+
+# Evidence between passages ---------------------------------------------------------------------
+
+NOT_YOURS_TO_BACK = "Only the annotation's analyst, a reviewer or a manager adds or removes its evidence."
+
+
+def add_evidence(
+    *, annotation: Annotation, user, relation: str, article: Article, start: int, end: int, exact: str
+) -> Evidence:
+    """Link the passage article.text[start:end] (which must read `exact`) to `annotation` as
+    evidence that supports, contradicts or is cited for it."""
+    require(user, "claims.add_evidence", annotation, NOT_YOURS_TO_BACK)
+    if annotation.deleted_at is not None:
+        raise ValidationError({"annotation": "That annotation was deleted."})
+    if relation not in EvidenceRelation.values:
+        raise ValidationError({"relation": "Choose one of " + ", ".join(EvidenceRelation.values) + "."})
+    if article.project_id != annotation.article.project_id:
+        raise ValidationError({"article": "Choose an article of the annotation's project."})
+    if article.pk == annotation.article_id:
+        raise ValidationError({"article": "Choose another article than the annotation's own."})
+    text = article.text
+    if not 0 <= start < end <= len(text):
+        raise ValidationError(
+            {"start": f"The passage {start}–{end} is outside the article's text (0–{len(text)} characters)."}
+        )
+    if exact != text[start:end]:
+        raise ValidationError(
+            {"exact": "The selected text does not match the article at these offsets; nothing was saved."}
+        )
+    if cuts_a_character(text, start) or cuts_a_character(text, end):
+        raise ValidationError({"start": "The passage would cut a character in two; select whole characters."})
+    selector = quote_selector(text, start, end)
+    with transaction.atomic():
+        evidence, _ = Evidence.objects.get_or_create(
+            annotation=annotation,
+            article=article,
+            start=start,
+            end=end,
+            relation=relation,
+            defaults={
+                "exact": selector["exact"],
+                "prefix": selector["prefix"],
+                "suffix": selector["suffix"],
+                "created_by": user,
+            },
+        )
+    return evidence
+
+
+def remove_evidence(*, evidence: Evidence, user) -> None:
+    require(user, "claims.delete_evidence", evidence.annotation, NOT_YOURS_TO_BACK)
+    evidence.delete()

@@ -6,22 +6,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Min
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Min, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from apps.annotations.models import Annotation, quoted, sentence_end, sentence_start
-from apps.claims.forms import AttachForm, ClaimFiltersForm, VerdictForm
+from apps.articles.models import Article
+from apps.claims.forms import AttachForm, ClaimFiltersForm, EvidenceForm, VerdictForm
 from apps.claims.listing import listed_claims
-from apps.claims.models import SEEN_ON, Appearance, Claim
+from apps.claims.models import SEEN_ON, Appearance, Claim, Evidence
 from apps.claims.proposals import propose
 from apps.claims.services import (
+    NOT_YOURS_TO_BACK,
     ClaimConflict,
+    add_evidence,
     attach_appearance,
     create_claim_from,
     detach_appearance,
+    remove_evidence,
     update_claim,
 )
 from apps.claims.timeline import Point, timeline
@@ -30,6 +34,7 @@ from apps.projects.models import Project
 CLAIMS_PER_PAGE = 50
 APPEARANCES_PER_PAGE = 50
 PROPOSALS_SHOWN = 5
+EVIDENCE_SHOWN = 200
 
 
 @cache
@@ -111,6 +116,12 @@ def claim_context(request, claim: Claim, **extra) -> dict:
     ]
     may_judge = user.has_perm("claims.set_verdict", claim)
     may_detach = user.has_perm("claims.add_appearance", claim)
+    evidence = (
+        Evidence.objects.filter(annotation__in=appearances.values("annotation"))
+        .open_to(user)
+        .for_display()
+        .order_by("annotation_id", "pk")[:EVIDENCE_SHOWN]
+    )
     return {
         "claim": claim,
         "page": page,
@@ -118,6 +129,7 @@ def claim_context(request, claim: Claim, **extra) -> dict:
         "appearance_count": page.paginator.count,
         "may_judge": may_judge,
         "may_detach": may_detach,
+        "evidence": list(evidence),
         "verdict_form": extra.pop("verdict_form", None)
         or VerdictForm(initial={"version": claim.version, "verdict": claim.verdict, "rationale": claim.rationale}),
         **extra,
@@ -244,3 +256,138 @@ def annotation_detach(request, pk):
     context = proposals_context(request, annotation, saved="Detached from the claim.")
     response = render(request, "claims/claim_proposals.html", context)
     return trigger_client_event(response, "claim-detached")
+
+
+# Evidence between passages ---------------------------------------------------------------------
+
+EVIDENCE_SECTION = "claims/evidence_section.html"
+ARTICLES_OFFERED = 20
+
+
+def evidence_annotation(request, pk) -> Annotation:
+    rows = Annotation.objects.visible_to(request.user).live().select_related("article__project")
+    return get_object_or_404(rows, pk=pk)
+
+
+def evidence_context(request, annotation: Annotation, **extra) -> dict:
+    evidence = Evidence.objects.filter(annotation=annotation).for_display()
+    return {
+        "annotation": annotation,
+        "evidence": list(evidence),
+        "may_add": request.user.has_perm("claims.add_evidence", annotation),
+        **extra,
+    }
+
+
+def evidence_section(request, annotation: Annotation, *, status=200, **extra):
+    return render(
+        request, EVIDENCE_SECTION + "#evidence-section", evidence_context(request, annotation, **extra), status=status
+    )
+
+
+@login_required
+@require_GET
+def annotation_evidence(request, pk):
+    """The panel's evidence section: the passages linked to the annotation, and "Add evidence"."""
+    return evidence_section(request, evidence_annotation(request, pk))
+
+
+@login_required
+@require_GET
+def evidence_articles(request, pk):
+    """The project's other articles to open beside the text, the story's first, by title."""
+    annotation = evidence_annotation(request, pk)
+    article = annotation.article
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:200]
+    articles = (
+        Article.objects.visible_to(request.user)
+        .filter(project=article.project_id)
+        .exclude(pk=article.pk)
+        .only("pk", "title", "language", "story_id")
+    )
+    if query:
+        articles = articles.titled(query)
+    if article.story_id:
+        same_story = ExpressionWrapper(Q(story_id=article.story_id), output_field=BooleanField())
+        articles = articles.alias(same_story=same_story).order_by("-same_story", "-imported_at", "-pk")
+    else:
+        articles = articles.order_by("-imported_at", "-pk")
+    context = {"annotation": annotation, "articles": articles[:ARTICLES_OFFERED], "query": query}
+    return render(request, EVIDENCE_SECTION + "#evidence-articles", context)
+
+
+@login_required
+@require_GET
+def evidence_picker(request, pk, article_pk):
+    """Article B as a column beside the text, to select the passage in."""
+    annotation = evidence_annotation(request, pk)
+    if not request.user.has_perm("claims.add_evidence", annotation):
+        raise PermissionDenied(NOT_YOURS_TO_BACK)
+    rows = Article.objects.visible_to(request.user).filter(project=annotation.article.project_id)
+    other = get_object_or_404(rows.exclude(pk=annotation.article_id), pk=article_pk)
+    context = {
+        "annotation": annotation,
+        "other": other,
+        "blocks": other.blocks(),
+        "relations": Evidence.Relation.choices,
+    }
+    return render(request, EVIDENCE_SECTION + "#evidence-column", context)
+
+
+@login_required
+@require_POST
+def evidence_add(request, pk):
+    annotation = evidence_annotation(request, pk)
+    if not request.user.has_perm("claims.add_evidence", annotation):
+        raise PermissionDenied(NOT_YOURS_TO_BACK)
+    form = EvidenceForm(request.POST)
+    if not form.is_valid():
+        error = "Select the passage in the article beside the text, then save. " + " ".join(
+            message for messages in form.errors.values() for message in messages
+        )
+        return evidence_section(request, annotation, status=422, error=error)
+    data = form.cleaned_data
+    other = get_object_or_404(Article.objects.visible_to(request.user), pk=data.pop("article"))
+    try:
+        add_evidence(annotation=annotation, user=request.user, article=other, **data)
+    except ValidationError as error:
+        return evidence_section(request, annotation, status=422, error=" ".join(error.messages))
+    response = evidence_section(request, annotation, saved="Evidence saved.")
+    return trigger_client_event(response, "evidence-changed")
+
+
+@login_required
+@require_POST
+def evidence_remove(request, pk):
+    rows = Evidence.objects.visible_to(request.user).live().select_related("annotation__article__project")
+    evidence = get_object_or_404(rows, pk=pk)
+    remove_evidence(evidence=evidence, user=request.user)
+    response = evidence_section(request, evidence.annotation, saved="Evidence removed.")
+    return trigger_client_event(response, "evidence-changed")
+
+
+@login_required
+@require_GET
+def article_evidence(request, article_pk):
+    """The passages of an article linked as evidence for annotations the user may see."""
+    article = get_object_or_404(Article.objects.visible_to(request.user).only("pk", "project_id"), pk=article_pk)
+    passages = (
+        Evidence.objects.filter(article=article)
+        .live()
+        .open_to(request.user)
+        .select_related("annotation__article")
+        .only(
+            "pk",
+            "relation",
+            "start",
+            "end",
+            "exact",
+            "annotation__kind",
+            "annotation__exact",
+            "annotation__article_id",
+            "annotation__article__title",
+        )
+        .order_by("start", "pk")
+    )
+    context = {"article": article, "passages": list(passages), "lazy": False}
+    return render(request, "claims/article_evidence.html#article-evidence", context)

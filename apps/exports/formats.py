@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from apps.annotations.models import Annotation
+from apps.claims.models import Evidence
 from apps.exports import claimreview, w3c
 from apps.exports.rows import (
     AnnotationRow,
@@ -96,10 +97,28 @@ def counted(chunks, context: ExportContext) -> Iterator[AnnotationRow]:
         context.wrote(len(chunk))
 
 
+def evidence_of(selection: Selection) -> QuerySet:
+    """The evidence links of the selection's annotations, each passage's article without its text."""
+    bulk = ("text", "original", "search", "names", "fingerprint", "headings")
+    deferred = [f"{path}__{name}" for path in ("article", "annotation__article") for name in bulk]
+    return (
+        Evidence.objects.filter(annotation__in=selection.annotations().order_by().values("pk"))
+        .select_related("annotation__article", "article", "created_by")
+        .defer(*deferred)
+        .order_by("annotation__article_id", "annotation_id", "pk")
+    )
+
+
 def write_w3c(selection: Selection, context: ExportContext) -> Iterator[str]:
     annotations = counted(annotation_chunks(selection.annotations(), with_text=True), context)
+    evidence = evidence_of(selection)
     yield from w3c.stream_collection(
-        annotations, id=context.id, label=context.label, total=selection.count(), base_url=context.base_url
+        annotations,
+        id=context.id,
+        label=context.label,
+        total=selection.count() + evidence.count(),
+        base_url=context.base_url,
+        evidence=evidence.iterator(chunk_size=2000),
     )
 
 

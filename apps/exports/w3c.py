@@ -9,6 +9,11 @@ quote or claim is attributed to, `linking` for the others) with its role as `sch
 a counterpart (the same passage marked in another article of the story) is a `linking` body
 whose source is that annotation, with the role "counterpart".
 
+An evidence link (apps.claims) is an annotation of its own, motivated by `linking`: its target
+is the annotation's passage (selected as the annotation's target is), its body the passage of the
+other article (a SpecificResource with the same two selectors) with the relation ("supports",
+"contradicts", "cited_as") as `schema:roleName`, and the annotation it backs as `schema:about`.
+
 `annotation()` serves one annotation (for the JSON API too); `stream_collection()` writes a whole
 export as one AnnotationCollection with its one embedded AnnotationPage, piece by piece. An
 export embeds each article's text once, as the `value` (rdf:value) of the first target that
@@ -196,6 +201,59 @@ def web_annotation(row: AnnotationRow, *, iris: Iris, with_text: bool = False, w
     return result
 
 
+def passage(article: ArticleRow, start: int, end: int, quote: dict, *, iris: Iris) -> dict:
+    """A SpecificResource selecting text[start:end] of the article."""
+    resource = {
+        "type": "SpecificResource",
+        "source": article_resource(article, iris=iris),
+        "selector": [
+            {"type": "TextQuoteSelector", **quote},
+            {"type": "TextPositionSelector", "start": start, "end": end},
+        ],
+    }
+    if article.url:
+        resource["scope"] = article.url
+    return resource
+
+
+def evidence_annotation(evidence, *, iris: Iris, with_context: bool = True) -> dict:
+    """An evidence link as its own Web Annotation. `evidence` needs its annotation with its
+    article, its own article and created_by loaded (the articles' texts need not be)."""
+    marked = evidence.annotation
+
+    def row(article) -> ArticleRow:
+        return ArticleRow(article.pk, article.title, article.language, article.url, "", None, "")
+
+    body = passage(
+        row(evidence.article),
+        evidence.start,
+        evidence.end,
+        {"exact": evidence.exact, "prefix": evidence.prefix, "suffix": evidence.suffix},
+        iris=iris,
+    )
+    body |= {"purpose": "linking", "schema:roleName": evidence.relation}
+    target = passage(
+        row(marked.article),
+        marked.start,
+        marked.end,
+        {"exact": marked.exact, "prefix": marked.prefix, "suffix": marked.suffix},
+        iris=iris,
+    )
+    result = {"@context": ANNO_CONTEXT} if with_context else {}
+    user = evidence.created_by
+    result |= {
+        "id": f"{iris.annotation(marked.pk)}#evidence-{evidence.pk}",
+        "type": "Annotation",
+        "motivation": "linking",
+        "creator": agent(user.get_username(), user.get_full_name()),
+        "created": timestamp(evidence.created_at),
+        "schema:about": iris.annotation(marked.pk),
+        "body": body,
+        "target": target,
+    }
+    return result
+
+
 def page(
     items: list[dict],
     *,
@@ -237,12 +295,19 @@ dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def stream_collection(
-    annotations: Iterable[AnnotationRow], *, id: str, label: str, total: int, base_url: str
+    annotations: Iterable[AnnotationRow],
+    *,
+    id: str,
+    label: str,
+    total: int,
+    base_url: str,
+    evidence: Iterable = (),
 ) -> Iterator[str]:
     """A whole export as one AnnotationCollection embedding its single page, written piece by piece.
 
     `annotations` must come by article (as rows.annotation_chunks gives them, texts loaded):
-    each article's text is embedded in its first annotation's target only.
+    each article's text is embedded in its first annotation's target only. The `evidence`
+    links of those annotations follow them, each as its own annotation (`total` counts them).
     """
     page_id = f"{id}#page-1"
     first = page([], id=page_id, part_of=id, with_context=False)
@@ -255,5 +320,8 @@ def stream_collection(
         with_text = row.article_id != previous_article
         previous_article = row.article_id
         yield separator + dumps(web_annotation(row, iris=addresses, with_text=with_text, with_context=False))
+        separator = ",\n"
+    for link in evidence:
+        yield separator + dumps(evidence_annotation(link, iris=addresses, with_context=False))
         separator = ",\n"
     yield "\n]}}\n"

@@ -411,6 +411,16 @@ def web_annotation_span(annotation: dict) -> tuple[dict, SpanDraft] | None:
     return target, SpanDraft(start, end, str(label), exact)
 
 
+def links_passages(annotation: dict) -> bool:
+    """Whether the annotation links its target to a passage of another text (its body selects
+    one, as an evidence link of Sourcetrace's export does) rather than marking a span."""
+    bodies = annotation.get("body")
+    bodies = bodies if isinstance(bodies, list) else [bodies]
+    return annotation.get("motivation") == "linking" and any(
+        isinstance(b, dict) and b.get("type") == "SpecificResource" and b.get("selector") for b in bodies
+    )
+
+
 def read_web_annotations(name: str, document) -> Iterator[ReadItem]:
     """W3C Web Annotations that embed the text they target (the `value` of the target's source,
     as Sourcetrace's own export writes it): an article per text, with its spans.
@@ -421,6 +431,8 @@ def read_web_annotations(name: str, document) -> Iterator[ReadItem]:
     sources: dict[str, dict] = {}
     spans: dict[str, list[SpanDraft]] = {}
     for annotation in web_annotations_in(document):
+        if links_passages(annotation):
+            continue
         found = web_annotation_span(annotation)
         if found is None:
             continue

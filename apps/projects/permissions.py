@@ -219,6 +219,10 @@ rules.add_perm("claims.add_claim", superuser | is_member)
 rules.add_perm("claims.change_claim", superuser | (is_member & sees_claim))
 rules.add_perm("claims.add_appearance", superuser | (is_member & sees_claim))
 rules.add_perm("claims.set_verdict", superuser | is_reviewer)
+# Evidence, with the annotation as the object: who may change an annotation (its analyst, a
+# reviewer or manager) adds and removes the passages that back or contradict it.
+rules.add_perm("claims.add_evidence", superuser | (is_member & sees_annotation & (is_author | is_reviewer)))
+rules.add_perm("claims.delete_evidence", superuser | (is_member & sees_annotation & (is_author | is_reviewer)))
 
 rules.add_perm("imports.view_importjob", superuser | is_member)
 rules.add_perm("exports.export_project", superuser | is_member)

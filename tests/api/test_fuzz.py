@@ -22,7 +22,7 @@ from apps.exports import w3c
 from apps.imports.models import ImportJob
 from apps.stories.services import gather_story
 from tests.api.conftest import api_client_for
-from tests.factories import AnnotationFactory, ArticleFactory, LinkFactory, SourceFactory
+from tests.factories import AnnotationFactory, ArticleFactory, EvidenceFactory, LinkFactory, SourceFactory
 
 # Enough to meet each operation's refusals; the whole run stays well under a minute.
 MAX_EXAMPLES = 15
@@ -63,9 +63,10 @@ def existing(analyst, project) -> dict[str, int]:
     AnnotationFactory(article=article, start=50, end=55, status=Annotation.Status.SUBMITTED)
     job = ImportJob.objects.create(project=project, created_by=analyst)
     claim = create_claim_from(annotation=annotation, user=analyst)
+    evidence = EvidenceFactory(annotation=annotation)
     ids = {"project": project.pk, "article": article.pk, "annotation": annotation.pk, "source": links[0].source_id}
     story = gather_story(articles=[article, ArticleFactory(project=project)], user=analyst)
-    ids |= {"link": links[0].pk, "job": job.pk, "story": story.pk, "claim": claim.pk}
+    ids |= {"link": links[0].pk, "job": job.pk, "story": story.pk, "claim": claim.pk, "evidence": evidence.pk}
     return ids | {f"{name}_id": pk for name, pk in ids.items()}
 
 

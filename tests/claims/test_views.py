@@ -8,7 +8,7 @@ import pytest
 from apps.claims.models import Claim
 from apps.claims.services import attach_appearance, create_claim, create_claim_from, set_verdict
 from tests.conftest import client_for
-from tests.factories import AnnotationFactory, ArticleFactory, LinkFactory, SourceFactory
+from tests.factories import AnnotationFactory, ArticleFactory, EvidenceFactory, LinkFactory, SourceFactory
 
 
 @pytest.fixture
@@ -62,13 +62,13 @@ def test_claim_page_costs_the_same_queries_whatever_its_size(
 ):
     client_for(client, analyst)
     client.get(spread_claim.get_absolute_url())
-    # session, user with roles, claim, count, page of rows, timeline points, new replies
-    with django_assert_num_queries(7) as counted:
+    # session, user with roles, claim, count, page of rows, timeline points, evidence, new replies
+    with django_assert_num_queries(8) as counted:
         client.get(spread_claim.get_absolute_url())
     for _ in range(5):
-        attach_appearance(
-            claim=spread_claim, annotation=AnnotationFactory(article=ArticleFactory(project=project)), user=analyst
-        )
+        annotation = AnnotationFactory(article=ArticleFactory(project=project))
+        attach_appearance(claim=spread_claim, annotation=annotation, user=analyst)
+        EvidenceFactory(annotation=annotation)
     with django_assert_num_queries(len(counted.captured_queries)):
         client.get(spread_claim.get_absolute_url())
 

@@ -18,6 +18,7 @@ from tests.factories import (
     AnnotationFactory,
     ArticleFactory,
     ClaimFactory,
+    EvidenceFactory,
     LinkFactory,
     MembershipFactory,
     ProjectFactory,
@@ -84,6 +85,11 @@ def claim_of(side: Side) -> Claim:
     return Claim.objects.get(appearances__annotation=side.annotation)
 
 
+def evidence_passage(side: Side) -> dict:
+    report = ArticleFactory(project=side.project, text="A report: the deal was never signed.")
+    return {"article": report.pk, "start": 10, "end": 18, "exact": report.text[10:18]}
+
+
 # name -> (method, url for a Side, POST data for a Side)
 ENDPOINTS = {
     "workbench": ("get", lambda s: s.article.get_absolute_url(), None),
@@ -139,6 +145,17 @@ ENDPOINTS = {
     ),
     "admin: claim page": ("get", lambda s: f"/admin/claims/claim/{claim_of(s).pk}/change/", None),
     "admin: claim history": ("get", lambda s: f"/admin/claims/claim/{claim_of(s).pk}/history/", None),
+    "evidence of someone's annotation": ("get", lambda s: f"/claims/annotation/{s.annotation.pk}/evidence/", None),
+    "add evidence to someone's annotation": (
+        "post",
+        lambda s: f"/claims/annotation/{s.annotation.pk}/evidence/add/",
+        lambda s: {"relation": "supports", **evidence_passage(s)},
+    ),
+    "remove someone's evidence": (
+        "post",
+        lambda s: f"/claims/evidence/{EvidenceFactory(annotation=s.annotation).pk}/remove/",
+        None,
+    ),
     "admin: annotation page": ("get", lambda s: f"/admin/annotations/annotation/{s.annotation.pk}/change/", None),
     "admin: article page": ("get", lambda s: f"/admin/articles/article/{s.article.pk}/change/", None),
     "admin: source page": ("get", lambda s: f"/admin/sources/source/{s.source.pk}/change/", None),
@@ -161,6 +178,8 @@ EXPECTED_OWN = {
         "link a source": "forbidden",
         "unlink a source": "forbidden",
         "set a claim's verdict": "forbidden",
+        "add evidence to someone's annotation": "forbidden",
+        "remove someone's evidence": "forbidden",
     },
     "reviewer": dict.fromkeys(ENDPOINTS, "ok"),
     "manager": dict.fromkeys(ENDPOINTS, "ok"),

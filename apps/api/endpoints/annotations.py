@@ -32,7 +32,7 @@ from apps.annotations.services import (
 from apps.api.endpoints.common import answers, without_nul
 from apps.api.errors import BodyNotAnObject, PreconditionRequired, etag, etag_of, validated
 from apps.api.paging import collection_url, page_url, paged
-from apps.api.representations import annotation_dicts, link_dicts, new_annotation_dict
+from apps.api.representations import annotation_dicts, evidence_dicts, link_dicts, new_annotation_dict
 from apps.api.schemas import (
     MAX_ID,
     AnnotationChange,
@@ -52,6 +52,7 @@ from apps.api.schemas import (
     SubmitIn,
 )
 from apps.articles.models import Article
+from apps.claims.models import Evidence
 from apps.exports import w3c
 from apps.exports.rows import LINKS
 from apps.sources.services import find_or_create_source
@@ -144,6 +145,7 @@ def fresh(request, response: HttpResponse, pk: int) -> dict:
         raise Http404
     response["ETag"] = etag_of(rows[0]["id"], rows[0]["version"])
     rows[0]["counterparts"] = counterpart_dicts(Annotation(pk=pk), request.auth)
+    rows[0]["evidence"] = evidence_dicts(Evidence.objects.filter(annotation=pk).order_by("pk"))
     return rows[0]
 
 
@@ -264,6 +266,7 @@ def annotation_create(request, response: HttpResponse, payload: AnnotationIn):
         # Its links came along with the counterpart: read back as the detail reads them.
         created = annotation_dicts(Annotation.objects.filter(pk=annotation.pk))[0]
     created["counterparts"] = counterpart_dicts(annotation, request.auth)
+    created["evidence"] = []  # a new annotation backs nothing yet, as its detail then says
     return Status(201, created)
 
 

@@ -14,15 +14,20 @@ from apps.annotations.models import Annotation
 from apps.api.endpoints.common import answers, without_nul
 from apps.api.errors import PreconditionRequired
 from apps.api.paging import page_of, paged
-from apps.api.schemas import MAX_ID, ErrorOut, InputSchema, Page, PageOut
-from apps.claims.models import Appearance, Claim, Verdict
+from apps.api.representations import evidence_dicts
+from apps.api.schemas import MAX_ID, ErrorOut, EvidenceOut, InputSchema, Page, PageOut
+from apps.articles.models import Article
+from apps.claims.models import Appearance, Claim, Evidence, EvidenceRelation, Verdict
 from apps.claims.proposals import propose
 from apps.claims.services import (
+    NOT_YOURS_TO_BACK,
     ONLY_REVIEWERS,
     ClaimConflict,
+    add_evidence,
     attach_appearance,
     create_claim,
     detach_appearance,
+    remove_evidence,
     update_claim,
 )
 from apps.projects.models import Project
@@ -30,6 +35,7 @@ from apps.projects.models import Project
 router = Router(tags=["claims"])
 
 ClaimId = Path(..., ge=1, le=MAX_ID)
+AnnotationId = Path(..., ge=1, le=MAX_ID)
 VerdictName = Literal[tuple(Verdict.values)]
 LANGUAGE = r"^([a-z]{2}|und)$"
 # Beyond this many, a proposal shares too little to be read.
@@ -251,3 +257,63 @@ def claim_proposals(request, response: HttpResponse, page: Query[Page], annotati
         for proposal in proposals[page.offset : page.offset + page.limit]
     ]
     return page_of(request, response, len(proposals), items, limit=page.limit, offset=page.offset)
+
+
+class EvidenceIn(InputSchema):
+    relation: Literal[tuple(EvidenceRelation.values)] = Field(
+        description="The passage supports the annotation, contradicts it, or is cited as its evidence."
+    )
+    article: int = Field(ge=1, le=MAX_ID, description="Another article of the annotation's project.")
+    start: int = Field(ge=0, le=2**31 - 1, description="Code point where the passage starts in that article's text.")
+    end: int = Field(ge=1, le=2**31 - 1, description="Code point just after the passage.")
+    exact: str = Field(min_length=1, max_length=100_000, description="The passage's text, as a check of the offsets.")
+
+
+class EvidencePage(PageOut):
+    items: list[EvidenceOut]
+
+
+def evidence_annotation(request, annotation_id: int) -> Annotation:
+    rows = Annotation.objects.visible_to(request.auth).live().select_related("article__project")
+    return get_object_or_404(rows, pk=annotation_id)
+
+
+@router.get(
+    "/annotations/{annotation_id}/evidence",
+    response=answers({200: EvidencePage}),
+    summary="The passages of other articles linked as evidence for an annotation",
+)
+def evidence_list(request, response: HttpResponse, page: Query[Page], annotation_id: int = AnnotationId):
+    annotation = evidence_annotation(request, annotation_id)
+    rows = Evidence.objects.filter(annotation=annotation).order_by("pk")
+    return paged(request, response, rows, limit=page.limit, offset=page.offset, rows=evidence_dicts)
+
+
+@router.post(
+    "/annotations/{annotation_id}/evidence",
+    response=answers({201: EvidenceOut}),
+    summary="Link a passage of another article as evidence that supports, contradicts or is cited for an annotation",
+)
+def evidence_create(request, payload: EvidenceIn, annotation_id: int = AnnotationId):
+    annotation = evidence_annotation(request, annotation_id)
+    if not request.auth.has_perm("claims.add_evidence", annotation):
+        raise PermissionDenied(NOT_YOURS_TO_BACK)
+    article = get_object_or_404(Article.objects.visible_to(request.auth), pk=payload.article)
+    evidence = add_evidence(
+        annotation=annotation,
+        user=request.auth,
+        relation=payload.relation,
+        article=article,
+        start=payload.start,
+        end=payload.end,
+        exact=without_nul(payload.exact),
+    )
+    return Status(201, evidence_dicts(Evidence.objects.filter(pk=evidence.pk))[0])
+
+
+@router.delete("/evidence/{evidence_id}", response=answers({204: None}), summary="Remove an evidence link")
+def evidence_delete(request, evidence_id: int = Path(..., ge=1, le=MAX_ID)):
+    rows = Evidence.objects.visible_to(request.auth).live().select_related("annotation__article__project")
+    evidence = get_object_or_404(rows, pk=evidence_id)
+    remove_evidence(evidence=evidence, user=request.auth)
+    return Status(204, None)

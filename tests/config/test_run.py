@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # Seconds to wait for a run to start or to end: generous, for a loaded machine.
-DEADLINE = 60
+DEADLINE = 120
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="a SIGKILLed make is noticed through Linux's prctl")
 

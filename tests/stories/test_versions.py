@@ -242,8 +242,8 @@ def test_lists_search_exports_and_agreement_count_the_latest_version_only(projec
 
     listed = list_context(Request(), {})["page"].object_list
     assert [article.pk for article in listed] == [new.pk]
-    articles, _ = matching_articles(analyst, None, Filters(), {})
-    assert list(articles.values_list("pk", flat=True)) == [new.pk]
+    [branch] = matching_articles(analyst, None, Filters(), {})
+    assert list(branch.rows.values_list("pk", flat=True)) == [new.pk]
     annotations, _ = matching_annotations(analyst, None, Filters())
     assert set(annotations.values_list("article_id", flat=True)) == {new.pk}
     selection = Selection(project_id=project.pk)

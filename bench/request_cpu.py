@@ -17,6 +17,10 @@ the statements it sent, median and mean over `--runs` requests, after a warm-up:
   the writers' articles;
 - open panel / save note: what the editors do (the panel, then a new note with its version).
 
+`--background N` measures instead the work that follows an import of N articles of the HTTP
+benchmark's corpus (filling the search columns, story matching), per article, in the batches
+the background worker runs it in.
+
 `--profile KIND` prints cProfile's view of that kind instead (the functions with the most
 cumulative and own time); `--as analyst` signs in as a project member instead of the
 superuser the HTTP benchmark uses. Uses its own database (sourcetrace_bench_cpu on the embedded
@@ -312,15 +316,56 @@ def profile(name, send, runs: int) -> None:
         print(f"--- {name}, {runs} requests, by {order}\n{out.getvalue()}")
 
 
+def background(count: int) -> None:
+    """The CPU per article of the work the background worker does after an import."""
+    from django_tasks_db.models import DBTaskResult
+
+    from apps.articles.indexing import index_articles
+    from apps.articles.matching import match_stories
+    from apps.articles.services import MATCH_JOB_ARTICLES
+    from apps.imports.readers import read_json_lines
+    from apps.imports.store import import_items
+    from bench.http_corpus import write_corpus
+
+    corpus = write_corpus(ROOT / ".data" / "bench" / "corpus", [count])[count]
+    project = Project.objects.create(name=f"{PROJECT}-background-{time.time_ns()}")
+    with corpus.open(encoding="utf-8") as lines:
+        import_items(project=project, items=read_json_lines(corpus.name, lines))
+    # No worker runs here: the jobs the import queued are done below, batch by batch.
+    DBTaskResult.objects.filter(status="READY").delete()
+    ids = list(Article.objects.filter(project=project).order_by("pk").values_list("pk", flat=True))
+    backend = Backend()
+    for name, work in (
+        ("search columns", index_articles),
+        ("story matching", lambda batch: match_stories(article_ids=batch)),
+    ):
+        cpu = db = 0.0
+        for first in range(0, len(ids), MATCH_JOB_ARTICLES):
+            batch = ids[first : first + MATCH_JOB_ARTICLES]
+            db_before, started = backend.cpu_seconds(), time.process_time()
+            work(batch)
+            cpu += time.process_time() - started
+            db += (backend.cpu_seconds() or 0) - (db_before or 0)
+        print(
+            f"{name}, {len(ids):,} articles in batches of {MATCH_JOB_ARTICLES}: {cpu / len(ids) * 1000:.3f} ms of the "
+            f"worker's CPU and {db / len(ids) * 1000:.3f} ms of PostgreSQL's per article",
+            flush=True,
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--profile", metavar="KIND", help="profile one kind (a prefix of its name) instead")
+    parser.add_argument("--background", type=int, metavar="N", help="the work after an import of N articles instead")
     parser.add_argument("--as", dest="role", choices=["superuser", "analyst"], default="superuser")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--no-input", verbosity=0)
     made, first = seed()
+    if args.background:
+        background(args.background)
+        return
     application = get_wsgi_application()
     browser = Browser(application, f"bench-cpu-{'super' if args.role == 'superuser' else 'analyst'}")
     requests = kinds(browser, made, first)

@@ -13,7 +13,6 @@ from apps.annotations.models import (
 from apps.annotations.services import REASON_NEEDED, Decision
 from apps.sources.models import Source
 
-
 # Widgets kept rendered per process, and the longest value (as its repr) whose widget is kept.
 RENDERED_WIDGETS_LIMIT = 2048
 RENDERED_VALUE_CHARS = 200

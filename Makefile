@@ -66,6 +66,8 @@ bench: install
 	$(PY) bench/review_bench.py
 	$(PY) bench/search_bench.py
 	$(PY) bench/counterpart_bench.py
+	$(PY) bench/reanchor_bench.py
+	$(PY) bench/claims_bench.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -64,7 +64,7 @@ from apps.articles.models import Article  # noqa: E402
 from apps.projects.models import Membership, Project  # noqa: E402
 from apps.sources.models import Source  # noqa: E402
 from bench.http_client import SourcetraceClient  # noqa: E402
-from bench.http_server import SUPERUSER, AppServer, prepare_app, production_env, wait_for_background_jobs  # noqa: E402
+from bench.http_server import SUPERUSER, AppServer, prepare_app, production_env  # noqa: E402
 from bench.search_corpus import KINDS, STATUSES, TAGS, Corpus  # noqa: E402
 
 PROJECTS = 10
@@ -354,7 +354,8 @@ def count_queries(user, queries: dict[str, list[dict]]) -> dict[str, int]:
 
 
 SLOW_MS = 5000
-COUNT_RE = re.compile(r'Everything <span class="count">(\d+)</span>')
+# Past the rank limit a count reads "2000+": at least that many.
+COUNT_RE = re.compile(r'Everything <span class="count">(\d+)\+?</span>')
 
 
 def time_searches(client: SourcetraceClient, queries: dict[str, list[dict]], runs: int) -> dict:
@@ -406,13 +407,30 @@ def web_import(server: AppServer, env: dict, password: str, corpus: Corpus, firs
             raise RuntimeError(f"{waiting.count()} imported articles not searchable after 10 minutes")
         time.sleep(0.2)
     figures["searchable_after_s"] = time.perf_counter() - ended
-    figures["jobs_done_after_s"] = figures["searchable_after_s"] + wait_for_background_jobs(env.get("DATABASE_URL"))
+    figures["jobs_done_after_s"] = figures["searchable_after_s"] + wait_for_jobs()
     last = corpus.article(first + IMPORT_ARTICLES - 1)
     page = client.request("GET", "/search/", params={"q": last.title.split(":")[0], "project": project}).text
     found = COUNT_RE.search(page)
     figures["found_by_name_of_last"] = int(found.group(1)) if found else 0
     path.unlink()
     return figures
+
+
+def wait_for_jobs(timeout: float = 900) -> float:
+    """Wait until the background worker has no job left (the import's story matching); how long
+    that took. In this benchmark's database, which http_server.wait_for_background_jobs does not
+    know of (it reads the HTTP benchmark's)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status IN ('READY', 'RUNNING')"
+            )
+            [pending] = cursor.fetchone()
+        if not pending:
+            return time.perf_counter() - started
+        time.sleep(0.2)
+    raise RuntimeError(f"the background worker still had {pending} job(s) after {timeout:.0f} s")
 
 
 def stop_on_sigterm(signum, frame):

@@ -5,6 +5,8 @@ from factory.django import DjangoModelFactory
 from apps.annotations.models import Annotation, Link
 from apps.articles.models import Article
 from apps.articles.similarity import fingerprint
+from apps.claims.models import Appearance, Claim
+from apps.claims.proposals import claim_keys
 from apps.projects.models import Membership, Project
 from apps.sources.models import Source
 
@@ -78,3 +80,23 @@ class LinkFactory(DjangoModelFactory):
     annotation = factory.SubFactory(AnnotationFactory)
     source = factory.SubFactory(SourceFactory, project=factory.SelfAttribute("..annotation.article.project"))
     role = Link.Role.CITED
+
+
+class ClaimFactory(DjangoModelFactory):
+    class Meta:
+        model = Claim
+
+    project = factory.SubFactory(ProjectFactory)
+    wording = factory.Sequence(lambda n: f"Claim number {n} is asserted")
+    language = "en"
+    created_by = factory.SubFactory(UserFactory)
+    keys = factory.LazyAttribute(lambda claim: claim_keys(claim, []))
+
+
+class AppearanceFactory(DjangoModelFactory):
+    class Meta:
+        model = Appearance
+
+    claim = factory.SubFactory(ClaimFactory)
+    annotation = factory.SubFactory(AnnotationFactory, article__project=factory.SelfAttribute("...claim.project"))
+    created_by = factory.SelfAttribute("annotation.created_by")

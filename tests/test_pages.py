@@ -106,6 +106,7 @@ def site(project):
         "urdu": urdu,
         "quote": quote,
         "job": job,
+        "source": source,
     }
 
 
@@ -133,6 +134,16 @@ def app_pages(site) -> list[tuple[str, dict]]:
         (f"{reverse('search:annotations')}?role=boss", {"status": 422}),
         (f"{reverse('exports:project-page', args=[site['project'].pk])}?source_name=Mil-Man&role=said_by", {}),
         (reverse("annotations:mine"), {}),
+        (reverse("directory:list"), {}),
+        (f"{reverse('directory:list')}?q=milman&kind=person&project={site['project'].pk}", {}),
+        (f"{reverse('directory:list')}?kind=planet", {"status": 422}),
+        (
+            f"{reverse('directory:list')}?q=nobody",
+            {"headers": {"HX-Request": "true", "HX-Target": "source-results"}, "container": "div"},
+        ),
+        (site["source"].get_absolute_url(), {}),
+        (f"{site['source'].get_absolute_url()}?order=oldest", {}),
+        (f"{reverse('directory:duplicates')}?project={site['project'].pk}", {}),
         (reverse("annotations:unread-total"), {**htmx, "container": "nav"}),
         (reverse("imports:new"), {}),
         (reverse("login"), {}),

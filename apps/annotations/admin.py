@@ -14,12 +14,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from apps.annotations.forms import CommentForm, ReviewForm
 from apps.annotations.models import Annotation, CommentHistory, Link, LinkHistory, quoted
 from apps.annotations.rendering import passage_html
+from apps.annotations.sections import REVIEW_SECTIONS, rendered
 from apps.annotations.services import Decision, OwnWork, StatusConflict, add_comment, review_annotation
 from apps.annotations.views import read_thread
 from apps.articles.models import TEXT_FIELDS, WEIGHTY_FIELDS, Article, language_name, searchable
@@ -245,8 +246,12 @@ class ReadOnlyInline(admin.TabularInline):
 
 class LinkInline(ReadOnlyInline):
     model = Link
-    fields = ["role", "source", "note", "created_by", "created_at"]
+    fields = ["role", "source_page", "note", "created_by", "created_at"]
     readonly_fields = fields
+
+    @admin.display(description="Source")
+    def source_page(self, link):
+        return format_html('<a class="source-link" href="{}">{}</a>', link.source.get_absolute_url(), link.source)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("source", "created_by")
@@ -325,7 +330,12 @@ class AnnotationAdmin(ProjectScopedAdmin):
 
     @admin.display(description="Speaker / claimant")
     def attributed_to(self, annotation):
-        return ", ".join(link.source.name for link in getattr(annotation, "attributions", ()))
+        links = getattr(annotation, "attributions", ())
+        return format_html_join(
+            ", ",
+            '<a class="source-link" href="{}">{}</a>',
+            ((link.source.get_absolute_url(), link.source.name) for link in links),
+        )
 
     @admin.display(description="Annotation", ordering="exact")
     def passage(self, annotation):
@@ -351,8 +361,9 @@ class AnnotationAdmin(ProjectScopedAdmin):
 
     def queue(self, request):
         """What waits for this reviewer: the submitted annotations of the projects they review, but
-        their own (another reviewer decides on those, unless the project allows self-review)."""
-        return self.get_queryset(request).decidable_by(request.user).waiting_for_review()
+        their own (another reviewer decides on those, unless the project allows self-review), on
+        the latest version of each text (an earlier version's were carried to it)."""
+        return self.get_queryset(request).decidable_by(request.user).of_latest_versions().waiting_for_review()
 
     def queue_view(self, request):
         """What waits for the reviewer, with a decision on the rows they check (approve, reject
@@ -419,6 +430,7 @@ class AnnotationAdmin(ProjectScopedAdmin):
                 "own_work": deciding_own_work(request.user, obj),
                 "review_form": self.review_form(obj),
                 "next_in_queue": self.queue(request).exclude(pk=obj.pk).values_list("pk", flat=True).first(),
+                "sections": rendered(REVIEW_SECTIONS, request, obj),
             }
             context = {**review, **context}
         return super().render_change_form(request, context, add, change, form_url, obj)

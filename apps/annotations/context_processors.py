@@ -15,10 +15,24 @@ from apps.projects.permissions import blinded_project_ids, project_ids
 # Statements of the count, compiled, for the users most recently served by this process.
 COMPILED_LIMIT = 512
 
+# The header counts up to this many of each ("100+"): an analyst with thousands of rejections
+# would otherwise have them all read on every page.
+MAX_COUNTED = 100
+
 
 def counted(queryset) -> Subquery:
-    """The number of rows of `queryset`, as a subquery of another query."""
-    return Coalesce(Subquery(queryset.order_by().values(one=Value(1)).annotate(n=Count("pk")).values("n")), 0)
+    """The number of rows of `queryset` up to MAX_COUNTED, as a subquery of another query."""
+    first = queryset.order_by().values("pk")[:MAX_COUNTED]
+    return Coalesce(
+        Subquery(
+            queryset.model.objects.filter(pk__in=first)
+            .order_by()
+            .values(one=Value(1))
+            .annotate(n=Count("pk"))
+            .values("n")
+        ),
+        0,
+    )
 
 
 class UnreadReplies:
@@ -72,6 +86,11 @@ class UnreadReplies:
     @property
     def count(self) -> int:
         return sum(self.counts)
+
+    @property
+    def more(self) -> bool:
+        """Whether there are more than counted."""
+        return MAX_COUNTED in self.counts
 
 
 def unread_replies(request):

@@ -241,6 +241,12 @@ class AnnotationQuerySet(ProjectScopedQuerySet):
     def live(self):
         return self.filter(deleted_at__isnull=True)
 
+    def of_latest_versions(self):
+        """Only annotations of articles no later version replaces: lists, counts, exports and
+        agreement are about the latest text (the earlier versions keep theirs, on their pages)."""
+        articles = self.model._meta.get_field("article").related_model.objects
+        return self.filter(~models.Exists(articles.filter(replaces=models.OuterRef("article_id"))))
+
     def filtered(self, filters: AnnotationFilters):
         """The annotations that meet every one of `filters`; the rows still need scoping (`visible_to`)."""
         rows = self
@@ -358,7 +364,7 @@ class AnnotationQuerySet(ProjectScopedQuerySet):
             "status",
             "created_by_id",
             "created_by__username",
-            ArraySubquery(links.values(json=JSONObject(role="role", source="source__name"))),
+            ArraySubquery(links.values(json=JSONObject(role="role", source="source__name", source_id="source_id"))),
         )
 
 
@@ -475,6 +481,13 @@ class Annotation(models.Model):
                 include=["created_by"],
                 name="annotation_waiting",
                 condition=models.Q(status=AnnotationStatus.SUBMITTED, deleted_at__isnull=True),
+            ),
+            # Each page's header counts the user's rejected annotations: these rows only, never
+            # the user's whole work (a reviewer rejects few).
+            models.Index(
+                fields=["created_by"],
+                name="annotation_rejected",
+                condition=models.Q(status=AnnotationStatus.REJECTED, deleted_at__isnull=True),
             ),
             # The admin's search, which must not read a million rows (see AnnotationAdmin.get_search_results).
             GinIndex(OpClass(searchable("exact"), name="gin_trgm_ops"), name="annotation_exact_trgm"),

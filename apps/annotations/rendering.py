@@ -8,11 +8,13 @@ each naming all the annotations that cover it, so any nesting shows.
 """
 
 from dataclasses import dataclass
+from functools import cache
 from html import escape
 from itertools import pairwise
 from typing import NamedTuple
 
 from django.db import connections, router
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.annotations.models import Annotation, AnnotationKind, AnnotationStatus, LinkRole
@@ -171,8 +173,11 @@ def render_blocks(
     return rendered
 
 
-def blocks_html(rendered: list[RenderedBlock], *, out_of_band: bool = False) -> SafeString:
-    """The blocks as paragraphs and headings; `out_of_band` makes htmx swap each in by its id."""
+def blocks_html(rendered: list[RenderedBlock], *, out_of_band: bool = False, id_prefix: str = "block-") -> SafeString:
+    """The blocks as paragraphs and headings; `out_of_band` makes htmx swap each in by its id.
+
+    A page that shows several texts gives each its own `id_prefix`: ids are unique in a page.
+    """
     oob = ' hx-swap-oob="true"' if out_of_band else ""
     parts = []
     for item in rendered:
@@ -180,7 +185,7 @@ def blocks_html(rendered: list[RenderedBlock], *, out_of_band: bool = False) -> 
         css = "block heading" if item.block.is_heading else "block"
         start = item.block.start
         parts.append(
-            f'<{tag} class="{css}" id="block-{start}" data-start="{start}" dir="auto"{oob}>{item.html}</{tag}>'
+            f'<{tag} class="{css}" id="{id_prefix}{start}" data-start="{start}" dir="auto"{oob}>{item.html}</{tag}>'
         )
     return mark_safe("".join(parts))  # noqa: S308 - block html is escaped in _highlight
 
@@ -248,13 +253,27 @@ def quoted_html(excerpt: str, *, complete: bool) -> str:
     return f'<span class="excerpt">{opening}<bdi>{escape(passage)}</bdi>{closing}</span>'
 
 
+@cache
+def source_address_prefix() -> str:
+    return reverse("directory:detail", args=[1]).removesuffix("1/")
+
+
+def source_address(pk: int) -> str:
+    """The source's page in the directory (Source.get_absolute_url, without a model instance per link)."""
+    return f"{source_address_prefix()}{int(pk)}/"
+
+
 def annotation_list_html(annotations: list[ListedAnnotation]) -> SafeString:
     parts = []
     for a in annotations:
         complete = len(a.excerpt) <= EXCERPT_CHARS
         excerpt = a.excerpt if complete else a.excerpt[: EXCERPT_CHARS - 1]
         meta = [STATUS_LABELS[a.status], escape(a.author)]
-        meta += [f"{ROLE_LABELS[link['role']]} {escape(link['source'])}" for link in a.links]
+        meta += [
+            f'{ROLE_LABELS[link["role"]]} <a class="source-link" href="{source_address(link["source_id"])}">'
+            f"{escape(link['source'])}</a>"
+            for link in a.links
+        ]
         parts.append(
             f'<li class="annotation-item kind-{a.kind}" data-id="{a.pk}" data-start="{a.start}">'
             f'<a href="#" class="jump" data-id="{a.pk}"><span class="kind-label">{a.kind_label}</span> '

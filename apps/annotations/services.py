@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.annotations.models import Annotation, AnnotationEvent, Comment, CommentRead, Link, whole_characters
+from apps.articles.bulk import copy_insert
 from apps.projects.permissions import deciding_own_work
 
 Status = Annotation.Status
@@ -453,3 +454,80 @@ def mark_thread_read(*, annotation: Annotation, user, at=None) -> None:
         unique_fields=["user", "annotation"],
         update_fields=["read_at"],
     )
+
+
+class Carried(NamedTuple):
+    """An annotation of an earlier version of a text placed in the later one: where, and
+    whether it keeps its status (the same words) or goes back to the reviewers (changed words)."""
+
+    origin: Annotation
+    start: int
+    end: int
+    keeps_status: bool
+    note: str  # why, for the history: "Carried from version 1: fuzzy, 0.83"
+
+
+def carry_annotations(*, article, carried: Sequence[Carried], user) -> list[Annotation]:
+    """Create the annotations of a new version of a text from those of the version before, in
+    a few statements: each with its origin's author, kind, note and tags and a copy of its
+    source links, the history noting who carried it and from where.
+
+    The new version itself was checked (`articles.add_article`); the annotations are its
+    earlier version's own, so they need no check of their own. One kept its status when its
+    words are unchanged; a changed one (a fuzzy match) is submitted again, or stays a draft.
+    Call inside a transaction.
+    """
+    now = timezone.now()
+    annotations = []
+    for each in carried:
+        origin = each.origin
+        if each.keeps_status or origin.status == Status.DRAFT:
+            status, reviewed = (
+                origin.status,
+                {"reviewed_by_id": origin.reviewed_by_id, "reviewed_at": origin.reviewed_at},
+            )
+        else:
+            status, reviewed = Status.SUBMITTED, {}
+        annotation = Annotation(
+            article=article,
+            kind=origin.kind,
+            note=origin.note,
+            tags=list(origin.tags),
+            status=status,
+            created_by_id=origin.created_by_id,
+            created_at=now,
+            updated_at=now,
+            updated_by=user,
+            **reviewed,
+        )
+        annotation.anchor(each.start, each.end)
+        annotations.append(annotation)
+    annotations = copy_insert(annotations)
+    by_origin = {each.origin.pk: annotation for each, annotation in zip(carried, annotations, strict=True)}
+    links = Link.objects.filter(annotation__in=list(by_origin)).order_by("pk")
+    Link.objects.bulk_create(
+        [
+            Link(
+                annotation=by_origin[link.annotation_id],
+                source_id=link.source_id,
+                role=link.role,
+                note=link.note,
+                created_by_id=link.created_by_id,
+            )
+            for link in links
+        ]
+    )
+    AnnotationEvent.objects.bulk_create(
+        [
+            AnnotationEvent(
+                annotation=annotation,
+                actor=user,
+                action=Action.CREATED,
+                state=annotation.snapshot(),
+                comment=each.note,
+                at=now,
+            )
+            for each, annotation in zip(carried, annotations, strict=True)
+        ]
+    )
+    return annotations

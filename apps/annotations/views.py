@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, Window
+from django.db.models import Count, Exists, F, OuterRef, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +22,7 @@ from apps.annotations.forms import (
 )
 from apps.annotations.models import Annotation, Comment, CommentRead, Link
 from apps.annotations.rendering import annotation_list_html, blocks_html, listed, overlapping_spans, render_blocks
+from apps.annotations.sections import PANEL_SECTIONS, rendered
 from apps.annotations.services import (
     BACK_TO_DRAFT,
     NOT_YOURS,
@@ -106,6 +107,7 @@ def workbench(request, article_pk):
         Article.objects.visible_to(request.user)
         .select_related("publisher", "story")
         .defer("original", "search", "names")
+        .annotate(replaced=Exists(Article.objects.filter(replaces=OuterRef("pk"))))
     )
     article = get_object_or_404(articles, pk=article_pk)
     filters = annotation_filters(request)
@@ -138,6 +140,8 @@ def workbench(request, article_pk):
         return render(request, template_name + "#annotation-list", context)
     context["text_html"] = blocks_html(render_blocks(article, annotations, viewer_id=user_id))
     context["suggestions"] = article.related_suggestions()
+    # Versions are read only for an article that has more than one (one more query).
+    context["versions"] = article.version_chain() if article.replaces_id or article.replaced else []
     return render(request, template_name, context)
 
 
@@ -209,6 +213,7 @@ def panel_context(request, annotation, **extra):
         "link_form": extra.pop("link_form", None)
         or LinkForm(project=annotation.article.project, initial={"role": annotation.speaker_role}),
         "review_form": extra.pop("review_form", None) or ReviewForm(initial={"version": annotation.version}),
+        "sections": rendered(PANEL_SECTIONS, request, annotation),
         **extra,
     }
 

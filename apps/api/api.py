@@ -8,7 +8,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.parser import Parser
 
 from apps.api.auth import SessionAuth, TokenAuth
-from apps.api.endpoints import annotations, articles, imports, projects, search, sources
+from apps.api.endpoints import annotations, articles, claims, imports, projects, search, sources, stories
 from apps.api.errors import BodyNotAnObject, install_error_handlers
 
 
@@ -46,5 +46,5 @@ api = NinjaAPI(
     docs=SiteSwagger(settings={"persistAuthorization": False}),
 )
 install_error_handlers(api)
-for module in (projects, articles, imports, annotations, sources, search):
+for module in (projects, articles, imports, annotations, sources, search, claims, stories):
     api.add_router("", module.router)

@@ -9,6 +9,8 @@ RENAMED = {
     "created_by__username": "created_by",
     "updated_by__username": "updated_by",
     "reviewed_by__username": "reviewed_by",
+    # How the annotation was carried from an earlier version of its article (None: never carried).
+    "anchoring__state": "anchoring",
 }
 ANNOTATION_FIELDS = (
     "id",
@@ -67,4 +69,4 @@ def new_annotation_dict(annotation: Annotation) -> dict:
     """A just-created annotation, from the instance that was saved: nothing to read back."""
     row = {field: getattr(annotation, field) for field in ANNOTATION_FIELDS if field not in RENAMED}
     row |= {"article": annotation.article_id, "created_by": annotation.created_by.get_username()}
-    return row | {"updated_by": None, "reviewed_by": None, "links": []}
+    return row | {"updated_by": None, "reviewed_by": None, "anchoring": None, "links": []}

@@ -103,6 +103,19 @@ class ArticleBrief(Schema):
         return article.publisher.name if article.publisher_id else None
 
 
+class VersionIn(InputSchema):
+    text: str = Field(description="The article's new text, whole; it replaces the article as its next version.")
+    title: str = Field("", max_length=500, description="The new version's title; the article's by default.")
+
+
+class VersionOut(Schema):
+    id: int = Field(description="The new version's article id.")
+    replaces: int = Field(description="The article it replaces.")
+    anchoring: dict[str, int] = Field(
+        description="The annotations carried over, by how: exact, moved, fuzzy, orphaned."
+    )
+
+
 class ArticlePage(PageOut):
     items: list[ArticleBrief]
 
@@ -113,6 +126,9 @@ class ArticleOut(ArticleBrief):
     headings: list[int] = Field(description="Code-point starts of the lines that are headings.")
     story: int | None = Field(alias="story_id")
     content_hash: str
+    replaces: int | None = Field(
+        alias="replaces_id", description="The earlier version of this text; the article list has the latest ones only."
+    )
 
 
 class Representation(BaseModel):
@@ -170,6 +186,12 @@ class AnnotationOut(Representation):
     updated_at: datetime
     reviewed_by: str | None
     reviewed_at: datetime | None
+    anchoring: Literal["exact", "moved", "fuzzy", "orphaned"] | None = Field(
+        description="How it was carried from the article's earlier version: the same words where the edits "
+        "left them (exact), found elsewhere (moved), changed a little (fuzzy: back to review), or placed by hand "
+        "once its words were gone (orphaned); null when never carried. `start`, `end` and `exact` are this "
+        "version's."
+    )
     links: list[LinkOut]
     counterparts: list[CounterpartBrief] | None = Field(
         None,
@@ -321,6 +343,45 @@ class SourceChange(InputSchema):
     aliases: list[str] | None = None
 
 
+class MergeIn(InputSchema):
+    into: int = Field(ge=1, le=MAX_ID, description="The source that stays: it takes this one's name as an alias.")
+
+
+class MovedOut(Schema):
+    links: int = Field(description="Annotation links moved to the survivor.")
+    folded_links: int = Field(description="Links that repeated one of the survivor's (same annotation and role).")
+    articles: int = Field(description="Articles whose publisher it was.")
+    affiliates: int = Field(description="Sources whose organisation it was.")
+    aliases: list[str] = Field(description="Spellings the survivor took as aliases.")
+
+
+class SourceMergeOut(Schema):
+    id: int
+    project: int = Field(alias="project_id")
+    survivor: int = Field(alias="survivor_id", description="The source that stayed.")
+    merged: int = Field(alias="merged_id", description="The source merged away (made again by an undo, same id).")
+    merged_name: str
+    merged_by: str | None = Field(description="User name of the manager who merged.")
+    merged_at: datetime
+    moved: MovedOut
+    undone_by: str | None
+    undone_at: datetime | None
+    not_restored: list[str] = Field(description="What the undo could not restore, and why.")
+
+    @staticmethod
+    def resolve_merged_by(merge) -> str | None:
+        return merge.merged_by.username if merge.merged_by else None
+
+    @staticmethod
+    def resolve_undone_by(merge) -> str | None:
+        return merge.undone_by.username if merge.undone_by else None
+
+    @staticmethod
+    def resolve_moved(merge) -> dict:
+        counts = {what: merge.count(what) for what in ("links", "folded_links", "articles", "affiliates")}
+        return counts | {"aliases": merge.moved.get("aliases", [])}
+
+
 class ImportIn(InputSchema):
     project: int = Field(ge=1, le=MAX_ID)
     text: str = Field("", description="Pasted text, one article.")
@@ -361,7 +422,7 @@ class ImportJobOut(Schema):
     )
 
 
-SearchType = Literal["article", "annotation", "source"]
+SearchType = Literal["article", "annotation", "source", "claim"]
 
 
 class SearchFilters(Schema):
@@ -371,7 +432,7 @@ class SearchFilters(Schema):
         description='What to look for: words, "a phrase", `or` between alternatives, `-word` to leave out. '
         "Stems of each article's language count, accents and case do not; names are found however spelled.",
     )
-    type: SearchType | None = Field(None, description="Only articles, annotations or sources.")
+    type: SearchType | None = Field(None, description="Only articles, annotations, sources or claims.")
     project: int | None = Field(None, ge=1, le=MAX_ID)
     language: str | None = Field(None, max_length=3, description="An article's ISO 639-1 code, or `und`.")
     kind: AnnotationKind | None = None
@@ -382,13 +443,16 @@ class SearchFilters(Schema):
     role: LinkRole | None = Field(None, description="Annotations linked in this role (to `source`, if given).")
     since: date | None = Field(None, description="On or after this day (an article's publication or import).")
     until: date | None = Field(None, description="On or before this day.")
+    claim: int | None = Field(None, ge=1, le=MAX_ID, description="Annotations that are appearances of this claim.")
 
 
 class SearchHit(BaseModel):
     type: SearchType
     id: int
     article: int | None = Field(description="The article's id, for articles and annotations.")
-    title: str = Field(description="An article's title, an annotation's article's title, a source's name.")
+    title: str = Field(
+        description="An article's title, an annotation's article's title, a source's name, a claim's wording."
+    )
     snippet: str = Field(description="Plain text around the match (an annotation's marked words); never HTML.")
     highlights: list[tuple[int, int]] = Field(
         description="Each match as [start, end) offsets into `snippet`, in Unicode code points."
@@ -397,5 +461,8 @@ class SearchHit(BaseModel):
 
 
 class SearchPage(PageOut):
-    counts: dict[SearchType, int] = Field(description="How many of each type match, on all pages.")
+    counts: dict[SearchType, int] = Field(
+        description="How many of each type match, on all pages, counted up to 2,000 of each type (the rank limit: "
+        "past it a type's matches come newest first); `count` adds them up."
+    )
     items: list[SearchHit]

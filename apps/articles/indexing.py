@@ -9,12 +9,12 @@ COPY, which a generated column with its index made ten times slower.
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from anyascii import anyascii
 from django.db import connection
 
-from apps.articles.models import Article
+from apps.articles.models import Article, Name
 from apps.articles.similarity import names_in
 
 # The first this many characters of a text are indexed: a tsvector holds at most 1 MB of words,
@@ -42,14 +42,23 @@ def names_of(text: str) -> str:
     """
     tokens = {}
     for name in names_in(text):
-        key = name_key(name)
-        if len(key) < 3:
-            continue
-        folded = name.casefold()
-        tokens[key if without_accents(folded) == key else f"{folded}|{key}"] = None
-        if len(tokens) >= MAX_NAMES:
-            break
+        token = name_token(name)
+        if token:
+            tokens[token] = None
+            if len(tokens) >= MAX_NAMES:
+                break
     return " ".join(tokens)
+
+
+# Names repeat from article to article: each is spelled out once per process.
+@lru_cache(maxsize=100_000)
+def name_token(name: str) -> str:
+    """How the names column holds `name`; "" for too short a name."""
+    key = name_key(name)
+    if len(key) < 3:
+        return ""
+    folded = name.casefold()
+    return key if without_accents(folded) == key else f"{folded}|{key}"
 
 
 @cache
@@ -82,10 +91,23 @@ def index_articles(article_ids: list[int]) -> int:
     if not article_ids:
         return 0
     texts = Article.objects.filter(pk__in=article_ids).values_list("pk", "text").order_by("pk")
-    ids, names = [], []
+    ids, names, keys = [], [], set()
     for pk, text in texts.iterator(chunk_size=100):
         ids.append(pk)
         names.append(names_of(text[:INDEXED_CHARS]))
+        keys.update(token.rpartition("|")[2] for token in names[-1].split())
     with connection.cursor() as cursor:
         cursor.execute(update_sql(), [ids, names])
-        return cursor.rowcount
+        indexed = cursor.rowcount
+        # In order, so that two jobs adding the same new names wait for each other, never deadlock.
+        cursor.execute(insert_names_sql(), [sorted(keys)])
+    return indexed
+
+
+@cache
+def insert_names_sql() -> str:
+    quote = connection.ops.quote_name
+    return (
+        f"INSERT INTO {quote(Name._meta.db_table)} ({quote(Name._meta.pk.column)})"
+        f" SELECT key FROM unnest(%s::text[]) AS key ON CONFLICT DO NOTHING"
+    )

@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.articles.forms import ArticleDetailsForm, AssignmentForm
-from apps.articles.models import Article, Assignment, DoneMark, Story
+from apps.articles.models import Article, Assignment, DoneMark
 from apps.articles.services import (
     NOT_ASSIGNING,
     assign_articles,
@@ -34,7 +34,8 @@ def list_context(request, params: QueryDict, form: AssignmentForm | None = None)
     user = request.user
     # PostgreSQL refuses NUL in a string, and no title holds one.
     query = params.get("q", "").replace("\x00", "").strip()
-    articles = Article.objects.visible_to(user)
+    # Earlier versions of a text are reached from its latest version's page.
+    articles = Article.objects.visible_to(user).latest_versions()
     facets = articles.facets(query, user)
     # A choice the user may not pick (another project, a stale link) filters nothing.
     project = params.get("project", "")
@@ -191,10 +192,7 @@ def article_join_story(request, pk):
     return redirect(article)
 
 
-@login_required
 @require_GET
 def story_detail(request, pk):
-    """The articles that tell one story, in their languages."""
-    story = get_object_or_404(Story.objects.visible_to(request.user).select_related("project"), pk=pk)
-    articles = story.articles.only("pk", "title", "language", "url", "published_on").order_by("language", "pk")
-    return render(request, "articles/story_detail.html", {"story": story, "articles": articles})
+    """The story's page moved to the stories app; links to its old address still lead there."""
+    return redirect("stories:detail", pk, permanent=True)

@@ -197,6 +197,8 @@ class Selection:
         articles = Article.objects.filter(project_id=self.project_id)
         if self.article_id:
             articles = articles.filter(pk=self.article_id)
+        else:  # a project's or a story's latest texts; an earlier version is exported from its own page
+            articles = articles.latest_versions()
         if self.story_id:
             articles = articles.filter(story_id=self.story_id)
         if self.filters:
@@ -207,6 +209,8 @@ class Selection:
         annotations = Annotation.objects.live().filter(article__project_id=self.project_id)
         if self.article_id:
             annotations = annotations.filter(article_id=self.article_id)
+        else:
+            annotations = annotations.of_latest_versions()
         if self.story_id:
             annotations = annotations.filter(article__story_id=self.story_id)
         if self.status:

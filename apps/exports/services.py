@@ -192,18 +192,26 @@ def listed(items: list[str]) -> str:
 
 
 def why_no_claim_review(selection: Selection, scope: str, by: str) -> str:
-    needs = "ClaimReview needs an approved claim with a note, which becomes the review's text (reviewBody)."
-    if selection.status not in ("", Annotation.Status.APPROVED):
-        return f"Nothing to export: ClaimReview publishes approved claims only, not {selection.status} ones. {needs}"
-    claims = replace(selection, status="").annotations().filter(kind=Annotation.Kind.CLAIM)
-    approved = claims.filter(status=Annotation.Status.APPROVED)
-    waiting = claims.exclude(status=Annotation.Status.APPROVED).exclude(note="").count()
-    if approved.exists():
-        found = f"no approved claim{by} in {scope} has a note"
-    else:
-        found = f"{scope} has no approved claim{by}"
-    details = f" {counted(waiting, 'claim')} with a note await approval." if waiting else ""
-    return f"Nothing to export: {found}; {needs}{details}"
+    needs = (
+        "ClaimReview needs a claim with a verdict (set by a reviewer or manager on the claim's page), "
+        "one review per claim with its appearances."
+    )
+    marked = replace(selection, status="").annotations().filter(kind=Annotation.Kind.CLAIM)
+    if selection.status:
+        marked = selection.annotations().filter(kind=Annotation.Kind.CLAIM)
+    if not marked.exists():
+        status = f" {selection.status}" if selection.status else ""
+        return f"Nothing to export: {scope} has no{status} claim annotation{by}; {needs}"
+    attached = marked.filter(appearance__isnull=False)
+    if not attached.exists():
+        count = marked.count()
+        return (
+            f"Nothing to export: {counted(count, 'claim annotation')}{by} in {scope}, but none is an appearance of "
+            f"a claim yet (attach them from the workbench's panel); {needs}"
+        )
+    claims = attached.order_by().values("appearance__claim").distinct().count()
+    have = "has" if claims == 1 else "have"
+    return f"Nothing to export: the {counted(claims, 'claim')} of these annotations {have} no verdict yet; {needs}"
 
 
 @dataclass
@@ -224,7 +232,7 @@ class FormatSummary:
     def holds(self) -> str:
         by = f" by {self.selection.analyst}" if self.selection.analyst else ""
         if self.format.name == "claimreview":
-            return counted(self.count, "approved claim", "approved claims") + f"{by} with a note"
+            return counted(self.count, "appearance") + f"{by} of claims with a verdict"
         status = f"{self.selection.status} " if self.selection.status else ""
         every = "" if self.selection.status else " of every status"
         kind = "span" if self.format.distinct_by else "annotation"

@@ -146,4 +146,5 @@ def read_url(url: str) -> Iterator[ReadItem]:
         if item.draft:
             item.draft.url = item.draft.url or final_url
             item.draft.original_name = url
+            item.draft.fetched = True
         yield item

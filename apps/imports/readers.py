@@ -65,6 +65,8 @@ class ArticleDraft:
     spans: list[SpanDraft] = field(default_factory=list)
     # The text the spans' offsets point into, before normalisation.
     span_text: str = ""
+    # Fetched from its web address: a changed text of a page stored before is its next version.
+    fetched: bool = False
     # The input as read (text, markup or JSON string), before normalisation.
     raw_text: InitVar[str] = ""
     # Article.content_hash, to find a repeated text before storing it.

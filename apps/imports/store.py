@@ -7,7 +7,7 @@ from itertools import batched
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from apps.annotations.models import Annotation
@@ -19,6 +19,7 @@ from apps.imports.normalise import clean_text
 from apps.imports.readers import ArticleDraft, ReadItem, SpanDraft
 from apps.sources.models import Source
 from apps.sources.services import find_or_create_source
+from apps.stories.versions import add_version
 from config.middleware import is_database_outage
 
 logger = logging.getLogger(__name__)
@@ -133,6 +134,9 @@ def import_batch(*, project, items: Sequence[ReadItem], user=None) -> list[Impor
         index = first_with_digest.pop(article.content_hash)
         outcomes[index] = repeated(project=project, item=items[index], article=article)
     fresh = list(first_with_digest.values())
+    for index, earlier in earlier_versions(project=project, items=items, indexes=fresh, user=user).items():
+        fresh.remove(index)
+        outcomes[index] = new_version(item=items[index], article=earlier, user=user)
     try:
         with transaction.atomic():
             stored = store_drafts(project=project, drafts=[items[i].draft for i in fresh], user=user)
@@ -151,6 +155,53 @@ def import_batch(*, project, items: Sequence[ReadItem], user=None) -> list[Impor
             else ImportOutcome(items[index].label, earlier.status, earlier.message)
         )
     return outcomes
+
+
+def earlier_versions(*, project, items: Sequence[ReadItem], indexes: list[int], user) -> dict[int, Article]:
+    """Of the items fetched from the web whose text is not stored yet, those whose address
+    names an article stored before: index -> that article's latest version.
+
+    Only a fetched page: a file or a JSON line may share its address with another text (a
+    site's front page, a feed), while a page fetched again is the same page, changed.
+    """
+    if user is None:
+        return {}
+    urls = {index: items[index].draft.url for index in indexes if items[index].draft.fetched and items[index].draft.url}
+    if not urls:
+        return {}
+    stored = (
+        Article.objects.filter(project=project, url__in=set(urls.values()))
+        .latest_versions()
+        .only("pk", "project_id", "title", "url")
+        .order_by("imported_at", "pk")
+    )
+    latest = {article.url: article for article in stored}
+    return {index: latest[url] for index, url in urls.items() if url in latest}
+
+
+def new_version(*, item: ReadItem, article: Article, user) -> ImportOutcome:
+    """Store the changed text of a page as the next version of its article."""
+    draft = item.draft
+    try:
+        added = add_version(
+            article=article,
+            text=draft.parsed.text,
+            user=user,
+            title=draft.title,
+            original=draft.original,
+            original_name=draft.original_name,
+            original_format=draft.original_format,
+            headings=draft.parsed.headings,
+        )
+    except ValidationError as refusal:  # VersionRefused among them
+        return ImportOutcome(item.label, Outcome.REFUSED, " ".join(refusal.messages))
+    except PermissionDenied as refusal:
+        return ImportOutcome(item.label, Outcome.REFUSED, str(refusal))
+    carried = ", ".join(f"{count} {state}" for state, count in added.counts.items() if count)
+    message = f"The page changed since “{article.title}” was imported: this is its next version."
+    if carried:
+        message += f" Its annotations were carried over: {carried}."
+    return ImportOutcome(item.label, Outcome.IMPORTED, message, added.article)
 
 
 def import_one(*, project, item: ReadItem, user=None) -> ImportOutcome:

@@ -126,6 +126,17 @@ def sees_annotation(user, annotation) -> bool:
 
 
 @rules.predicate
+def sees_claim(user, claim) -> bool:
+    """Blind mode for claims: an analyst of a blind project sees a claim they made, or one with
+    an appearance they may see (Claim.objects.visible_to states the same for many rows)."""
+    if claim is None or claim._meta.label != "claims.Claim":
+        return True
+    if claim.project_id not in blinded_project_ids(user) or claim.created_by_id == user.pk:
+        return True
+    return type(claim).objects.visible_to(user).filter(pk=claim.pk).exists()
+
+
+@rules.predicate
 def decides_on_others_work(user, obj) -> bool:
     """Separation of duties: nobody approves or rejects an annotation they made, unless its
     project allows it (Project.self_review, for a project of one person). Only an annotation's
@@ -167,6 +178,8 @@ rules.add_perm("sources.view_source", superuser | is_member)
 rules.add_perm("sources.add_source", superuser | is_member)
 rules.add_perm("sources.change_source", superuser | is_member)
 rules.add_perm("sources.delete_source", superuser | is_manager)
+# Merging two sources (and undoing a merge) moves every annotation's link from one to the other.
+rules.add_perm("sources.merge_source", superuser | is_manager)
 
 # Importing, with the project as the object: every member brings in articles.
 rules.add_perm("articles.add_article", superuser | is_member)
@@ -199,6 +212,14 @@ rules.add_perm("annotations.review_annotation", superuser | (is_reviewer & decid
 # Everyone on the project discusses the annotations they see.
 rules.add_perm("annotations.comment_annotation", superuser | (is_member & sees_annotation))
 
+# Claims, with the project or the claim as the object: analysts create claims and attach their
+# appearances; reviewers and managers judge them.
+rules.add_perm("claims.view_claim", superuser | (is_member & sees_claim))
+rules.add_perm("claims.add_claim", superuser | is_member)
+rules.add_perm("claims.change_claim", superuser | (is_member & sees_claim))
+rules.add_perm("claims.add_appearance", superuser | (is_member & sees_claim))
+rules.add_perm("claims.set_verdict", superuser | is_reviewer)
+
 rules.add_perm("imports.view_importjob", superuser | is_member)
 rules.add_perm("exports.export_project", superuser | is_member)
 
@@ -207,6 +228,10 @@ rules.add_perm("exports.export_project", superuser | is_member)
 rules.add_perm("review.view_agreement", superuser | is_reviewer)
 rules.add_perm("review.view_dashboard", superuser | is_reviewer)
 rules.add_perm("review.view_progress", superuser | is_reviewer)
+
+# Annotations carried to a new version of an article other than exactly: reviewers and managers
+# confirm, adjust or drop them (adding a version is importing: articles.add_article).
+rules.add_perm("stories.review_anchoring", superuser | is_reviewer)
 
 
 class PasswordBackend(ModelBackend):

@@ -380,7 +380,8 @@ def marks_by_article(articles) -> dict[int, dict[str, list[Mark]]]:
 
 def project_agreement(project) -> ProjectAgreement:
     """Agreement on every article of `project` that two analysts or more marked (two queries)."""
-    articles = shared_articles(Article.objects.filter(project=project))
+    # Analysts compared on the latest text of each article; carried annotations are on it too.
+    articles = shared_articles(Article.objects.filter(project=project).latest_versions())
     marks = marks_by_article(articles.values("pk"))
     per_article, per_pair = [], {}
     for article_id, title, text in articles.order_by("title", "pk").values_list("pk", "title", "text"):

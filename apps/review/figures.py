@@ -68,8 +68,8 @@ def fresh_articles(project) -> tuple[list[tuple[int, str, int]], dict[int, dict]
 
 
 def articles_with_figures(project) -> list[tuple[int, str, int | None, bool]]:
-    """(id, title, stamp of its kept share, whether that is stale) of each article of the project
-    that has or had annotations, by title and id."""
+    """(id, title, stamp of its kept share, whether that is stale) of each latest version of an
+    article of the project that has or had annotations, by title and id."""
     articles, figures, changes = (model._meta.db_table for model in (Article, ArticleFigures, ArticleChange))
     sql = f"""
         SELECT a.id, a.title, f.worked_out_from,
@@ -78,6 +78,8 @@ def articles_with_figures(project) -> list[tuple[int, str, int | None, bool]]:
           FROM {articles} a LEFT JOIN {figures} f ON f.article_id = a.id
          WHERE a.project_id = %(project)s
            AND (f.article_id IS NOT NULL OR EXISTS (SELECT FROM {changes} c WHERE c.article_id = a.id))
+           -- The latest version of each text only: an earlier one's annotations are carried to it.
+           AND NOT EXISTS (SELECT FROM {articles} later WHERE later.replaces_id = a.id)
          ORDER BY a.title, a.id
     """  # noqa: S608 - only our tables' names are formatted in
     with connection.cursor() as cursor:

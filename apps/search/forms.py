@@ -29,6 +29,7 @@ class SearchForm(forms.Form):
     role = forms.ChoiceField(required=False, choices=[("", "any"), *Link.Role.choices])
     since = forms.DateField(required=False)
     until = forms.DateField(required=False)
+    claim = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
     def __init__(self, data=None, **kwargs):
         self.typed = data.get("q", "") if data is not None else ""
@@ -68,7 +69,20 @@ class SearchForm(forms.Form):
         return bool(data.get("q")) or data.get("type") == "annotation" or any(data.get(name) for name in FILTERS[1:])
 
 
-FILTERS = ("type", "project", "language", "kind", "status", "tag", "author", "source", "role", "since", "until")
+FILTERS = (
+    "type",
+    "project",
+    "language",
+    "kind",
+    "status",
+    "tag",
+    "author",
+    "source",
+    "role",
+    "since",
+    "until",
+    "claim",
+)
 
 
 class AnnotationListForm(SearchForm):

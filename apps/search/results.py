@@ -14,13 +14,14 @@ Whatever the data, a page costs the same few queries: the languages present, the
 page's ids, and one query per kind of row on the page for its snippets.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchQueryField, SearchRank
 from django.db import connection, models
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, JSONObject, TruncDate
 from django.urls import reverse
 
@@ -34,22 +35,23 @@ from apps.annotations.models import (
     websearch_text,
 )
 from apps.articles.indexing import INDEXED_CHARS, name_key
-from apps.articles.models import Article
+from apps.articles.models import Article, Name
 from apps.articles.similarity import names_in
+from apps.claims.models import Claim
 from apps.projects.models import Project
 from apps.projects.permissions import project_ids
 from apps.search.snippets import Marked, Sentinels
 from apps.sources.models import Source, words
 
 SIMPLE = "sourcetrace_simple"
-TYPES = ("source", "annotation", "article")  # the order of the combined list
+TYPES = ("source", "claim", "annotation", "article")  # the order of the combined list
 # A query of more plain words than this is not compared with names.
 MAX_NAME_WORDS = 4
 # The rank of an article found only by a name spelled alike.
 NAME_RANK = 1e-6
 # More matches of a kind than this are listed newest first, unranked (see `search`).
 RANK_LIMIT = 2000
-ANNOTATION_FILTERS = ("kind", "status", "tag", "author", "role", "source_name")
+ANNOTATION_FILTERS = ("kind", "status", "tag", "author", "role", "source_name", "claim")
 # An annotation's words and note are shown whole up to this length, else around their first match.
 SNIPPET_CHARS = 300
 
@@ -94,6 +96,7 @@ class Filters:
     source_name: str = ""  # annotations linked to a source of this name or alias
     since: date | None = None
     until: date | None = None
+    claim: int | None = None  # annotations that are appearances of this claim
 
     def allows(self, kind_of_row: str) -> bool:
         """Whether rows of this kind can meet these filters at all: an article has no status."""
@@ -102,6 +105,8 @@ class Filters:
         if kind_of_row != "annotation" and any(getattr(self, name) for name in ANNOTATION_FILTERS):
             return False
         if kind_of_row == "source" and (self.language or self.source or self.since or self.until):
+            return False
+        if kind_of_row == "claim" and (self.source or self.since or self.until):
             return False
         return True
 
@@ -125,7 +130,7 @@ class Hit:
 
 @dataclass
 class Results:
-    counts: dict[str, int]
+    counts: dict[str, int]  # at most RANK_LIMIT of each kind: past it, the kind is in `unranked`
     hits: list[Hit]
     offset: int
     limit: int
@@ -135,25 +140,66 @@ class Results:
     def count(self) -> int:
         return sum(self.counts.values())
 
+    @property
+    def more(self) -> bool:
+        """Whether more match than `count` says: some kind has more than RANK_LIMIT."""
+        return bool(self.unranked)
+
+
+@dataclass(frozen=True)
+class Branch:
+    """Some of the rows of a kind that match, and how each ranks among them. A kind's branches
+    hold no row twice; those found only by a name spelled alike come after all the others."""
+
+    rows: models.QuerySet
+    rank: models.Expression
+    by_name: bool = False
+    # Known to hold at most RANK_LIMIT rows: its rows are sorted newest first by reading them
+    # all, not by walking the whole table newest first until enough of them turn up.
+    few: bool = False
+    # Counted as PostgreSQL would read all of its rows (see count_all): articles, which it would
+    # otherwise read from the table's start, each one's words, until enough matched.
+    looked_up: bool = False
+
 
 def search(*, user, query: Query | None, filters: Filters, offset: int = 0, limit: int = 20) -> Results:
     """A page of what `user` may see that matches `query` (None: everything the filters let
-    through, newest first): sources, then annotations, then articles, each best first."""
+    through, newest first): sources, then annotations, then articles, each best first.
+
+    Matches are counted up to RANK_LIMIT of each kind: counting them all read every match
+    (seconds for a common word over a million annotations), and past it they are not ranked.
+    """
     branches = {}
     if filters.allows("article"):
-        configurations = languages_present(user, filters)
-        if configurations:
-            branches["article"] = matching_articles(user, query, filters, configurations)
+        readings = languages_present(user, filters, query)
+        if readings:
+            branches["article"] = matching_articles(user, query, filters, readings)
     if filters.allows("annotation"):
-        branches["annotation"] = matching_annotations(user, query, filters)
+        branches["annotation"] = [Branch(*matching_annotations(user, query, filters))]
     if filters.allows("source"):
-        branches["source"] = matching_sources(user, query, filters)
-    counts = count_all({kind: qs for kind, (qs, _) in branches.items()})
-    # Ranking reads every match's words; past RANK_LIMIT matches, the newest come first instead.
-    unranked = {kind for kind, count in counts.items() if count > RANK_LIMIT}
-    for kind in unranked:
-        branches[kind] = (branches[kind][0], models.Value(0.0))
-    page = ranked_page(branches, offset, limit) if any(counts.values()) else []
+        branches["source"] = [Branch(*matching_sources(user, query, filters))]
+    if filters.allows("claim"):
+        branches["claim"] = [Branch(*matching_claims(user, query, filters))]
+    counted = count_all(branches)
+    counts = {}
+    unranked = set()
+    for kind, kind_branches in branches.items():
+        words = sum(n for branch, n in zip(kind_branches, counted[kind], strict=True) if not branch.by_name)
+        total = words + sum(n or 0 for branch, n in zip(kind_branches, counted[kind], strict=True) if branch.by_name)
+        counts[kind] = min(RANK_LIMIT, total)
+        if total > RANK_LIMIT:
+            # Ranking reads every match's words; past RANK_LIMIT matches, the newest come first instead.
+            unranked.add(kind)
+        kept = []
+        for branch, n in zip(kind_branches, counted[kind], strict=True):
+            # Rows found by a name alone come after the others: the page needs them only if it reaches them.
+            if n == 0 or (branch.by_name and words >= offset + limit):
+                continue
+            if kind in unranked:
+                branch = replace(branch, rank=models.Value(-1.0 if branch.by_name else 0.0))
+            kept.append(replace(branch, few=n is not None and n <= RANK_LIMIT))
+        branches[kind] = kept
+    page = ranked_page(branches, offset, limit) if any(branches.values()) else []
     hits = describe(page, query)
     return Results({kind: counts.get(kind, 0) for kind in TYPES}, hits, offset, limit, unranked)
 
@@ -161,8 +207,11 @@ def search(*, user, query: Query | None, filters: Filters, offset: int = 0, limi
 # -- Which rows match ------------------------------------------------------------------------
 
 
-def languages_present(user, filters: Filters) -> dict[str, list[str]]:
+def languages_present(user, filters: Filters, query: Query | None = None) -> dict[str, list[str]]:
     """Text search configuration -> the languages of the user's articles it reads, those present only.
+
+    Given a query, its reading by each configuration (websearch_to_tsquery, as text) -> the
+    languages read so instead: languages that read it alike are looked up together.
 
     A loose scan of the (project, language) index: a few lookups per project, however many
     articles there are.
@@ -172,18 +221,19 @@ def languages_present(user, filters: Filters) -> dict[str, list[str]]:
         if ids is not None and filters.project not in ids:
             return {}
         ids = [filters.project]
+    params = {"ids": ids, "query": query.text if query else ""}
     with connection.cursor() as cursor:
-        cursor.execute(languages_sql(everything=ids is None), [] if ids is None else [ids])
+        cursor.execute(languages_sql(everything=ids is None, read=query is not None), params)
         rows = cursor.fetchall()
     found = {}
-    for language, config in rows:
+    for language, key in rows:
         if not filters.language or language == filters.language:
-            found.setdefault(config, []).append(language)
+            found.setdefault(key, []).append(language)
     return found
 
 
 @cache
-def languages_sql(*, everything: bool) -> str:
+def languages_sql(*, everything: bool, read: bool = False) -> str:
     quote = connection.ops.quote_name
     meta, project = Article._meta, Project._meta
     table, project_id, language = (
@@ -191,7 +241,11 @@ def languages_sql(*, everything: bool) -> str:
         quote(meta.get_field("project").column),
         quote(meta.get_field("language").column),
     )
-    projects = f"(SELECT array_agg({quote(project.pk.column)}) FROM {quote(project.db_table)})" if everything else "%s"
+    projects = (
+        f"(SELECT array_agg({quote(project.pk.column)}) FROM {quote(project.db_table)})" if everything else "%(ids)s"
+    )
+    config = "sourcetrace_search_config(language)"
+    key = f"websearch_to_tsquery({config}, %(query)s)::text" if read else f"{config}::text"
     return (
         f"WITH RECURSIVE present(project_id, language) AS ("
         f" SELECT p.id, (SELECT min({language}) FROM {table} WHERE {project_id} = p.id)"
@@ -200,8 +254,8 @@ def languages_sql(*, everything: bool) -> str:
         f" SELECT present.project_id, (SELECT min(a.{language}) FROM {table} a"
         f" WHERE a.{project_id} = present.project_id AND a.{language} > present.language)"
         f" FROM present WHERE present.language IS NOT NULL)"
-        f" SELECT DISTINCT language, sourcetrace_search_config(language)::text FROM present"
-        f" WHERE language IS NOT NULL ORDER BY language"
+        f" SELECT language, {key} FROM (SELECT DISTINCT language FROM present"
+        f" WHERE language IS NOT NULL) AS languages ORDER BY language"
     )
 
 
@@ -219,8 +273,16 @@ def in_dates(rows, filters: Filters, day):
     return rows
 
 
-def matching_articles(user, query: Query | None, filters: Filters, configurations: dict[str, list[str]]):
-    articles = Article.objects.visible_to(user)
+def matching_articles(user, query: Query | None, filters: Filters, readings: dict[str, list[str]]):
+    """The matching articles as branches: those that write the query's words, a branch per
+    reading of the query by their languages (see languages_present), then those that only name
+    something spelled alike.
+
+    A branch per reading keeps each one a lookup in the search column's index alone (or'ed in one
+    condition, PostgreSQL read every candidate's words again to check it), and lets PostgreSQL
+    tell how many rows it holds (the readings of several languages are often the same words).
+    """
+    articles = Article.objects.visible_to(user).latest_versions()
     if filters.project:
         articles = articles.filter(project_id=filters.project)
     if filters.language:
@@ -229,28 +291,50 @@ def matching_articles(user, query: Query | None, filters: Filters, configuration
         articles = articles.filter(publisher_id=filters.source)
     articles = in_dates(articles, filters, Coalesce("published_on", TruncDate("imported_at")))
     if query is None:
-        return articles, models.Value(0.0)
-    # Each article is compared with the query as its own language reads it.
-    matched, ranks = models.Q(pk__in=[]), []
-    for config, languages in configurations.items():
-        tsquery = words_of(query, config)
-        reads = models.Q(language__in=languages, search=tsquery)
-        matched |= reads
-        ranks.append(models.When(reads, then=SearchRank(models.F("search"), tsquery)))
+        return [Branch(articles, models.Value(0.0))]
+    branches, written = [], models.Q(pk__in=[])
+    for reading, languages in readings.items():
+        if not reading:  # only stop words in these languages: nothing to find
+            continue
+        tsquery = RawSQL("%s::tsquery", [reading], output_field=SearchQueryField())
+        reads = models.Q(models.Q(language__in=languages), matches(tsquery))
+        written |= reads
+        branches.append(Branch(articles.filter(reads), SearchRank(models.F("search"), tsquery), looked_up=True))
     if query.names:
-        alike = models.Q()
+        named = articles.filter(names__isnull=False).exclude(written)
         for key in query.names:
-            alike &= models.Q(names__trigram_word_similar=key)
-        matched |= alike
-    # An article found by a name spelled alike only ranks below those that write the words.
-    rank = models.Case(*ranks, default=models.Value(NAME_RANK), output_field=models.FloatField())
-    return articles.filter(matched), rank
+            named = named.filter(names_alike(key))
+        # An article found by a name spelled alike only ranks below those that write the words.
+        branches.append(Branch(named, models.Value(NAME_RANK), by_name=True, looked_up=True))
+    return branches
+
+
+def matches(tsquery) -> RawSQL:
+    """The article's search column matches `tsquery`, given as is (already read by its languages)."""
+    quote, meta = connection.ops.quote_name, Article._meta
+    column = f"{quote(meta.db_table)}.{quote(meta.get_field('search').column)}"
+    return RawSQL(f"{column} @@ ({tsquery.sql})", tsquery.params, output_field=models.BooleanField())
+
+
+def names_alike(key: str) -> RawSQL:
+    """Whether an article names something spelled like `key` (a name key): the known names
+    like it (trigrams, as the source look-up compares), then the articles holding one of them."""
+    quote = connection.ops.quote_name
+    names = quote(Name._meta.db_table)
+    column = quote(Name._meta.pk.column)
+    sql = (
+        f"sourcetrace_name_keys({quote(Article._meta.db_table)}.{quote(Article._meta.get_field('names').column)})"
+        f" && ARRAY(SELECT {column} FROM {names} WHERE {column} %%> %s)"
+    )
+    return RawSQL(sql, [key], output_field=models.BooleanField())
 
 
 def matching_annotations(user, query: Query | None, filters: Filters):
-    annotations = Annotation.objects.visible_to(user).live().filtered(filters.for_annotations())
+    annotations = Annotation.objects.visible_to(user).live().of_latest_versions().filtered(filters.for_annotations())
     if filters.project:
         annotations = annotations.filter(article__project_id=filters.project)
+    if filters.claim:
+        annotations = annotations.filter(appearance__claim_id=filters.claim)
     if query is None:
         return annotations, models.Value(0.0)
     tsquery = words_of(query, SIMPLE)
@@ -272,30 +356,92 @@ def matching_sources(user, query: Query | None, filters: Filters):
     return sources.filter(matched), SearchRank(models.F("search"), tsquery)
 
 
-def count_all(querysets: dict) -> dict[str, int]:
-    """How many rows each queryset holds, in one query."""
-    if not querysets:
-        return {}
-    parts, params = [], []
-    for queryset in querysets.values():
-        sql, sql_params = queryset.order_by().values("pk").query.sql_with_params()
-        parts.append(f"(SELECT count(*) FROM ({sql}) AS matched)")
+def matching_claims(user, query: Query | None, filters: Filters):
+    claims = Claim.objects.visible_to(user)
+    if filters.project:
+        claims = claims.filter(project_id=filters.project)
+    if filters.language:
+        claims = claims.filter(language=filters.language)
+    if query is None:
+        return claims, models.Value(0.0)
+    tsquery = words_of(query, SIMPLE)
+    return claims.filter(search=tsquery), SearchRank(models.F("search"), tsquery)
+
+
+def count_all(branches: dict[str, list[Branch]]) -> dict[str, list[int | None]]:
+    """How many rows each branch holds, up to RANK_LIMIT + 1, in one query. Those found by a
+    name alone are not counted (None) once the others of their kind pass the limit."""
+    cap = RANK_LIMIT + 1
+    params, columns, tables = [], [], []
+
+    def counted(branch: Branch) -> str:
+        sql, sql_params = branch.rows.order_by().values("pk").query.sql_with_params()
         params.extend(sql_params)
+        if not branch.looked_up:
+            return f"(SELECT count(*) FROM ({sql} LIMIT {cap}) AS matched)"
+        # Planned as if all its rows were read (a CTE is), so that PostgreSQL looks them up in the
+        # index; with the limit in view, it read the table from the start and each row's words
+        # until enough matched (200 ms for a name in a tenth of the articles). Read only up to
+        # the limit all the same.
+        return f"(WITH matching AS MATERIALIZED ({sql}) SELECT count(*) FROM (SELECT 1 FROM matching LIMIT {cap}) AS m)"
+
+    for number, kind_branches in enumerate(branches.values()):
+        words = [branch for branch in kind_branches if not branch.by_name]
+        named = [branch for branch in kind_branches if branch.by_name]
+        tables.append(
+            f"(SELECT {', '.join(f'{counted(branch)} AS n{n}' for n, branch in enumerate(words)) or '0 AS n0'}"
+            f" OFFSET 0) AS words{number}"
+        )
+        columns += [f"words{number}.n{n}" for n in range(len(words))]
+        total = " + ".join(f"words{number}.n{n}" for n in range(len(words))) or "0"
+        for n, branch in enumerate(named):
+            tables.append(
+                f"LATERAL (SELECT CASE WHEN {total} > {RANK_LIMIT} THEN NULL ELSE {counted(branch)} END AS n)"
+                f" AS named{number}_{n}"
+            )
+            columns.append(f"named{number}_{n}.n")
+    if not columns:
+        return {kind: [] for kind in branches}
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        return dict(zip(querysets, cursor.fetchone(), strict=True))
+        cursor.execute(f"SELECT {', '.join(columns)} FROM {', '.join(tables)}", params)
+        row = iter(cursor.fetchone())
+    # The columns are in the order of the branches: those by words first, then those by name.
+    found = {}
+    for kind, kind_branches in branches.items():
+        words = {id(branch): next(row) for branch in kind_branches if not branch.by_name}
+        named = {id(branch): next(row) for branch in kind_branches if branch.by_name}
+        found[kind] = [(words | named)[id(branch)] for branch in kind_branches]
+    return found
 
 
-def ranked_page(branches: dict, offset: int, limit: int) -> list[tuple[str, int]]:
-    """(kind, id) of the page's rows: sources, annotations, articles, each best first."""
+def newest_first(branch: Branch) -> tuple:
+    if not isinstance(branch.rank, models.Value):
+        return ("-hit_rank", "-pk")
+    if branch.few:
+        # An expression, not the column: PostgreSQL would otherwise walk the table's newest rows
+        # until enough match, reading all 100,000 articles' words when none do.
+        return ((models.F("pk") + 0).desc(),)
+    return ("-pk",)
+
+
+def ranked_page(branches: dict[str, list[Branch]], offset: int, limit: int) -> list[tuple[str, int]]:
+    """(kind, id) of the page's rows: sources, annotations, articles, each best first.
+
+    Each branch's rows are ranked and cut to the page's end on their own, so that what is
+    sorted together is at most a page's end of each, not every match.
+    """
     ranked = [
-        queryset.order_by()
-        .annotate(hit_type=models.Value(TYPES.index(kind)), hit_rank=rank)
-        .values_list("hit_type", "hit_rank", "pk")
-        for kind, (queryset, rank) in sorted(branches.items(), key=lambda item: TYPES.index(item[0]))
+        branch.rows.order_by()
+        .annotate(hit_type=models.Value(TYPES.index(kind)), hit_rank=branch.rank)
+        .order_by(*newest_first(branch))
+        .values_list("hit_type", "hit_rank", "pk")[: offset + limit]
+        for kind, kind_branches in sorted(branches.items(), key=lambda item: TYPES.index(item[0]))
+        for branch in kind_branches
     ]
-    rows = ranked[0].union(*ranked[1:], all=True) if len(ranked) > 1 else ranked[0]
-    rows = rows.order_by("hit_type", "-hit_rank", "-pk")[offset : offset + limit]
+    if len(ranked) > 1:
+        rows = ranked[0].union(*ranked[1:], all=True).order_by("hit_type", "-hit_rank", "-pk")[offset : offset + limit]
+    else:
+        rows = ranked[0][offset:]
     return [(TYPES[kind], pk) for kind, _, pk in rows]
 
 
@@ -313,6 +459,8 @@ def describe(page: list[tuple[str, int]], query: Query | None) -> list[Hit]:
         hits |= {("annotation", hit.id): hit for hit in describe_annotations(ids["annotation"], query, sentinels)}
     if ids["source"]:
         hits |= {("source", hit.id): hit for hit in describe_sources(ids["source"], query, sentinels)}
+    if ids["claim"]:
+        hits |= {("claim", hit.id): hit for hit in describe_claims(ids["claim"], query, sentinels)}
     return [hits[key] for key in page if key in hits]
 
 
@@ -417,7 +565,7 @@ def describe_annotations(ids: list[int], query: Query | None, sentinels: Sentine
             ArraySubquery(
                 Link.objects.filter(annotation=models.OuterRef("pk"))
                 .order_by("role", "pk")
-                .values(json=JSONObject(role="role", source="source__name"))
+                .values(json=JSONObject(role="role", source="source__name", source_id="source_id"))
             ),
         )
     )
@@ -448,7 +596,11 @@ def describe_annotations(ids: list[int], query: Query | None, sentinels: Sentine
                     "after": sentence_end(suffix),
                     # Who said or claims it, and the other sources it is linked to.
                     "links": [
-                        {"role": Link.Role(link["role"]).label, "source": link["source"]}
+                        {
+                            "role": Link.Role(link["role"]).label,
+                            "source": link["source"],
+                            "url": reverse("directory:detail", args=[link["source_id"]]),
+                        }
                         for link in links
                         if link["role"] in Link.Role.values
                     ],
@@ -478,10 +630,36 @@ def describe_sources(ids: list[int], query: Query | None, sentinels: Sentinels) 
                 aliases if aliases else sentinels.parse(name_marked),
                 reverse("search:annotations") + f"?source={pk}",
                 title_marked=sentinels.parse(name_marked),
-                details={"kind": Source.Kind(kind).label, "project": project, "aliases": aliases},
+                details={
+                    "kind": Source.Kind(kind).label,
+                    "project": project,
+                    "aliases": aliases,
+                    # Its page in the directory; the hit's own address lists its annotations.
+                    "page": reverse("directory:detail", args=[pk]),
+                },
             )
         )
     return hits
+
+
+def describe_claims(ids: list[int], query: Query | None, sentinels: Sentinels) -> list[Hit]:
+    rows = (
+        Claim.objects.filter(pk__in=ids)
+        .annotate(wording_marked=marked("wording", query, sentinels))
+        .values_list("pk", "wording", "verdict", "language", "project__name", "wording_marked")
+    )
+    return [
+        Hit(
+            "claim",
+            pk,
+            wording,
+            sentinels.parse(wording_marked).around_first_match(SNIPPET_CHARS),
+            reverse("claims:detail", args=[pk]),
+            title_marked=sentinels.parse(wording_marked),
+            details={"verdict": Claim.Verdict(verdict).label, "language": language, "project": project},
+        )
+        for pk, wording, verdict, language, project, wording_marked in rows
+    ]
 
 
 def marked(expression, query: Query | None, sentinels: Sentinels):

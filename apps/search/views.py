@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from apps.annotations.models import Annotation, AnnotationFilters, Link
 from apps.articles.models import language_name
+from apps.claims.models import Claim
 from apps.projects.models import Project
 from apps.search.forms import AnnotationListForm, SearchForm
 from apps.search.results import TYPES, Filters, languages_present, search
@@ -87,15 +88,21 @@ def annotation_list(request):
     if filters.source:
         source = Source.objects.visible_to(request.user).filter(pk=filters.source).values_list("name", flat=True)
         source = next(iter(source), None)
-    # Exports are a project's: the one chosen, or the user's only one.
-    export_project = filters.project or (projects[0][0] if len(projects) == 1 else None)
+    described = (replace(narrowed, source=None, source_name=source) if source else narrowed).described()
+    claim = None
+    if filters.claim:
+        claim = Claim.objects.visible_to(request.user).filter(pk=filters.claim).first()
+        described.append(f"appearances of {claim}" if claim else "appearances of a claim you cannot see")
+    # Exports are a project's: the one chosen, or the user's only one. They do not narrow by claim.
+    export_project = None if filters.claim else filters.project or (projects[0][0] if len(projects) == 1 else None)
     context |= {
         "results": results,
         "shown": shown,
         "page": page,
         "pages": max(1, -(-shown // PER_PAGE)),
         # The source chosen from a search hit by its id, named.
-        "described": (replace(narrowed, source=None, source_name=source) if source else narrowed).described(),
+        "described": described,
+        "claim": claim,
         "source_name": source,
         "export_project": export_project,
         "export_query": export_parameters(narrowed),

@@ -7,6 +7,7 @@ from django.contrib.postgres.search import SearchVectorField, TrigramWordSimilar
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Concat
+from django.urls import reverse
 
 from apps.projects.history import tracked
 from apps.projects.models import ProjectScopedQuerySet, check_same_project
@@ -221,6 +222,10 @@ class Source(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        # The directory's page (apps.directory), named so that this app needs nothing of it.
+        return reverse("directory:detail", args=[self.pk])
 
     def clean(self):
         """The same person or organisation once per project, however its name is spelled; its

@@ -1,5 +1,7 @@
 from django import forms
 
+from apps.stories.services import NAME_MAX_CHARS
+
 
 class CounterpartForm(forms.Form):
     """The span of the other article the analyst accepts: the proposal's, or adjusted."""
@@ -21,3 +23,7 @@ class CounterpartForm(forms.Form):
                 "its start before its end."
             )
         return data
+
+
+class StoryNameForm(forms.Form):
+    name = forms.CharField(max_length=NAME_MAX_CHARS)

@@ -1,5 +1,8 @@
-"""Counterpart spans: the passage of another article of the story that corresponds to an
-annotation, proposed from the texts alone, and accepted as a new annotation linked to the first."""
+"""Stories and what is paired across their articles.
+
+Counterpart spans: the passage of another article of the story that corresponds to an
+annotation, proposed from the texts alone, and accepted as a new annotation linked to the first.
+A story's articles and name: grouped as "Same story" does, named by its members."""
 
 from collections.abc import Sequence
 
@@ -8,6 +11,8 @@ from django.db import transaction
 
 from apps.annotations.models import Annotation, Link
 from apps.annotations.services import create_annotation, link_source
+from apps.articles.models import Article, Story
+from apps.articles.services import join_story
 from apps.stories.counterparts import Proposal, propose_span
 from apps.stories.models import Counterpart
 
@@ -125,3 +130,38 @@ def counterparts_of(annotation: Annotation, user) -> list[Annotation]:
         .only("pk", "kind", "status", "start", "end", "exact", "article__id", "article__title", "article__language")
         .order_by("pk")
     )
+
+
+NOT_A_MEMBER = "Only members of the project can name and group its stories."
+NAME_MAX_CHARS = Story._meta.get_field("title").max_length
+
+
+def rename_story(*, story: Story, user, name: str) -> Story:
+    """Give the story the name its members know it by (it starts as the title of one of its articles)."""
+    if not user.has_perm("articles.change_story", story):
+        raise PermissionDenied(NOT_A_MEMBER)
+    name = " ".join(name.replace("\x00", "").split())
+    if not name:
+        raise ValidationError({"name": "A story needs a name."})
+    if len(name) > NAME_MAX_CHARS:
+        raise ValidationError({"name": f"A story's name has at most {NAME_MAX_CHARS} characters."})
+    Story.objects.filter(pk=story.pk).update(title=name)
+    story.title = name
+    return story
+
+
+def gather_story(*, articles: list[Article], user) -> Story:
+    """Put articles of one project into one story, as "Same story" does for two: their stories,
+    if they had any, become one. Refuses articles of several projects (ValidationError)."""
+    if len(articles) < 2:
+        raise ValidationError({"articles": "Name at least two articles to put into one story."})
+    if len({article.project_id for article in articles}) > 1:
+        raise ValidationError({"articles": "Only articles of the same project can form a story."})
+    for article in articles:
+        if not user.has_perm("articles.change_story", article):
+            raise PermissionDenied(NOT_A_MEMBER)
+    first = articles[0]
+    with transaction.atomic():
+        for other in articles[1:]:
+            story = join_story(article=first, other=other, user=user)
+    return story

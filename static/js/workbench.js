@@ -11,13 +11,42 @@
   const WORD = /[\p{L}\p{N}\p{M}\p{Extended_Pictographic}\u200d\u00ad'’_-]/u;
   const workbench = document.querySelector(".workbench");
   if (!workbench) return;
-  const textRoot = document.getElementById("article-text");
+  // The texts that take annotations: one on an article's page, one per column on a story's page,
+  // each naming its article's address for new annotations. Keys, the caret and finding act on
+  // the one in use: the last one pressed in, focused or opened an annotation of.
+  const textRoots = Array.from(workbench.querySelectorAll(".article-text"));
+  let textRoot = textRoots[0];
   const toolbar = document.getElementById("selection-toolbar");
   const help = document.getElementById("help-overlay");
   let pending = null; // the selection the toolbar acts on: {start, end, exact}
   let current = -1; // index of the annotation j/k is on
 
   const blocks = () => Array.from(textRoot.querySelectorAll(".block"));
+  const allMarks = (selector) => workbench.querySelectorAll(`.article-text ${selector}`);
+
+  function rootOf(node) {
+    const element = node && (node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement);
+    const root = element && element.closest(".article-text");
+    return textRoots.includes(root) ? root : null;
+  }
+
+  // Another text comes into use: what was read from the one before (its folded text, its nodes,
+  // the matches found in it) is forgotten.
+  function use(root) {
+    if (!root || root === textRoot) return;
+    if (!findBar.hidden) {
+      // Its matches are offsets into the text before: the box closes without moving the focus.
+      findBar.hidden = true;
+      Object.assign(found, { matches: [], current: -1, ranges: null });
+      if (canPaint()) ["find", "find-current"].forEach((name) => CSS.highlights.delete(name));
+      showCount();
+    }
+    textRoot = root;
+    textNodes = null;
+    textCharacters = null;
+    delete folding.loose;
+    delete folding.strict;
+  }
   const chars = (block) => Array.from(block.textContent);
 
   function blockOf(node) {
@@ -88,6 +117,7 @@
     const selection = window.getSelection();
     if (!selection.rangeCount || selection.isCollapsed) return null;
     const range = selection.getRangeAt(0);
+    use(rootOf(range.startContainer) || rootOf(range.endContainer));
     if (!textRoot.contains(range.commonAncestorContainer) && !range.intersectsNode(textRoot)) return null;
     const start = boundary(range, true);
     const end = boundary(range, false);
@@ -112,7 +142,7 @@
     if (!span) return;
     toolbar.hidden = true;
     pending = null;
-    htmx.ajax("POST", workbench.dataset.createUrl, {
+    htmx.ajax("POST", textRoot.dataset.createUrl || workbench.dataset.createUrl, {
       target: "#messages",
       swap: "innerHTML",
       values: { kind, start: span.start, end: span.end, exact: span.exact },
@@ -150,8 +180,9 @@
   });
 
   function markCurrent(id) {
-    textRoot.querySelectorAll("mark.current").forEach((m) => m.classList.remove("current"));
+    allMarks("mark.current").forEach((m) => m.classList.remove("current"));
     const marks = marksOf(id);
+    if (marks.length) use(rootOf(marks[0]));
     marks.forEach((m) => m.classList.add("current"));
     if (marks.length) marks[0].scrollIntoView({ block: "center", behavior: "smooth" });
   }
@@ -329,7 +360,7 @@
   const handles = { start: document.getElementById("handle-start"), end: document.getElementById("handle-end") };
 
   function marksOf(id) {
-    return Array.from(textRoot.querySelectorAll("mark[data-ids]")).filter((m) => m.dataset.ids.split(" ").includes(String(id)));
+    return Array.from(allMarks("mark[data-ids]")).filter((m) => m.dataset.ids.split(" ").includes(String(id)));
   }
 
   // The open highlight's first and last marks make room beside their outer letters (mark.room-start,
@@ -339,7 +370,7 @@
     const panel = document.getElementById("annotation-panel");
     const editable = panel && panel.dataset.annotation && panel.querySelector("form.edit-form");
     const marks = editable ? marksOf(panel.dataset.annotation) : [];
-    textRoot.querySelectorAll("mark.room-start, mark.room-end").forEach((m) => m.classList.remove("room-start", "room-end"));
+    allMarks("mark.room-start, mark.room-end").forEach((m) => m.classList.remove("room-start", "room-end"));
     if (!marks.length) {
       handles.start.hidden = handles.end.hidden = true;
       return;
@@ -419,8 +450,8 @@
     if (button) annotate(button.dataset.kind);
   });
 
-  textRoot.addEventListener("click", (event) => {
-    const mark = event.target.closest("mark[data-ids]");
+  workbench.addEventListener("click", (event) => {
+    const mark = rootOf(event.target) && event.target.closest("mark[data-ids]");
     if (!mark || !window.getSelection().isCollapsed) return;
     const ids = mark.dataset.ids.split(" ");
     const open = document.getElementById("annotation-panel").dataset.annotation;
@@ -524,13 +555,19 @@
   }
 
   let pointerInText = false; // a click places its own caret
-  textRoot.addEventListener("pointerdown", () => (pointerInText = true));
   document.addEventListener("pointerup", () => (pointerInText = false));
-  textRoot.addEventListener("focus", () => {
-    if (!pointerInText && !selectionInText()) placeCaret(firstVisibleOffset());
-    drawCaret();
-  });
-  textRoot.addEventListener("blur", () => (caret.hidden = true));
+  for (const root of textRoots) {
+    root.addEventListener("pointerdown", () => {
+      use(root);
+      pointerInText = true;
+    });
+    root.addEventListener("focus", () => {
+      use(root);
+      if (!pointerInText && !selectionInText()) placeCaret(firstVisibleOffset());
+      drawCaret();
+    });
+    root.addEventListener("blur", () => (caret.hidden = true));
+  }
   document.addEventListener("selectionchange", () => requestAnimationFrame(drawCaret));
   window.addEventListener("resize", drawCaret);
 
@@ -832,14 +869,15 @@
 
   // Blocks are rendered again when annotations change: the matches are drawn on the new nodes.
   let repaint = 0;
-  new MutationObserver(() => {
+  const rendered = new MutationObserver(() => {
     textNodes = null;
     if (findBar.hidden || !found.matches.length || repaint) return;
     repaint = requestAnimationFrame(() => {
       repaint = 0;
       if (!findBar.hidden) paintMatches();
     });
-  }).observe(textRoot, { childList: true, subtree: true, characterData: true });
+  });
+  textRoots.forEach((root) => rendered.observe(root, { childList: true, subtree: true, characterData: true }));
 
   findInput.addEventListener("input", search);
   findInput.addEventListener("keydown", (event) => {

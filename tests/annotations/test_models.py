@@ -67,6 +67,19 @@ def test_database_refuses_exact_that_is_not_the_text(article):
         AnnotationFactory(article=article, start=0, end=4, exact="nope")
 
 
+def test_database_checks_every_row_of_a_bulk_insert_and_every_update(article):
+    made_by = AnnotationFactory(article=article, start=0, end=4).created_by
+    good = Annotation(article=article, kind="fact", start=1, end=5, exact=article.text[1:5], created_by=made_by)
+    bad = Annotation(article=article, kind="quote", start=2, end=6, exact="nope", created_by=made_by)
+    with pytest.raises(IntegrityError, match="does not match"), transaction.atomic():
+        Annotation.objects.bulk_create([good, bad])
+    assert Annotation.objects.filter(article=article).count() == 1
+    with pytest.raises(IntegrityError, match="does not match"), transaction.atomic():
+        Annotation.objects.filter(article=article).update(exact="nope")
+    with pytest.raises(IntegrityError, match="does not match"), transaction.atomic():
+        Annotation.objects.filter(article=article).update(end=len(article.text) + 1)
+
+
 def test_database_counts_code_points_like_python(emoji_article):
     start = EMOJI_TEXT.index("Ayşe")
     annotation = AnnotationFactory(article=emoji_article, start=start, end=start + 4)

@@ -84,3 +84,14 @@ def test_the_reason_heads_the_discussion_and_stays_after_resubmission(client, ar
     assert "Rejected by reviewer1" in discussion and "Misquoted: he said June." in discussion
     assert "(submitted since)" in discussion
     assert discussion.index("Misquoted: he said June.") < discussion.index("First remark, before the rejection.")
+
+
+def test_the_header_counts_up_to_a_limit_and_says_there_are_more(client, article, analyst, reviewer, monkeypatch):
+    monkeypatch.setattr("apps.annotations.context_processors.MAX_COUNTED", 2)
+    for start in (0, 10, 20):
+        annotation = AnnotationFactory(
+            article=article, created_by=analyst, start=start, end=start + 5, status="submitted"
+        )
+        rejected(annotation, reviewer)
+    client.force_login(analyst)
+    assert ">2+ rejected<" in unread_total(client)

@@ -60,12 +60,12 @@ def test_list_escapes_and_shortens_user_text():
         status="submitted",
         author_id=1,
         author="<i>ana</i>",
-        links=[{"role": "said_by", "source": "Mil<script>"}],
+        links=[{"role": "said_by", "source": "Mil<script>", "source_id": 7}],
     )
     html = annotation_list_html([item])
     assert "<img" not in html and "<i>" not in html and "<script>" not in html
     assert "&lt;img src=x" in html and html.count("x" * 50) == 1 and "…</bdi>" in html
-    assert "Said by Mil&lt;script&gt;" in html
+    assert 'Said by <a class="source-link" href="/sources/7/">Mil&lt;script&gt;</a>' in html
 
 
 def listed(excerpt, pk=1):

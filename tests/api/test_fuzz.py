@@ -17,8 +17,10 @@ from schemathesis.specs.openapi.checks import (
 
 from apps.annotations.models import Annotation
 from apps.api.api import api
+from apps.claims.services import create_claim_from
 from apps.exports import w3c
 from apps.imports.models import ImportJob
+from apps.stories.services import gather_story
 from tests.api.conftest import api_client_for
 from tests.factories import AnnotationFactory, ArticleFactory, LinkFactory, SourceFactory
 
@@ -60,8 +62,10 @@ def existing(analyst, project) -> dict[str, int]:
         links.append(LinkFactory(annotation=annotation, source=SourceFactory(project=project)))
     AnnotationFactory(article=article, start=50, end=55, status=Annotation.Status.SUBMITTED)
     job = ImportJob.objects.create(project=project, created_by=analyst)
+    claim = create_claim_from(annotation=annotation, user=analyst)
     ids = {"project": project.pk, "article": article.pk, "annotation": annotation.pk, "source": links[0].source_id}
-    ids |= {"link": links[0].pk, "job": job.pk}
+    story = gather_story(articles=[article, ArticleFactory(project=project)], user=analyst)
+    ids |= {"link": links[0].pk, "job": job.pk, "story": story.pk, "claim": claim.pk}
     return ids | {f"{name}_id": pk for name, pk in ids.items()}
 
 
@@ -70,7 +74,7 @@ def aimed_at(case, existing: dict[str, int]) -> None:
     for name in case.path_parameters or {}:
         case.path_parameters[name] = existing.get(name, case.path_parameters[name])
     if isinstance(case.body, dict):
-        for name in ("project", "article", "source"):
+        for name in ("project", "article", "source", "annotation"):
             if name in case.body:
                 case.body[name] = existing[name]
 

@@ -8,6 +8,7 @@ import pytest
 
 from apps.annotations.models import Annotation, Link
 from apps.articles.models import Story
+from apps.directory.services import merge_sources
 from apps.imports.models import ImportJob
 from apps.projects.models import Membership
 from tests.conftest import log_in
@@ -115,6 +116,10 @@ def test_hostile_text_stays_text_on_every_page(page, hostile_world):
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.add_init_script(RECORD_VIOLATIONS)
 
+    # A merge whose entry on the survivor's page holds the hostile names, and a likely duplicate.
+    merged = SourceFactory(project=article.project, name=f"Merged {PAYLOAD}"[:300], aliases=[f"alias2 {PAYLOAD}"[:300]])
+    merge_sources(source=merged, into=source, user=author)
+    SourceFactory(project=article.project, name=source.name.upper())
     log_in(page, NAME)
     for url in (
         "/articles/",
@@ -125,6 +130,11 @@ def test_hostile_text_stays_text_on_every_page(page, hostile_world):
         "/imports/",
         job.get_absolute_url(),
         "/admin/annotations/annotation/queue/",
+        "/sources/",
+        f"/sources/?q={PAYLOAD[:40]}",
+        source.get_absolute_url(),
+        article.publisher.get_absolute_url(),
+        f"/sources/duplicates/?project={article.project_id}",
     ):
         result = visit(page, url)
         assert_inert(result, url)

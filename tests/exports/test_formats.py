@@ -10,9 +10,12 @@ from django.utils import timezone
 
 from apps.annotations.models import Annotation
 from apps.articles.models import Article
+from apps.claims.services import attach_appearance, create_claim_from, set_verdict
 from apps.exports import w3c
 from apps.exports.formats import FORMATS, neutralised
 from apps.exports.rows import LINKS
+from apps.projects.models import Membership
+from tests.conftest import member
 from tests.exports.conftest import CHECKER, check_w3c
 from tests.factories import ArticleFactory, SourceFactory
 from tests.imports.conftest import PROJECT_ROOT, manage, subprocess_env
@@ -121,25 +124,58 @@ def test_label_studio_export_has_tasks_with_regions(seeded, project, tmp_path):
             assert region["type"] == "labels" and region["from_name"] == "label" and region["to_name"] == "text"
 
 
-def test_claimreview_export_has_the_approved_claims_with_a_note(seeded, project, tmp_path):
-    Annotation.objects.filter(article__project=project).update(status="approved", reviewed_at=timezone.now())
+def test_claimreview_export_has_one_review_per_claim_with_a_verdict_and_every_appearance(
+    seeded, project, analyst, tmp_path
+):
+    reviewer = member(project, Membership.Role.REVIEWER, "reviewer-cr")
+    claims = Annotation.objects.filter(article__project=project, kind="claim")
+    english = claims.get(exact="Belarus is in fact an integral part of Russia")
+    german = claims.get(article__language="de")
+    belarus = create_claim_from(annotation=english, user=analyst)
+    attach_appearance(claim=belarus, annotation=german, user=analyst)
+    set_verdict(claim=belarus, user=reviewer, verdict="false", rationale="Belarus is a state.", base_version=1)
+    evacuated = create_claim_from(annotation=claims.get(article__language="ar"), user=analyst)
+    set_verdict(claim=evacuated, user=reviewer, verdict="opinion", rationale="", base_version=1)
+    create_claim_from(annotation=claims.get(exact__endswith="and operates"), user=analyst)  # no verdict: not exported
+
     document = json.loads(export(project, "claimreview", tmp_path))
+
     assert document["@context"] == "https://schema.org"
     reviews = document["@graph"]
-    assert {review["claimReviewed"] for review in reviews} == {
-        "Belarus is in fact an integral part of Russia",
-        "120 شخصًا أُجلوا من المدينة 🏙️",
-    }
+    assert [review["claimReviewed"] for review in reviews] == [belarus.wording, evacuated.wording]
     for review in reviews:
-        assert review["@type"] == "ClaimReview" and review["url"].startswith("http")
-        assert review["author"]["name"] and review["reviewBody"] and review["datePublished"]
-        assert review["itemReviewed"]["@type"] == "Claim" and review["itemReviewed"]["appearance"]["url"]
-    english = next(review for review in reviews if review["claimReviewed"].startswith("Belarus"))
-    assert english["itemReviewed"]["author"] == {
+        assert_claim_review_shape(review)
+    first = reviews[0]
+    assert first["reviewRating"] == {
+        "@type": "Rating",
+        "ratingValue": 1,
+        "bestRating": 5,
+        "worstRating": 1,
+        "alternateName": "False",
+    }
+    assert first["reviewBody"] == "Belarus is a state." and first["author"]["name"] == "reviewer-cr"
+    assert [work["inLanguage"] for work in first["itemReviewed"]["appearance"]] == ["en", "de"]
+    assert first["itemReviewed"]["author"] == {
         "@type": "Person",
         "name": "Arkady Mil-Man",
         "sameAs": "https://www.inss.org.il/",
     }
+    assert reviews[1]["reviewRating"]["alternateName"] == "Opinion"
+
+
+def assert_claim_review_shape(review: dict) -> None:
+    """What schema.org's ClaimReview and Google's fact-check markup ask of one review."""
+    assert review["@type"] == "ClaimReview" and review["url"].startswith("http")
+    assert review["claimReviewed"] and review["datePublished"]
+    rating = review["reviewRating"]
+    assert rating["@type"] == "Rating" and rating["alternateName"]
+    assert isinstance(rating["ratingValue"], int)
+    assert rating["worstRating"] <= rating["bestRating"]
+    assert rating["ratingValue"] == -1 or rating["worstRating"] <= rating["ratingValue"] <= rating["bestRating"]
+    item = review["itemReviewed"]
+    assert item["@type"] == "Claim" and item["appearance"] and item["firstAppearance"] == item["appearance"][0]
+    for work in item["appearance"]:
+        assert work["@type"] == "CreativeWork" and work["url"].startswith("http") and work["headline"]
 
 
 def test_status_filter(seeded, project, tmp_path):

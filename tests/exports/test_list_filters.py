@@ -72,6 +72,6 @@ def test_the_export_page_of_a_selection_says_what_each_format_holds_of_it(client
     csv_row = html.split('class="export-format export-csv"')[1].split("</tr>")[0]
     assert "2 annotations of every status" in csv_row
     assert "source_name=Mil-Man" in csv_row and "role=said_by" in csv_row
-    # ClaimReview has nothing of it for its own reason (quotes are not approved claims), not the filters'.
+    # ClaimReview has nothing of it for its own reason (quotes are no claims with a verdict), not the filters'.
     claimreview = html.split('class="export-format export-claimreview"')[1].split("</tr>")[0]
-    assert "ClaimReview needs an approved claim" in claimreview and "matches the filters" not in claimreview
+    assert "ClaimReview needs a claim with a verdict" in claimreview and "matches the filters" not in claimreview

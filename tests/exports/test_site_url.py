@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.annotations.models import Annotation
+from apps.claims.services import create_claim_from, set_verdict
 from tests.api.conftest import api_client_for
 from tests.config.test_setup import settings_in_subprocess
 from tests.conftest import client_for
@@ -37,9 +38,11 @@ def ids(document) -> set[str]:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("fmt", ["w3c", "claimreview"])
 def test_the_browsers_and_the_command_lines_export_of_a_project_are_identical_in_every_id(
-    client, analyst, project, seeded, settings, fmt
+    client, analyst, reviewer, project, seeded, settings, fmt
 ):
     Annotation.objects.update(status="approved", reviewed_at=timezone.now())
+    claim = create_claim_from(annotation=Annotation.objects.filter(kind="claim").first(), user=analyst)
+    set_verdict(claim=claim, user=reviewer, verdict="false", rationale="", base_version=1)  # for ClaimReview
     settings.SITE_URL = SITE  # as the server's environment sets it
     client_for(client, analyst)
     # The request comes to another address (a port of its own, say) than the public one.

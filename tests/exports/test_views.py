@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.annotations.models import Annotation
 from apps.articles.services import join_story
+from apps.claims.services import create_claim_from, set_verdict
 from apps.exports.formats import FORMATS, ExportContext, export_chunks
 from apps.exports.models import ExportJob
 from apps.exports.rows import Selection
@@ -34,13 +35,13 @@ def body(response) -> bytes:
 def test_workbench_links_its_story_and_every_export_of_the_article(client, analyst, seeded, story):
     english = seeded["english"]
     html = client_for(client, analyst).get(english.get_absolute_url()).content.decode()
-    assert reverse("articles:story", args=[story.pk]) in html
+    assert reverse("stories:detail", args=[story.pk]) in html
     for name in FORMATS:
         assert f'href="{reverse("exports:article", args=[english.pk, name])}"' in html
 
 
 def test_story_page_lists_its_articles_in_their_languages_with_export_links(client, analyst, seeded, story):
-    html = client_for(client, analyst).get(reverse("articles:story", args=[story.pk])).content.decode()
+    html = client_for(client, analyst).get(reverse("stories:detail", args=[story.pk])).content.decode()
     assert seeded["english"].get_absolute_url() in html and seeded["german"].get_absolute_url() in html
     assert "English" in html and "German" in html and seeded["rtl"].get_absolute_url() not in html
     for name in FORMATS:
@@ -56,8 +57,10 @@ def test_article_list_offers_the_project_export_once_a_project_is_chosen(client,
 
 
 @pytest.mark.parametrize("name", list(FORMATS))
-def test_each_download_is_an_attachment_of_its_own_type(client, analyst, project, seeded, name):
+def test_each_download_is_an_attachment_of_its_own_type(client, analyst, reviewer, project, seeded, name):
     Annotation.objects.update(status="approved", reviewed_at=timezone.now())
+    claim = create_claim_from(annotation=Annotation.objects.filter(kind="claim").first(), user=analyst)
+    set_verdict(claim=claim, user=reviewer, verdict="false", rationale="", base_version=1)  # for ClaimReview
     response = client_for(client, analyst).get(reverse("exports:project", args=[project.pk, name]))
     assert response.status_code == 200 and response.streaming
     assert response["Content-Type"] == FORMATS[name].content_type
@@ -86,7 +89,7 @@ def test_other_projects_are_not_found_and_bad_requests_say_why(client, outsider,
         reverse("exports:project", args=[project.pk, "csv"]),
         reverse("exports:story", args=[story.pk, "csv"]),
         reverse("exports:article", args=[seeded["english"].pk, "w3c"]),
-        reverse("articles:story", args=[story.pk]),
+        reverse("stories:detail", args=[story.pk]),
     ]:
         assert client.get(url).status_code == 404
     client_for(client, analyst)
@@ -218,12 +221,14 @@ def test_story_page_costs_the_same_queries_whatever_its_size(client, analyst, pr
     first, second = ArticleFactory(project=project), ArticleFactory(project=project, language="de")
     story = join_story(article=first, other=second, user=analyst)
     client_for(client, analyst)
-    url = reverse("articles:story", args=[story.pk])
+    url = reverse("stories:detail", args=[story.pk])
     client.get(url)
-    with django_assert_num_queries(5):  # session, user with roles, story with project, articles, new replies
+    # session, user with roles, story with project, its articles, the two texts shown side by side,
+    # each column's annotations, new replies
+    with django_assert_num_queries(8):
         assert client.get(url).status_code == 200
     for _ in range(5):
         join_story(article=first, other=ArticleFactory(project=project), user=analyst)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(8):
         html = client.get(url).content.decode()
-    assert html.count("<tr>") == 8
+    assert html.count("<tr") == 8  # a heading row and the seven articles

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.annotations.models import Annotation
 from apps.articles.models import Article
+from apps.claims.services import create_claim_from, set_verdict
 from apps.imports.readers import read_upload
 from apps.imports.store import import_items
 from tests.conftest import client_for
@@ -139,7 +140,8 @@ def test_an_export_that_would_be_empty_says_why_in_the_browser(client, analyst, 
     assert "Content-Disposition" not in response
     html = response.content.decode()
     assert 'role="alert"' in html
-    assert "no approved claim in the project" in html and "has a note; ClaimReview needs" in html
+    assert "2 claim annotations in the project" in html and "none is an appearance of a claim yet" in html
+    assert "ClaimReview needs a claim with a verdict" in html
 
     response = client.get(reverse("exports:project", args=[project.pk, "w3c"]), {"status": "rejected"})
     assert response.status_code == 422 and "Content-Disposition" not in response
@@ -159,7 +161,9 @@ def test_an_export_that_would_be_empty_is_refused_on_the_command_line_and_writes
 ):
     (tmp_path / "out").mkdir()
     output = tmp_path / "out" / "reviews.jsonld"
-    with pytest.raises(CommandError, match="no approved claim in the project “.*” has a note; ClaimReview needs"):
+    with pytest.raises(
+        CommandError, match="none is an appearance of a claim yet.*ClaimReview needs a claim with a verdict"
+    ):
         call_command("export", str(project.pk), "--format", "claimreview", "-o", str(output))
     assert not list((tmp_path / "out").iterdir())
     stdout = io.StringIO()
@@ -173,10 +177,10 @@ def test_the_command_exits_non_zero_with_the_reason(project, two_analysts):
     process = manage("export", str(project.pk), "--format", "claimreview")
     out, err = process.communicate(timeout=120)
     assert process.returncode != 0 and out == ""
-    assert "ClaimReview needs an approved claim with a note" in err and "Traceback" not in err
+    assert "ClaimReview needs a claim with a verdict" in err and "Traceback" not in err
 
 
-def test_the_command_reports_what_the_file_holds_not_what_it_read(project, two_analysts, tmp_path):
+def test_the_command_reports_what_the_file_holds_not_what_it_read(project, analyst, reviewer, two_analysts, tmp_path):
     def written(*options) -> str:
         errors = io.StringIO()
         call_command("export", str(project.pk), *options, "-o", str(tmp_path / "out"), stderr=errors)
@@ -185,16 +189,19 @@ def test_the_command_reports_what_the_file_holds_not_what_it_read(project, two_a
     # Four annotations read; the claim both analysts marked is one span of doccano's.
     assert "3 annotation(s) of" in written("--format", "doccano", "--status", "all")
     assert "4 annotation(s) of" in written("--format", "labelstudio", "--status", "all")
-    claims = Annotation.objects.filter(kind="claim")
-    Annotation.objects.filter(pk=claims.first().pk).update(note="Checked: the plan is late.")
+    claim = create_claim_from(annotation=Annotation.objects.filter(kind="claim").first(), user=analyst)
+    set_verdict(
+        claim=claim, user=reviewer, verdict="misleading", rationale="Checked: the plan is late.", base_version=1
+    )
     report = written("--format", "claimreview")
     assert "1 annotation(s) of" in report and "as ClaimReview" in report
     assert json.loads((tmp_path / "out").read_text())["@graph"][0]["reviewBody"] == "Checked: the plan is late."
     assert Article.objects.filter(project=project).count() == 1
 
 
-def test_the_export_page_says_what_claimreview_holds(client, analyst, project, two_analysts):
-    Annotation.objects.filter(kind="claim", created_by=analyst).update(note="Checked.")
+def test_the_export_page_says_what_claimreview_holds(client, analyst, reviewer, project, two_analysts):
+    claim = create_claim_from(annotation=Annotation.objects.get(kind="claim", created_by=analyst), user=analyst)
+    set_verdict(claim=claim, user=reviewer, verdict="supported", rationale="Checked.", base_version=1)
     html = client_for(client, analyst).get(reverse("exports:project-page", args=[project.pk])).content.decode()
     row = html[html.index('class="export-format export-claimreview"') :]
-    assert "1 approved claim with a note" in row[: row.index("</tr>")]
+    assert "1 appearance of claims with a verdict" in row[: row.index("</tr>")]

@@ -62,7 +62,7 @@ def blind(db):
     article = ArticleFactory(project=project, text=TEXT, story=story)
     ana = mark(article, people["ana"], "claim", "the plan works")
     ben = mark(article, people["ben"], "fact", "the budget is short", note=BEN_NOTE, status="approved")
-    # An approved claim with a note: what the ClaimReview export carries.
+    # An approved claim with a note.
     mark(article, people["ben"], "claim", "promised a review", note=BEN_NOTE, status="approved")
     add_comment(annotation=ben, user=people["rita"], body="Which budget exactly?")
     return {**people, "project": project, "article": article, "story": story, "ana_span": ana, "ben_span": ben}
@@ -167,7 +167,7 @@ def test_an_analysts_exports_hold_only_their_own_annotations(blind, name):
         reverse("exports:project", args=[blind["project"].pk, name]),
     ):
         response = client.get(url, {"status": "all"})
-        # ClaimReview holds approved claims: ana's is a draft, and the page that says so names nobody else's.
+        # ClaimReview holds claims with a verdict: ana's is none's, and the page that says so names nobody else's.
         assert response.status_code == (422 if name == "claimreview" else 200)
         content = (
             b"".join(response.streaming_content).decode("utf-8-sig")
@@ -204,7 +204,7 @@ def test_the_article_list_and_story_page_count_only_what_the_analyst_sees(blind)
     client = browser_for(blind["ana"])
     listed = client.get(reverse("articles:list"))
     assert [article.annotation_count for article in listed.context["page"].object_list] == [1]
-    story = client.get(reverse("articles:story", args=[blind["story"].pk]))
+    story = client.get(reverse("stories:detail", args=[blind["story"].pk]))
     assert story.status_code == 200 and "ben_blind" not in story.content.decode()
 
 

@@ -10,12 +10,14 @@ from django.contrib.auth.models import AnonymousUser
 
 from apps.annotations.models import Annotation
 from apps.articles.models import Article
+from apps.claims.models import Appearance, Claim
 from apps.imports.models import ImportJob
 from apps.projects.models import Membership, Project
 from apps.sources.models import Source
 from tests.factories import (
     AnnotationFactory,
     ArticleFactory,
+    ClaimFactory,
     LinkFactory,
     MembershipFactory,
     ProjectFactory,
@@ -46,6 +48,8 @@ def side(name: str) -> Side:
     annotation = AnnotationFactory(article=article, created_by=author, status=Annotation.Status.SUBMITTED)
     source = SourceFactory(project=project, name=f"Ministry {name}")
     LinkFactory(annotation=annotation, source=source)
+    claim = ClaimFactory(project=project, created_by=author, wording=f"{name}: the deal was signed")
+    Appearance.objects.create(claim=claim, annotation=annotation, created_by=author)
     job = ImportJob.objects.create(project=project, created_by=author)
     return Side(project, article, source, annotation, job)
 
@@ -74,6 +78,10 @@ def outcome(response) -> str:
         # The admin answers a row outside its queryset by sending the user back to its index.
         return "missing" if location in ("/admin/", "/admin/annotations/annotation/") else "ok"
     return {403: "forbidden", 404: "missing"}.get(response.status_code, f"status {response.status_code}")
+
+
+def claim_of(side: Side) -> Claim:
+    return Claim.objects.get(appearances__annotation=side.annotation)
 
 
 # name -> (method, url for a Side, POST data for a Side)
@@ -117,6 +125,13 @@ ENDPOINTS = {
         lambda s: f"/articles/{s.article.pk}/story/",
         lambda s: {"other": ArticleFactory(project=s.project, text="Second text of the same story.").pk},
     ),
+    "claim page": ("get", lambda s: f"/claims/{claim_of(s).pk}/", None),
+    "claim proposals": ("get", lambda s: f"/claims/annotation/{s.annotation.pk}/proposals/", None),
+    "set a claim's verdict": (
+        "post",
+        lambda s: f"/claims/{claim_of(s).pk}/verdict/",
+        lambda s: {"version": 1, "verdict": "false", "rationale": "Not what the source says."},
+    ),
     "admin: annotation page": ("get", lambda s: f"/admin/annotations/annotation/{s.annotation.pk}/change/", None),
     "admin: article page": ("get", lambda s: f"/admin/articles/article/{s.article.pk}/change/", None),
     "admin: source page": ("get", lambda s: f"/admin/sources/source/{s.source.pk}/change/", None),
@@ -138,6 +153,7 @@ EXPECTED_OWN = {
         "delete someone's annotation": "forbidden",
         "link a source": "forbidden",
         "unlink a source": "forbidden",
+        "set a claim's verdict": "forbidden",
     },
     "reviewer": dict.fromkeys(ENDPOINTS, "ok"),
     "manager": dict.fromkeys(ENDPOINTS, "ok"),

@@ -97,7 +97,10 @@ def test_all_quotes_said_by_one_source_across_articles(analyst_client, analyst, 
         '<span class="context">Arkady Mil-Man said </span><strong class="passage">the deal is a red light to the West'
         '</strong><span class="context">.</span>'
     ) in html
-    assert '<span class="link-role">Said by</span> <span dir="auto">Arkady Mil-Man</span>' in html
+    assert (
+        f'<span class="link-role">Said by</span> <a class="source-link" href="/sources/{milman.pk}/" dir="auto">'
+        "Arkady Mil-Man</a>"
+    ) in html
     assert summary(html) == "2 annotations: linked to “Mil- Man” as said by."
     # By the source's id, as a source found by the search links to it; every role.
     html = analyst_client.get(LIST, {"source": milman.pk}).content.decode()

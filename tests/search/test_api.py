@@ -16,7 +16,7 @@ def test_a_page_of_results_in_the_lists_shape_with_plain_snippets_and_match_offs
     assert response.status_code == 200
     page = response.json()
     assert (page["count"], page["limit"], page["offset"], page["previous"]) == (2, 1, 0, None)
-    assert page["counts"] == {"source": 0, "annotation": 1, "article": 1}
+    assert page["counts"] == {"source": 0, "claim": 0, "annotation": 1, "article": 1}
     assert "offset=1" in page["next"] and 'rel="next"' in response["Link"] and 'rel="last"' in response["Link"]
     [item] = page["items"]
     assert {key: item[key] for key in ("type", "id", "article", "title")} == {

@@ -134,7 +134,7 @@ def test_nothing_of_another_project_is_found_or_counted(analyst, project):
     SourceFactory(project=other_project, name="Minsk City Council")
     indexed(mine, theirs)
     results = search(user=analyst, query=Query.parse("Minsk"), filters=Filters())
-    assert results.counts == {"source": 0, "annotation": 0, "article": 1}
+    assert results.counts == {"source": 0, "claim": 0, "annotation": 0, "article": 1}
     assert [hit.id for hit in results.hits] == [mine.pk]
     assert search(user=analyst, query=Query.parse("Minsk"), filters=Filters(project=other_project.pk)).count == 0
 
@@ -156,7 +156,7 @@ def test_blind_mode_an_analyst_finds_only_their_own_annotations_until_the_articl
     results = search(user=analyst, query=Query.parse("Sharif"), filters=Filters(type="annotation"))
     assert results.counts["annotation"] == 0 and results.hits == []
     everything = search(user=analyst, query=Query.parse("Sharif OR confirmed OR Lukashenko"), filters=Filters())
-    assert everything.counts == {"source": 0, "annotation": 1, "article": 1}
+    assert everything.counts == {"source": 0, "claim": 0, "annotation": 1, "article": 1}
     assert "confirmed" not in str([(hit.snippet, hit.details) for hit in everything.hits])
     assert found(reviewer, "Sharif", type="annotation") == [("annotation", theirs.pk)]
     article.curated_at = "2026-01-01T00:00:00Z"
@@ -230,3 +230,23 @@ def test_past_the_rank_limit_the_newest_matches_come_first(analyst, project, mon
     results = search(user=analyst, query=Query.parse("embargo"), filters=Filters())
     assert [hit.id for hit in results.hits] == [newest.pk, in_title.pk, in_text.pk]
     assert results.unranked == {"article"}
+    assert results.counts["article"] == 2 and results.more, "counted up to the limit, and said to be more"
+
+
+def test_pages_past_the_first_come_in_order_whatever_the_languages(analyst, project):
+    # Two languages that read the word apart (two lookups), their matches interleaved by age.
+    articles = [
+        ArticleFactory(project=project, language=language, title=f"Note {n}", text=f"Die Grenze {n}. The border.")
+        for n, language in enumerate(["de", "en", "de", "en", "de"])
+    ]
+    indexed(*articles)
+    pages = [search(user=analyst, query=Query.parse("border"), filters=Filters(), offset=n, limit=2) for n in (0, 2, 4)]
+    ids = [hit.id for page in pages for hit in page.hits]
+    assert sorted(ids) == sorted(article.pk for article in articles) and len(set(ids)) == 5
+
+
+def test_a_name_spelled_alike_is_found_once_after_the_articles_that_write_it(analyst, project):
+    writes = ArticleFactory(project=project, language="en", title="Talks", text="Lukashenko met the envoy.")
+    alike = ArticleFactory(project=project, language="de", title="Gespräche", text="Lukaschenko traf den Gesandten.")
+    indexed(writes, alike)
+    assert found(analyst, "Lukashenko") == [("article", writes.pk), ("article", alike.pk)]

@@ -199,6 +199,8 @@ def annotation_list(request, response: HttpResponse, filters: Query[AnnotationFi
     annotations = annotation_rows(request.auth).order_by("pk")
     if filters.article:
         annotations = annotations.filter(article_id=filters.article)
+    else:  # an earlier version's own annotations are listed when it is named
+        annotations = annotations.of_latest_versions()
     if filters.project:
         annotations = annotations.filter(article__project_id=filters.project)
     if filters.kind:

@@ -11,11 +11,13 @@ from apps.search.results import search
 router = Router(tags=["search"])
 
 
-@router.get("/search", response=answers({200: SearchPage}), summary="Articles, annotations and sources, best first")
+@router.get(
+    "/search", response=answers({200: SearchPage}), summary="Articles, annotations, sources and claims, best first"
+)
 def search_list(request, response: HttpResponse, filters: Query[SearchFilters], page: Query[Page]):
     """The header's search: the same query language, filters and rules (blind mode included).
 
-    Sources come first, then annotations, then articles, each best match first.
+    Sources come first, then claims, annotations and articles, each best match first.
     """
     form = SearchForm(request.GET)
     validated(form)

@@ -7,7 +7,19 @@ from ninja import Field, Path, Query, Router, Schema, Status
 from apps.api.endpoints.common import answers, without_nul
 from apps.api.errors import validated
 from apps.api.paging import paged
-from apps.api.schemas import MAX_ID, Page, SourceChange, SourceIn, SourceKind, SourceOut, SourcePage
+from apps.api.schemas import (
+    MAX_ID,
+    MergeIn,
+    Page,
+    SourceChange,
+    SourceIn,
+    SourceKind,
+    SourceMergeOut,
+    SourceOut,
+    SourcePage,
+)
+from apps.directory.models import SourceMerge
+from apps.directory.services import merge_sources, undo_merge
 from apps.projects.models import Project
 from apps.sources.models import Source
 from apps.sources.services import save_source
@@ -75,3 +87,37 @@ def source_update(request, payload: SourceChange, source_id: int = Path(..., ge=
     form = source_form(source, payload.model_dump(mode="json"))
     validated(form)
     return save_source(source=form.instance, user=request.auth)
+
+
+@router.post(
+    "/sources/{source_id}/merge",
+    response=answers({201: SourceMergeOut}),
+    summary="Merge a source into another of its project (managers)",
+    description=(
+        "Moves every annotation link, published article, affiliated source and alias of this source to `into`, "
+        "which takes this one's name as an alias, in one transaction; this source is then gone. Links that "
+        "would repeat one of `into`'s (same annotation and role) are folded into it. 403 without the manager "
+        "role, 422 for the same source or one of another project, 404 for a source you cannot see."
+    ),
+)
+def source_merge(request, payload: MergeIn, source_id: int = Path(..., ge=1, le=MAX_ID)):
+    visible = Source.objects.visible_to(request.auth)
+    source = get_object_or_404(visible, pk=source_id)
+    into = get_object_or_404(Source.objects.in_projects(request.auth), pk=payload.into)
+    merge = merge_sources(source=source, into=into, user=request.auth)
+    return Status(201, merge)
+
+
+@router.post(
+    "/sources/merges/{merge_id}/undo",
+    response=answers({200: SourceMergeOut}),
+    summary="Undo a merge (managers)",
+    description=(
+        "Makes the merged source again, with its id, and moves back what the merge moved unless it changed "
+        "since; `not_restored` says what stayed and why. 422 when it was undone already, or when a source of "
+        "the merged name exists again."
+    ),
+)
+def merge_undo(request, merge_id: int = Path(..., ge=1, le=MAX_ID)):
+    merge = get_object_or_404(SourceMerge.objects.visible_to(request.auth), pk=merge_id)
+    return undo_merge(merge=merge, user=request.auth)

@@ -5,7 +5,6 @@ from django.tasks import task
 
 from apps.articles.indexing import index_articles
 from apps.articles.matching import match_stories
-from config.background import yields_to_requests
 
 # Connections an indexing job works through at once: its time is PostgreSQL's, parsing each
 # text into words, one core per connection, and the worker runs one job at a time.
@@ -13,7 +12,6 @@ INDEXING_CONNECTIONS = 2
 
 
 @task
-@yields_to_requests
 def match_new_articles(article_ids: list[int]) -> None:
     """Find the story matches of freshly imported articles (see matching.match_stories)."""
     match_stories(article_ids=article_ids)
@@ -21,9 +19,7 @@ def match_new_articles(article_ids: list[int]) -> None:
 
 # After imports (someone waits on the job's page), before story matching: a large import's
 # matching jobs take seconds each, and its articles must be searchable within half a minute.
-# Its Python share yields to requests; PostgreSQL's, most of it, keeps its priority.
 @task(priority=5)
-@yields_to_requests
 def index_new_articles(article_ids: list[int]) -> None:
     """Fill the search columns of freshly imported articles (see indexing.index_articles)."""
     if connection.in_atomic_block or len(article_ids) < INDEXING_CONNECTIONS:

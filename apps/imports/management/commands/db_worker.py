@@ -25,7 +25,6 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
 from config import outages
-from config.background import run_at_low_priority
 from config.middleware import is_database_outage
 
 logger = logging.getLogger("django_tasks_db")
@@ -118,10 +117,7 @@ class Worker(db_worker.Worker):
         for name in ("set_successful", "set_failed"):
             setattr(task_result, name, partial(outages.when_database_answers, getattr(task_result, name)))
         try:
-            if yields_to_requests(task_result):
-                run_at_low_priority(super().run_task, task_result)
-            else:
-                super().run_task(task_result)
+            super().run_task(task_result)
         except DatabaseError as error:
             if not is_database_outage(error):
                 raise
@@ -159,14 +155,6 @@ class Worker(db_worker.Worker):
             if task_result is not None:
                 task_result.claim(self.worker_id)
         return task_result
-
-
-def yields_to_requests(task_result: DBTaskResult) -> bool:
-    """Whether the task is background work that waits for the requests (config/background.py)."""
-    try:
-        return getattr(task_result.task.func, "yields_to_requests", False)
-    except Exception:  # a task that cannot be loaded fails as the library reports it
-        return False
 
 
 class Command(db_worker.Command):

@@ -1,13 +1,24 @@
 """The review desk with a million annotations: the admin's annotation list (first page, a filtered
-page, a search) and the queue of a project with 100,000 annotations, timed in process.
+page, a search) and the queue of a project with 100,000 annotations, timed in process and over HTTP.
 
 Seeds its own database (sourcetrace_admin_bench on the embedded server, or EMBEDDED_DB_NAME /
-DATABASE_URL) once, in SQL: ten projects of 1,000 articles with 100 annotations each, links,
-comments, ten analysts and two reviewers. `--reseed` starts it again. Server time is the request
-time in this process with Django's test client, logged in as a reviewer; DEBUG is off.
+DATABASE_URL) once, in SQL: ten projects of 1,000 articles (`--articles`) with 100 annotations
+each, links, comments, ten analysts and two reviewers. The rows are written as the app writes
+them: the database's triggers run (the history of every row, the checks of the texts), and the
+tables are only analysed afterwards, as autovacuum would, not vacuumed. `--reseed` starts it
+again; a database seeded at another size is seeded again by itself.
+
+Each page is timed twice: in this process with Django's test client (the server time, with the
+query count), and over HTTP as gunicorn serves it with DEBUG off, signed in as the reviewer
+through the login page with a new connection per request (bench/http_server.py,
+bench/http_client.py): gunicorn's own time for the request (its access log) and the CPU the web
+workers and the database spent on it. DEBUG is off in both.
+
+    .venv/bin/python bench/admin_bench.py [--articles 1000] [--reseed] [--runs 15] [--no-http]
 """
 
 import argparse
+import json
 import os
 import secrets
 import statistics
@@ -35,6 +46,11 @@ from django.test.utils import CaptureQueriesContext, override_settings  # noqa: 
 
 from apps.annotations.models import Annotation  # noqa: E402
 from apps.projects.models import Membership, Project  # noqa: E402
+from bench.http_client import SourcetraceClient  # noqa: E402
+from bench.http_server import AppServer, manage, production_env  # noqa: E402
+from bench.review_bench import cpu_seconds, postmaster_pid  # noqa: E402
+
+OUT = ROOT / ".data" / "bench"
 
 PROJECTS = 10
 ARTICLES_PER_PROJECT = 1_000
@@ -49,14 +65,13 @@ WORDS = (
 ).split()
 
 
-def seed():
-    """Everything in a few INSERT ... SELECT statements; triggers (history, the text checks) are
-    skipped while seeding, as the data is made consistent here."""
+def seed(articles_per_project: int = ARTICLES_PER_PROJECT):
+    """Everything in a few INSERT ... SELECT statements, through the database's triggers (the
+    history rows, the checks of the texts), as the app's own writes go."""
     started = time.perf_counter()
     names = [a + b + c for a in SYLLABLES for b in SYLLABLES for c in SYLLABLES[:5]]  # 2,000 names
     users = get_user_model().objects
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         Project.objects.filter(name__startswith="admin-bench-").delete()
         users.filter(username__startswith="admin-bench-").delete()
@@ -92,7 +107,7 @@ def seed():
                 "names": names,
                 "words": WORDS,
                 "word_count": len(WORDS),
-                "articles": PROJECTS * ARTICLES_PER_PROJECT,
+                "articles": PROJECTS * articles_per_project,
             },
         )
         cursor.execute(
@@ -150,15 +165,18 @@ def seed():
             """,
             {"reviewer": reviewer.pk, "projects": project_ids},
         )
+    # The planner's statistics, as autovacuum would gather them after a load like this; no VACUUM,
+    # which a database in use would not have had just before the pages are read.
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-    print(f"seeded {Annotation.objects.count():,} annotations in {time.perf_counter() - started:.0f} s")
+        cursor.execute("ANALYZE")
+    elapsed = time.perf_counter() - started
+    print(f"seeded {Annotation.objects.count():,} annotations with their history in {elapsed:.0f} s", flush=True)
 
 
-def timed(client, url):
+def timed(client, url, runs):
     timings, queries = [], 0
     client.get(url)  # warm: the first request builds the admin's forms and caches
-    for _ in range(RUNS):
+    for _ in range(runs):
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = client.get(url)
@@ -168,17 +186,62 @@ def timed(client, url):
     return statistics.median(timings), queries
 
 
+def timed_over_http(client: SourcetraceClient, access_log: Path, pids: list[int], path: str, runs: int) -> dict:
+    """gunicorn's time for each request of `path` (median, p95) and the CPU the server's processes
+    and the database spent meanwhile (mean), after one request that warms the worker up."""
+    client.request("GET", path)
+    server_ms, cpu_ms = [], []
+    for _ in range(runs):
+        before, cpu = access_log.stat().st_size, cpu_seconds(pids)
+        client.request("GET", path)
+        cpu_ms.append((cpu_seconds(pids) - cpu) * 1000)
+        server_ms.append(logged_ms(access_log, before, path.split("?")[0]))
+    server_ms.sort()
+    return {
+        "median_ms": statistics.median(server_ms),
+        "p95_ms": server_ms[max(0, round(0.95 * len(server_ms)) - 1)],
+        "cpu_ms": statistics.mean(cpu_ms),
+    }
+
+
+def logged_ms(access_log: Path, offset: int, path: str) -> float:
+    """The time gunicorn logged for the first GET of `path` after `offset` (it writes the line as
+    the response leaves, so it may come a moment after the client has the answer)."""
+    deadline = time.monotonic() + 5
+    while True:
+        with access_log.open() as log:
+            log.seek(offset)
+            for line in log.read().splitlines():
+                method, logged_path, _, micros = line.split()
+                if (method, logged_path) == ("GET", path):
+                    return int(micros) / 1000
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no access log line for GET {path}")
+        time.sleep(0.01)
+
+
 def main():
     # With DEBUG off, static URLs come from collectstatic's manifest, which a checkout has not
     # built; the plain storage names the same files without it.
     plain_static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain_static}).enable()
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reseed", action="store_true", help="Seed the database again.")
+    parser.add_argument(
+        "--articles",
+        type=int,
+        default=ARTICLES_PER_PROJECT,
+        help=f"articles per project, of {ANNOTATIONS_PER_ARTICLE} annotations each (default {ARTICLES_PER_PROJECT:,})",
+    )
+    parser.add_argument("--runs", type=int, default=RUNS)
+    parser.add_argument("--no-http", action="store_true", help="time in process only")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
-    if args.reseed or not Project.objects.filter(name="admin-bench-0").exists():
-        seed()
+    expected = PROJECTS * args.articles * ANNOTATIONS_PER_ARTICLE
+    seeded = Project.objects.filter(name="admin-bench-0").exists()
+    if args.reseed or not seeded or Annotation.objects.count() != expected:
+        print(f"Seeding {expected:,} annotations with their history (once)", flush=True)
+        seed(args.articles)
     users = get_user_model().objects
     reviewer, queue_reviewer = (
         users.get(username="admin-bench-reviewer"),
@@ -188,28 +251,68 @@ def main():
     total = Annotation.objects.count()
     in_first = Annotation.objects.filter(article__project=first).count()
     name = SYLLABLES[3] + SYLLABLES[7] + SYLLABLES[2]
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(reviewer)
     listing = "/admin/annotations/annotation/"
     pages = [
-        (f"annotation list, first page ({total:,} annotations)", listing, 300),
-        ("annotation list, submitted in one project", f"{listing}?status__exact=submitted&project={first.pk}", 300),
-        (f"annotation list, search for a name ({name})", f"{listing}?q={name}", 300),
-        ("annotation list, search within a project", f"{listing}?q={name}&project={first.pk}", 300),
-        ("annotation list, search for a common word (minister)", f"{listing}?q=minister", 300),
+        (reviewer, f"annotation list, first page ({total:,} annotations)", listing, 300),
+        (
+            reviewer,
+            "annotation list, submitted in one project",
+            f"{listing}?status__exact=submitted&project={first.pk}",
+            300,
+        ),
+        (reviewer, f"annotation list, search for a name ({name})", f"{listing}?q={name}", 300),
+        (reviewer, "annotation list, search within a project", f"{listing}?q={name}&project={first.pk}", 300),
+        (reviewer, "annotation list, search for a common word (minister)", f"{listing}?q=minister", 300),
+        (queue_reviewer, f"queue, reviewer of one project ({in_first:,} annotations)", f"{listing}queue/", 200),
+        (reviewer, f"queue, reviewer of all ten projects ({total:,})", f"{listing}queue/", None),
     ]
-    for label, url, target in pages:
-        median, queries = timed(client, url)
-        print(f"{label}: {median:.1f} ms median server time, {queries} queries (target < {target} ms)")
-    client.force_login(queue_reviewer)
-    median, queries = timed(client, f"{listing}queue/")
-    print(
-        f"queue, reviewer of one project ({in_first:,} annotations): {median:.1f} ms median server time, "
-        f"{queries} queries (target < 200 ms)"
-    )
-    client.force_login(reviewer)
-    median, queries = timed(client, f"{listing}queue/")
-    print(f"queue, reviewer of all ten projects ({total:,}): {median:.1f} ms median server time, {queries} queries")
+    print(f"In process (Django's test client), DEBUG off; load average {os.getloadavg()[0]:.1f}:", flush=True)
+    client = Client(HTTP_HOST="localhost")
+    results = []
+    for user, label, url, target in pages:
+        client.force_login(user)
+        median, queries = timed(client, url, args.runs)
+        goal = f" (target < {target} ms)" if target else ""
+        print(f"  {label}: {median:.1f} ms median server time, {queries} queries{goal}", flush=True)
+        results.append({"page": label, "url": url, "in_process_ms": round(median, 1), "queries": queries})
+    if not args.no_http:
+        over_http(pages, results, args.runs)
+    results_file = OUT / "results" / f"admin-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    results_file.parent.mkdir(parents=True, exist_ok=True)
+    results_file.write_text(json.dumps({"load_average": os.getloadavg(), "pages": results}, indent=2))
+
+
+def over_http(pages, results: list[dict], runs: int) -> None:
+    """The same pages from gunicorn (2 workers, DEBUG off), each user signed in through the login page."""
+    (OUT / "logs").mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(16)
+    for user in {user for user, *_ in pages}:
+        user.set_password(password)
+        user.save()
+    env = production_env(os.environ.get("DATABASE_URL"))
+    if not os.environ.get("DATABASE_URL"):
+        env["EMBEDDED_DB_NAME"] = os.environ["EMBEDDED_DB_NAME"]
+    manage(env, "collectstatic", "--no-input", log=OUT / "logs" / "admin-prepare.log")
+    access_log = OUT / "logs" / "admin-access.log"
+    access_log.write_text("")
+    with AppServer(env, workers=2, log_dir=OUT / "logs", access_log=access_log, worker=False) as server:
+        pids = server.pids + [pid for pid in [postmaster_pid()] if pid]
+        clients = {}
+        print(
+            f"Over HTTP (gunicorn, 2 workers, DEBUG off, a new connection per request; gunicorn's time, the "
+            f"CPU of the web workers and the database); load average {os.getloadavg()[0]:.1f}:",
+            flush=True,
+        )
+        for (user, label, url, _), result in zip(pages, results, strict=True):
+            if user.pk not in clients:
+                clients[user.pk] = SourcetraceClient(server.url, user.username, password)
+            figure = timed_over_http(clients[user.pk], access_log, pids, url, runs)
+            print(
+                f"  {label}: median {figure['median_ms']:.1f} ms, p95 {figure['p95_ms']:.1f} ms "
+                f"(CPU {figure['cpu_ms']:.1f} ms)",
+                flush=True,
+            )
+            result["http"] = {key: round(value, 1) for key, value in figure.items()}
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Measure Sourcetrace over HTTP as its users meet it, and print the figures beside the targets.
 
-    .venv/bin/python bench/http_bench.py [--quick] [--database-url URL] [--load-seconds N]
+    .venv/bin/python bench/http_bench.py [--quick] [--database-url URL] [--load-seconds N] [--busy]
 
 One command, no manual steps: it generates the corpus doccano and Label Studio were measured
 with (bench/http_corpus.py), starts the app the production way on a free loopback port
@@ -15,12 +15,15 @@ is stopped at the end, on errors and on Ctrl-C.
 Data, logs and the results (JSON) go to .data/bench/. The database is the embedded
 PostgreSQL's sourcetrace_bench_http, or the one in --database-url / DATABASE_URL; one named
 sourcetrace_bench* is emptied first, any other is used as it is. The host is shared with
-whatever else runs: the 1-minute load average before each phase is in the JSON.
+whatever else runs: the 1-minute load average before each phase is in the JSON. `--busy` runs
+the whole benchmark beside a fixed background load: a process that keeps one core busy (a
+spinning loop at normal priority) from before the server starts until the end.
 """
 
 import argparse
 import hashlib
 import json
+import multiprocessing
 import os
 import platform
 import random
@@ -267,6 +270,34 @@ def table(figures: dict, workload: Workload) -> str:
 # ---------------------------------------------------------------- the run
 
 
+def spin(stop) -> None:
+    """Keep one core busy until `stop` is set: the fixed background load of --busy."""
+    while not stop.is_set():
+        for _ in range(100_000):
+            pass
+
+
+class BusyCore:
+    """A process that spins on one core while the benchmark runs (--busy)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.stop = multiprocessing.Event()
+        self.process = multiprocessing.Process(target=spin, args=(self.stop,), daemon=True)
+
+    def __enter__(self):
+        if self.enabled:
+            self.process.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.process.is_alive():
+            self.stop.set()
+            self.process.join(timeout=5)
+            if self.process.is_alive():
+                self.process.kill()
+
+
 def stop_on_sigterm(signum, frame):
     raise KeyboardInterrupt  # unwinds through the `with` blocks that stop the servers
 
@@ -276,6 +307,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="smoke run: 200/1,000 articles, 100 spans, 10 s load")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"), help="default: embedded server")
     parser.add_argument("--load-seconds", type=float, help="length of the mixed load (0 skips it)")
+    parser.add_argument("--busy", action="store_true", help="run beside a process that keeps one core busy")
     parser.add_argument(
         "--poll", type=float, help="seconds between polls of an import's job page (default: as the page polls)"
     )
@@ -285,9 +317,10 @@ def main():
         workload = Workload(**{**asdict(workload), "load_seconds": args.load_seconds})
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     (OUT / "logs").mkdir(parents=True, exist_ok=True)
-    mode = "quick" if args.quick else "full"
+    mode = ("quick" if args.quick else "full") + ("-busy" if args.busy else "")
     figures = {
         "mode": mode,
+        "busy_core": args.busy,
         "workload": asdict(workload),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "host": {"cpus": os.cpu_count(), "kernel": platform.release(), "python": platform.python_version()},
@@ -306,20 +339,21 @@ def main():
         password = secrets.token_urlsafe(16)
         print(f"Preparing the database {figures['database']} (migrate, collectstatic, superuser)", flush=True)
         prepare_app(env, password, OUT / "logs" / "prepare.log")
-        with AppServer(env, workers=workload.web_workers, log_dir=OUT / "logs") as server:
-            print(f"Measuring {server.url} ({workload.web_workers} workers + db_worker)", flush=True)
-            with MemorySampler(server.pids) as sampler:
-                client = SourcetraceClient(server.url, SUPERUSER, password, poll=args.poll)
-                handover = measure(client, sampler, env, workload, corpus, figures)
-            figures["memory"] = sampler.report()
-        if workload.load_seconds > 0:
-            with AppServer(env, workers=workload.load_workers, log_dir=OUT / "logs") as server:
-                print(
-                    f"Mixed load for {workload.load_seconds:.0f} s on {server.url} "
-                    f"({workload.load_workers} workers + db_worker)",
-                    flush=True,
-                )
-                mixed_load(server, password, workload, handover, figures)
+        with BusyCore(args.busy):
+            with AppServer(env, workers=workload.web_workers, log_dir=OUT / "logs") as server:
+                print(f"Measuring {server.url} ({workload.web_workers} workers + db_worker)", flush=True)
+                with MemorySampler(server.pids) as sampler:
+                    client = SourcetraceClient(server.url, SUPERUSER, password, poll=args.poll)
+                    handover = measure(client, sampler, env, workload, corpus, figures)
+                figures["memory"] = sampler.report()
+            if workload.load_seconds > 0:
+                with AppServer(env, workers=workload.load_workers, log_dir=OUT / "logs") as server:
+                    print(
+                        f"Mixed load for {workload.load_seconds:.0f} s on {server.url} "
+                        f"({workload.load_workers} workers + db_worker)",
+                        flush=True,
+                    )
+                    mixed_load(server, password, workload, handover, figures)
         figures["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
     finally:
         result_file.parent.mkdir(parents=True, exist_ok=True)
@@ -327,6 +361,8 @@ def main():
         print()
         if args.quick:
             print("Quick mode: a smaller workload than the targets assume; 'Met' is indicative only.\n")
+        if args.busy:
+            print("Busy mode: measured beside a process that kept one core busy.\n")
         print(table(figures, workload))
         print(f"\nAll figures: {result_file.relative_to(ROOT)}")
 

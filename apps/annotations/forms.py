@@ -1,4 +1,5 @@
 from django import forms
+from django.forms.boundfield import BoundField
 
 from apps.annotations.models import (
     MAX_TAG_CHARS,
@@ -11,6 +12,51 @@ from apps.annotations.models import (
 )
 from apps.annotations.services import REASON_NEEDED, Decision
 from apps.sources.models import Source
+
+# Widgets kept rendered per process, and the longest value (as its repr) whose widget is kept.
+RENDERED_WIDGETS_LIMIT = 2048
+RENDERED_VALUE_CHARS = 200
+
+
+class RenderedOnce(BoundField):
+    """A field of an unbound form whose widget's HTML is kept once rendered, for the next form of
+    the same class with the same value.
+
+    Each panel of the workbench draws four forms, most of them unbound and alike; drawing a
+    widget goes through the form renderer's templates (a select through one per option), which
+    took a quarter of a panel's CPU. A bound form (with what the user sent, and errors) is drawn
+    each time; so is a choice of model rows (its rows are the project's), and a long value.
+    """
+
+    rendered: dict = {}
+
+    def as_widget(self, widget=None, attrs=None, only_initial=False):
+        form, field = self.form, self.field
+        if form.is_bound or widget is not None or attrs or only_initial or isinstance(field, forms.ModelChoiceField):
+            return super().as_widget(widget, attrs, only_initial)
+        value = repr(self.value())
+        if len(value) > RENDERED_VALUE_CHARS:
+            return super().as_widget()
+        key = (
+            type(form),
+            self.name,
+            value,
+            form.auto_id,
+            form.prefix,
+            form.use_required_attribute,
+            field.required,
+            field.disabled,
+            str(field.help_text),
+            repr(sorted(field.widget.attrs.items())),
+            repr(getattr(field, "choices", None)),
+        )
+        html = self.rendered.get(key)
+        if html is None:
+            html = super().as_widget()
+            if len(self.rendered) >= RENDERED_WIDGETS_LIMIT:
+                self.rendered.clear()
+            self.rendered[key] = html
+        return html
 
 
 class AnnotationCreateForm(forms.Form):
@@ -42,6 +88,8 @@ class TagsField(forms.CharField):
 
 
 class AnnotationEditForm(forms.Form):
+    bound_field_class = RenderedOnce
+
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     kind = forms.ChoiceField(choices=Annotation.Kind.choices)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=20_000)
@@ -63,6 +111,8 @@ class AnnotationEditForm(forms.Form):
 
 class LinkForm(forms.Form):
     """Attach an existing source, or name a new one to create, with a role."""
+
+    bound_field_class = RenderedOnce
 
     role = forms.ChoiceField(choices=Link.Role.choices)
     source = forms.ModelChoiceField(queryset=Source.objects.none(), required=False)
@@ -91,6 +141,8 @@ def seen_version_field():
 
 
 class ReviewForm(forms.Form):
+    bound_field_class = RenderedOnce
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "id_review_%s")
         super().__init__(*args, **kwargs)
@@ -128,6 +180,8 @@ class DraftsSubmitForm(forms.Form):
 
 
 class CommentForm(forms.Form):
+    bound_field_class = RenderedOnce
+
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=10_000,

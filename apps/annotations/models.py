@@ -55,6 +55,12 @@ def quote_selector(text: str, start: int, end: int) -> dict[str, str]:
 GRAPHEME = regex.compile(r"\X")
 
 
+def is_plain(character: str) -> bool:
+    """A printable ASCII character: between two of them there is always a character boundary
+    (Unicode's rules for user-perceived characters join none of them to a neighbour)."""
+    return " " <= character <= "~"
+
+
 def character_around(text: str, position: int) -> tuple[int, int] | None:
     """The user-perceived character of `text` that `position` falls inside, or None at a boundary.
 
@@ -62,9 +68,17 @@ def character_around(text: str, position: int) -> tuple[int, int] | None:
     """
     if position <= 0 or position >= len(text):
         return None
+    if is_plain(text[position - 1]) and is_plain(text[position]):
+        return None
     line_start = text.rfind("\n", 0, position) + 1
     line_end = text.find("\n", position)
-    for cluster in GRAPHEME.finditer(text, line_start, len(text) if line_end == -1 else line_end):
+    # Segmenting a long paragraph from its start cost more than the rest of a span's creation;
+    # it starts instead at the nearest boundary before the position that two plain characters
+    # make (or the line's start).
+    start = position - 1
+    while start > line_start and not (is_plain(text[start - 1]) and is_plain(text[start])):
+        start -= 1
+    for cluster in GRAPHEME.finditer(text, start, len(text) if line_end == -1 else line_end):
         if cluster.end() >= position:
             return cluster.span() if cluster.start() < position < cluster.end() else None
     return None

@@ -21,7 +21,13 @@ from apps.annotations.forms import (
     SubmitForm,
 )
 from apps.annotations.models import Annotation, Comment, CommentRead, Link
-from apps.annotations.rendering import annotation_list_html, blocks_html, listed, render_blocks, spans
+from apps.annotations.rendering import (
+    annotation_list_html,
+    blocks_html,
+    listed,
+    overlapping_spans,
+    render_blocks,
+)
 from apps.annotations.sections import ARTICLE_SECTIONS, PANEL_SECTIONS, rendered
 from apps.annotations.services import (
     BACK_TO_DRAFT,
@@ -85,10 +91,8 @@ def changed_blocks(request, article, span: tuple[int, int]):
     blocks = [b for b in article.blocks() if b.start < end and b.end > start]
     if not blocks:
         return ""
-    overlapping = (
-        article.annotations.live().open_to(request.user).filter(start__lt=blocks[-1].end, end__gt=blocks[0].start)
-    )
-    rendered = render_blocks(article, spans(overlapping), blocks, viewer_id=request.user.pk)
+    overlapping = overlapping_spans(article, request.user, blocks[0].start, blocks[-1].end)
+    rendered = render_blocks(article, overlapping, blocks, viewer_id=request.user.pk)
     return blocks_html(rendered, out_of_band=True)
 
 

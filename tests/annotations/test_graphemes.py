@@ -1,8 +1,11 @@
 """A highlight never splits one visible character: a flag, a joined emoji, a letter and its accent."""
 
-import pytest
+import random
 
-from apps.annotations.models import Annotation
+import pytest
+import regex
+
+from apps.annotations.models import Annotation, character_around
 from tests.factories import AnnotationFactory, ArticleFactory
 
 TEXT = "Flags 🇩🇪🇫🇷 and a family 👨‍👩‍👧 met q̇ and e\u0301 here."
@@ -67,3 +70,43 @@ def test_imported_spans_that_cut_a_character_take_it_whole(emoji_article, analys
     start, end = cut("family", 0), cut("👨", 2)  # another tool stopped inside the joined emoji
     [annotation] = import_spans(spans=[ImportedSpan(emoji_article, "fact", start, end, "")], user=analyst)
     assert annotation.exact == "family 👨‍👩‍👧"
+
+
+def test_the_character_around_a_position_is_the_one_segmenting_its_whole_line_finds():
+    """Segmenting starts near the position (at two plain characters), never changing the answer."""
+
+    def from_line_start(text, position):
+        if position <= 0 or position >= len(text):
+            return None
+        line_start, line_end = text.rfind("\n", 0, position) + 1, text.find("\n", position)
+        for cluster in regex.finditer(r"\X", text[: len(text) if line_end == -1 else line_end][line_start:]):
+            start, end = cluster.start() + line_start, cluster.end() + line_start
+            if end >= position:
+                return (start, end) if start < position < end else None
+        return None
+
+    pieces = [
+        "a",
+        " ",
+        ".",
+        "\n",
+        "\r\n",
+        "🇩🇪",
+        "🇫",
+        "👨‍👩‍👧",
+        "\u200d",
+        "q̇",
+        "e\u0301",
+        "\u0301",
+        "한",
+        "ᄀ",
+        "ᅡ",
+        "क्ष",
+        "\t",
+        "🏳️‍🌈",
+    ]
+    rng = random.Random(5)
+    for _ in range(500):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+        for position in range(len(text) + 1):
+            assert character_around(text, position) == from_line_start(text, position), (text, position)

@@ -5,11 +5,13 @@ import re
 from html import unescape
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
 from apps.annotations.models import Annotation, Comment
+from apps.annotations.rendering import overlapping_spans, spans
 from apps.annotations.services import add_comment, create_annotation
 from apps.articles.models import Article, Story
 from apps.articles.services import mark_curated
@@ -18,6 +20,7 @@ from apps.exports.models import ExportJob
 from apps.exports.rows import Selection
 from apps.exports.tasks import run_export, start_export_job
 from apps.projects.models import Membership, Project
+from apps.projects.permissions import forget_roles
 from tests.api.conftest import api_client_for
 from tests.conftest import member
 from tests.factories import ArticleFactory, ProjectFactory
@@ -381,3 +384,25 @@ def test_a_source_another_analysts_link_brought_in_is_not_offered_until_curated(
     assert names == ["Arkady Milstein"]
     mark_curated(article=article, user=blind["rita"])
     assert "Arkady Mil-Man" in offered("ana")
+
+
+def test_the_changed_blocks_spans_are_those_the_scoped_query_gives_each_user(blind):
+    """The statement behind a span create's answer, compiled once per scope, agrees with the
+    querysets' rule for every reader, before and after curation, deleted annotations left out."""
+    article = blind["article"]
+    deleted = mark(article, blind["ana"], "fact", "works", deleted_at=blind["ben_span"].created_at)
+    superuser = get_user_model().objects.create(username="root", is_superuser=True)
+    windows = [(0, len(article.text)), (0, 10), (article.text.index("budget"), article.text.index("budget") + 3)]
+
+    def agree():
+        for user in (blind["ana"], blind["ben"], blind["rita"], superuser):
+            forget_roles(user)
+            for start, end in windows:
+                scoped = article.annotations.live().open_to(user).filter(start__lt=end, end__gt=start)
+                assert overlapping_spans(article, user, start, end) == spans(scoped)
+
+    agree()
+    assert deleted.pk not in {span.pk for span in overlapping_spans(article, superuser, 0, len(article.text))}
+    mark_curated(article=article, user=blind["rita"])
+    article.refresh_from_db()
+    agree()

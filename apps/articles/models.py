@@ -402,6 +402,10 @@ class Article(models.Model):
                 name="article_name_keys",
                 condition=models.Q(names__isnull=False),
             ),
+            # An annotation's project, looked up through its article in every scoped list and
+            # count, read from the index alone: the article's row is wide (its text, its words),
+            # and reading thousands of them took most of a search's counts (40-80 ms).
+            models.Index(fields=["id"], include=["project"], name="article_project_by_id"),
             # The search's date filter (the day of publication, else of import): with it, PostgreSQL
             # reads only the matches of those days, not every match of the words (160 ms for a name).
             models.Index(Coalesce("published_on", TruncDate("imported_at")), name="article_day"),

@@ -158,7 +158,7 @@ class Branch:
     # Known to hold at most RANK_LIMIT rows: its rows are sorted newest first by reading them
     # all, not by walking the whole table newest first until enough of them turn up.
     few: bool = False
-    # Counted as PostgreSQL would read all of its rows (see count_all): articles, which it would
+    # Counted with sequential scans off (see count_all): articles, which PostgreSQL would
     # otherwise read from the table's start, each one's words, until enough matched.
     looked_up: bool = False
 
@@ -406,7 +406,9 @@ def count_all(branches: dict[str, list[Branch]]) -> dict[str, list[int | None]]:
             # matches from the index instead (a CTE, as before), it visited every one's row (up
             # to 28,000 rows, 120 ms). Without sequential scans, it looks the words up in the
             # index and stops at the limit: a thousand rows visited at most.
-            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(
+                "SELECT set_config('enable_seqscan', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)"
+            )
         cursor.execute(f"SELECT {', '.join(columns)} FROM {', '.join(tables)}", params)
         row = iter(cursor.fetchone())
     # The columns are in the order of the branches: those by words first, then those by name.

@@ -24,6 +24,10 @@ class Migration(migrations.Migration):
                 name="article_day",
             ),
         ),
+        migrations.AddIndex(
+            model_name="article",
+            index=models.Index(fields=["id"], include=["project"], name="article_project_by_id"),
+        ),
         # An expression index has statistics of its own, which the planner needs to use it.
         migrations.RunSQL("ANALYZE articles_article", reverse_sql=migrations.RunSQL.noop),
     ]

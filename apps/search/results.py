@@ -405,9 +405,11 @@ def count_all(branches: dict[str, list[Branch]]) -> dict[str, list[int | None]]:
             # one's words, until enough matched (160-330 ms for a common word); read all the
             # matches from the index instead (a CTE, as before), it visited every one's row (up
             # to 28,000 rows, 120 ms). Without sequential scans, it looks the words up in the
-            # index and stops at the limit: a thousand rows visited at most.
+            # index and stops at the limit: a thousand rows visited at most. No parallel workers:
+            # starting them cost more than the thousand rows, on a server busy with requests.
             cursor.execute(
-                "SELECT set_config('enable_seqscan', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)"
+                "SELECT set_config('enable_seqscan', 'off', true),"
+                " set_config('max_parallel_workers_per_gather', '0', true)"
             )
         cursor.execute(f"SELECT {', '.join(columns)} FROM {', '.join(tables)}", params)
         row = iter(cursor.fetchone())

